@@ -1,0 +1,137 @@
+#pragma once
+// The validated in-memory configuration shared by pharos-backend, pharos-health and pharosctl.
+// Every field holds its default, so code never has to ask "was this key set?". Built only by
+// loadConfig() (ConfigLoader.hpp); once built it is immutable and safe to share.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "conf/IpAddress.hpp"
+
+namespace pharos::conf {
+
+using Seconds = std::chrono::duration<double>;
+
+enum class MonitorKind : uint8_t { Http, Tcp, Forced, Dns };
+enum class LbMethod : uint8_t { Wrr, Twrr, FoGroup, CHash };
+enum class Fallback : uint8_t { Any, Refuse };
+enum class ClientAddressSource : uint8_t { Ecs, Resolver };
+enum class TopologyFallback : uint8_t { Any, Nearest };
+enum class StalePolicy : uint8_t { FailOpen, LastKnown };
+
+struct HttpParams {
+    bool use_ssl = false;
+    std::string hostname;  // empty: the probed address is sent as Host and no SNI
+    std::string url_path = "/";
+    std::vector<int> expected_codes{200};
+    std::string body_match;  // pharos: substring the body must contain; empty: not checked
+    bool verify_tls = false;  // pharos: Polaris never verifies certificates
+    std::string ca_file;      // pharos: PEM bundle for verify_tls; empty: system store
+};
+
+struct TcpParams {
+    std::string send_string;
+    std::string match_re;  // case-insensitive; empty: a connect is enough
+};
+
+struct DnsParams {             // pharos extension: monitor: dns
+    std::string query_name;    // canonical, required
+    uint16_t query_type = 1;   // numeric qtype; A by default
+    std::string query_type_name = "A";
+    std::vector<int> expected_rcodes{0};  // NOERROR
+    std::string expected_answer;          // text that must appear in one answer RR; empty: any
+};
+
+struct MonitorParams {
+    Seconds interval{10.0};
+    Seconds timeout{5.0};
+    int retries = 2;  // failures tolerated: down after retries + 1 in a row
+    int rise = 1;     // pharos: successes in a row to come back up
+    uint16_t port = 0;  // resolved at load: http 80/443, dns 53, tcp required
+    bool forced_up = false;  // monitor: forced, status: up|down
+    HttpParams http;
+    TcpParams tcp;
+    DnsParams dns;
+};
+
+struct Member {
+    IpAddress ip;
+    std::string name;
+    int weight = 0;
+    IpAddress monitor_ip;  // defaults to ip
+    uint16_t monitor_port = 0;  // pharos: 0 means the pool monitor's port
+    int priority = 0;      // pharos, fogroup only: lower is preferred
+    int region = -1;       // index into Topology::regions; -1: outside every region
+};
+
+struct Pool {
+    std::string name;
+    MonitorKind monitor = MonitorKind::Http;
+    MonitorParams params;
+    LbMethod lb_method = LbMethod::Wrr;
+    Fallback fallback = Fallback::Any;
+    int max_addrs_returned = 1;
+    ClientAddressSource client_address = ClientAddressSource::Ecs;  // pharos
+    TopologyFallback topology_fallback = TopologyFallback::Any;     // pharos
+    int chash_prefix_v4 = 24;  // pharos, chash only
+    int chash_prefix_v6 = 56;
+    std::vector<Member> members;  // configuration order: fogroup's order
+    uint32_t first_slot = 0;      // health-table slot of members[0]; see Config::slot_count
+};
+
+struct GlobalName {
+    std::string name;  // canonical: lower case, no trailing dot
+    std::string pool;
+    int pool_index = -1;
+    uint32_t ttl = 0;
+};
+
+struct Region {
+    std::string name;
+    std::vector<Cidr> cidrs;
+    std::vector<int> neighbours;  // pharos: region indices, nearest first
+};
+
+struct Topology {
+    std::vector<Region> regions;
+    int regionIndex(const std::string& name) const;
+};
+
+struct Settings {
+    std::string config_file;  // absolute path of pharos.yaml, or empty when loaded from an LB file
+    std::string lb_file;
+    std::string topology_file;  // empty: no topology
+    std::string backend_socket = "/run/pharos/backend.sock";
+    std::string socket_group = "pdns";
+    std::string health_table = "/pharos-health";
+    std::string table_group = "pdns";
+    Seconds stale_after{10.0};
+    StalePolicy on_stale = StalePolicy::FailOpen;
+    std::string admin_state = "/var/lib/pharos/admin-state.json";
+    std::string http_listen = "127.0.0.1:9180";
+    std::string log_level = "info";
+};
+
+struct Config {
+    Settings settings;
+    std::vector<Pool> pools;  // sorted by name, so slot numbering ignores file order
+    std::vector<GlobalName> globalnames;
+    std::unordered_map<std::string, int> globalname_index;  // canonical name -> globalnames[i]
+    Topology topology;
+    uint32_t slot_count = 0;  // one health-table slot per (pool, member)
+    // Identifies the slot layout (pool names, member addresses and probe targets in order).
+    // Prober and backend compare it to know they index the table the same way.
+    uint64_t layout_hash = 0;
+
+    int poolIndex(const std::string& name) const;
+    const GlobalName* findGlobalName(const std::string& canonical) const;
+};
+
+const char* toString(MonitorKind);
+const char* toString(LbMethod);
+const char* toString(Fallback);
+
+}  // namespace pharos::conf
