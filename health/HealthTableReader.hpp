@@ -1,0 +1,48 @@
+#pragma once
+// The reading half of the shared-memory health table (docs/ARCHITECTURE.md), used by
+// pharos-backend at every lookup and by pharosctl. Maps the object read-only; never blocks the
+// prober and never sees a torn verdict.
+#include <cstdint>
+#include <string>
+
+#include "conf/Config.hpp"
+#include "lb/Health.hpp"
+
+namespace pharos::health {
+
+enum class TableStatus : uint8_t {
+    Ok,           // mapped, ready, fresh heartbeat, built for this configuration
+    Missing,      // no object (prober never ran, or was removed)
+    NotReady,     // the prober has not yet given every member its first verdict
+    Stale,        // heartbeat older than health.stale_after: the prober is dead or stuck
+    OtherConfig,  // built for another slot layout (layout_hash differs)
+};
+const char* toString(TableStatus);
+
+class HealthTableReader {
+public:
+    explicit HealthTableReader(std::string shm_name);
+    ~HealthTableReader();
+    HealthTableReader(const HealthTableReader&) = delete;
+    HealthTableReader& operator=(const HealthTableReader&) = delete;
+
+    // Maps the object, or re-maps it when the prober replaced it (reload or restart). Makes
+    // system calls: the owner calls it at start and from a timer (about once a second), never
+    // per lookup. Returns whether a table is mapped afterwards.
+    bool refresh();
+
+    // Atomic loads only. now_ms is CLOCK_REALTIME in milliseconds, read by the caller.
+    TableStatus status(uint64_t layout_hash, int64_t now_ms, int64_t stale_after_ms) const;
+
+    // The effective verdict of one slot, admin override applied (forced up -> Up, forced down
+    // or drain -> Down). One atomic load. Only meaningful while status() is not Missing and
+    // the slot is below the table's slot count; otherwise Unknown.
+    lb::Health verdict(uint32_t slot) const;
+
+private:
+    struct Mapping;
+    std::string name_;
+    Mapping* map_ = nullptr;
+};
+
+}  // namespace pharos::health
