@@ -25,6 +25,42 @@ const GlobalName* Config::findGlobalName(const std::string& canonical) const {
     return it == globalname_index.end() ? nullptr : &globalnames[it->second];
 }
 
+namespace {
+// FNV-1a: stable across builds and machines, which std::hash is not.
+struct Fnv1a {
+    uint64_t value = 0xcbf29ce484222325ULL;
+    void add(const void* data, size_t size) {
+        auto* bytes = static_cast<const uint8_t*>(data);
+        for (size_t i = 0; i < size; ++i) {
+            value = (value ^ bytes[i]) * 0x100000001b3ULL;
+        }
+    }
+};
+}  // namespace
+
+void finalizeLayout(Config& config) {
+    Fnv1a hash;
+    uint32_t slot = 0;
+    for (auto& pool : config.pools) {
+        pool.first_slot = slot;
+        slot += uint32_t(pool.members.size());
+        hash.add(pool.name.data(), pool.name.size() + 1);
+        for (const auto& member : pool.members) {
+            hash.add(&member.ip.family, 1);
+            hash.add(member.ip.bytes.data(), member.ip.bytes.size());
+        }
+        hash.add("\n", 1);
+    }
+    config.slot_count = slot;
+    config.layout_hash = hash.value;
+    config.globalname_index.clear();
+    for (size_t i = 0; i < config.globalnames.size(); ++i) {
+        auto& gn = config.globalnames[i];
+        gn.pool_index = config.poolIndex(gn.pool);
+        config.globalname_index[gn.name] = int(i);
+    }
+}
+
 const char* toString(MonitorKind kind) {
     switch (kind) {
         case MonitorKind::Http: return "http";

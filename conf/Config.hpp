@@ -130,6 +130,10 @@ struct Config {
     const GlobalName* findGlobalName(const std::string& canonical) const;
 };
 
+// Numbers the health-table slots (Pool::first_slot, Config::slot_count), computes layout_hash
+// and indexes globalnames. The loader calls it; tests that build a Config by hand call it too.
+void finalizeLayout(Config& config);
+
 const char* toString(MonitorKind);
 const char* toString(LbMethod);
 const char* toString(Fallback);
