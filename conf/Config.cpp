@@ -63,24 +63,34 @@ void finalizeLayout(Config& config) {
 
 const char* toString(MonitorKind kind) {
     switch (kind) {
-        case MonitorKind::Http: return "http";
-        case MonitorKind::Tcp: return "tcp";
-        case MonitorKind::Forced: return "forced";
-        case MonitorKind::Dns: return "dns";
+        case MonitorKind::Http:
+            return "http";
+        case MonitorKind::Tcp:
+            return "tcp";
+        case MonitorKind::Forced:
+            return "forced";
+        case MonitorKind::Dns:
+            return "dns";
     }
     return "?";
 }
 
 const char* toString(LbMethod method) {
     switch (method) {
-        case LbMethod::Wrr: return "wrr";
-        case LbMethod::Twrr: return "twrr";
-        case LbMethod::FoGroup: return "fogroup";
-        case LbMethod::CHash: return "chash";
+        case LbMethod::Wrr:
+            return "wrr";
+        case LbMethod::Twrr:
+            return "twrr";
+        case LbMethod::FoGroup:
+            return "fogroup";
+        case LbMethod::CHash:
+            return "chash";
     }
     return "?";
 }
 
-const char* toString(Fallback fallback) { return fallback == Fallback::Any ? "any" : "refuse"; }
+const char* toString(Fallback fallback) {
+    return fallback == Fallback::Any ? "any" : "refuse";
+}
 
 }  // namespace pharos::conf

@@ -27,7 +27,7 @@ struct HttpParams {
     std::string hostname;  // empty: the probed address is sent as Host and no SNI
     std::string url_path = "/";
     std::vector<int> expected_codes{200};
-    std::string body_match;  // pharos: substring the body must contain; empty: not checked
+    std::string body_match;   // pharos: substring the body must contain; empty: not checked
     bool verify_tls = false;  // pharos: Polaris never verifies certificates
     std::string ca_file;      // pharos: PEM bundle for verify_tls; empty: system store
 };
@@ -37,9 +37,9 @@ struct TcpParams {
     std::string match_re;  // case-insensitive; empty: a connect is enough
 };
 
-struct DnsParams {             // pharos extension: monitor: dns
-    std::string query_name;    // canonical, required
-    uint16_t query_type = 1;   // numeric qtype; A by default
+struct DnsParams {            // pharos extension: monitor: dns
+    std::string query_name;   // canonical, required
+    uint16_t query_type = 1;  // numeric qtype; A by default
     std::string query_type_name = "A";
     std::vector<int> expected_rcodes{0};  // NOERROR
     std::string expected_answer;          // text that must appear in one answer RR; empty: any
@@ -48,9 +48,9 @@ struct DnsParams {             // pharos extension: monitor: dns
 struct MonitorParams {
     Seconds interval{10.0};
     Seconds timeout{5.0};
-    int retries = 2;  // failures tolerated: down after retries + 1 in a row
-    int rise = 1;     // pharos: successes in a row to come back up
-    uint16_t port = 0;  // resolved at load: http 80/443, dns 53, tcp required
+    int retries = 2;         // failures tolerated: down after retries + 1 in a row
+    int rise = 1;            // pharos: successes in a row to come back up
+    uint16_t port = 0;       // resolved at load: http 80/443, dns 53, tcp required
     bool forced_up = false;  // monitor: forced, status: up|down
     HttpParams http;
     TcpParams tcp;
@@ -61,10 +61,10 @@ struct Member {
     IpAddress ip;
     std::string name;
     int weight = 0;
-    IpAddress monitor_ip;  // defaults to ip
+    IpAddress monitor_ip;       // defaults to ip
     uint16_t monitor_port = 0;  // pharos: 0 means the pool monitor's port
-    int priority = 0;      // pharos, fogroup only: lower is preferred
-    int region = -1;       // index into Topology::regions; -1: outside every region
+    int priority = 0;           // pharos, fogroup only: lower is preferred
+    int region = -1;            // index into Topology::regions; -1: outside every region
 };
 
 struct Pool {
@@ -76,8 +76,9 @@ struct Pool {
     int max_addrs_returned = 1;
     ClientAddressSource client_address = ClientAddressSource::Ecs;  // pharos
     TopologyFallback topology_fallback = TopologyFallback::Any;     // pharos
-    int chash_prefix_v4 = 24;  // pharos, chash only
+    int chash_prefix_v4 = 24;                                       // pharos, chash only
     int chash_prefix_v6 = 56;
+    bool uses_priority = false;   // some member sets `priority` (fogroup priority mode)
     std::vector<Member> members;  // configuration order: fogroup's order
     uint32_t first_slot = 0;      // health-table slot of members[0]; see Config::slot_count
 };

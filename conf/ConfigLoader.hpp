@@ -11,8 +11,8 @@ namespace pharos::conf {
 
 struct ConfigError {
     std::string file;
-    int line = 0;    // 1-based; 0 when the error concerns the whole file
-    int column = 0;  // 1-based
+    int line = 0;     // 1-based; 0 when the error concerns the whole file
+    int column = 0;   // 1-based
     std::string key;  // key path, e.g. pools.www-example.members[1].weight
     std::string message;
     std::string str() const;  // file:line:column: key: message

@@ -69,7 +69,9 @@ std::optional<Cidr> Cidr::parse(std::string_view text, bool strict) {
     return cidr;
 }
 
-std::string Cidr::str() const { return address.str() + "/" + std::to_string(prefix); }
+std::string Cidr::str() const {
+    return address.str() + "/" + std::to_string(prefix);
+}
 
 bool Cidr::contains(const IpAddress& ip) const {
     return ip.family == address.family && ip.masked(prefix) == address;

@@ -12,17 +12,25 @@ std::atomic<int> g_level{int(LogLevel::Info)};
 
 const char* levelName(LogLevel level) {
     switch (level) {
-        case LogLevel::Debug: return "debug";
-        case LogLevel::Info: return "info";
-        case LogLevel::Warning: return "warning";
-        case LogLevel::Error: return "error";
+        case LogLevel::Debug:
+            return "debug";
+        case LogLevel::Info:
+            return "info";
+        case LogLevel::Warning:
+            return "warning";
+        case LogLevel::Error:
+            return "error";
     }
     return "?";
 }
 }  // namespace
 
-void setLogIdent(std::string ident) { g_ident = std::move(ident); }
-void setLogLevel(LogLevel level) { g_level = int(level); }
+void setLogIdent(std::string ident) {
+    g_ident = std::move(ident);
+}
+void setLogLevel(LogLevel level) {
+    g_level = int(level);
+}
 
 bool parseLogLevel(std::string_view text, LogLevel& out) {
     for (auto level : {LogLevel::Debug, LogLevel::Info, LogLevel::Warning, LogLevel::Error}) {
@@ -34,7 +42,9 @@ bool parseLogLevel(std::string_view text, LogLevel& out) {
     return false;
 }
 
-bool logEnabled(LogLevel level) { return int(level) >= g_level.load(std::memory_order_relaxed); }
+bool logEnabled(LogLevel level) {
+    return int(level) >= g_level.load(std::memory_order_relaxed);
+}
 
 void logLine(LogLevel level, std::string_view message) {
     // One fprintf per line keeps lines whole when several threads log.

@@ -18,11 +18,11 @@ void logLine(LogLevel level, std::string_view message);
 }  // namespace pharos
 
 // A macro so the message is only formatted when the level is enabled.
-#define PHAROS_LOG(level, expr)                                  \
-    do {                                                         \
-        if (::pharos::logEnabled(::pharos::LogLevel::level)) {   \
-            std::ostringstream pharos_log_os_;                   \
-            pharos_log_os_ << expr;                              \
+#define PHAROS_LOG(level, expr)                                                 \
+    do {                                                                        \
+        if (::pharos::logEnabled(::pharos::LogLevel::level)) {                  \
+            std::ostringstream pharos_log_os_;                                  \
+            pharos_log_os_ << expr;                                             \
             ::pharos::logLine(::pharos::LogLevel::level, pharos_log_os_.str()); \
-        }                                                        \
+        }                                                                       \
     } while (0)

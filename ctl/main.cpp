@@ -1,1 +1,74 @@
-int main() { return 0; }
+// pharosctl: shows and steers a running pharos. Subcommands live in their own files.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "ctl/Commands.hpp"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: pharosctl [-c PATH] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  validate [--lb FILE [--topology FILE]]\n"
+    "                       check the configuration; print every error; exit 0 or 1\n"
+    "\n"
+    "options:\n"
+    "  -c, --config PATH    pharos.yaml (default /etc/pharos/pharos.yaml)\n"
+    "  -h, --help           show this help\n"
+    "  -V, --version        show the version\n";
+
+bool takeValue(int argc, char** argv, int& i, std::string& out) {
+    if (i + 1 >= argc) {
+        std::fprintf(stderr, "pharosctl: %s needs a value\n", argv[i]);
+        return false;
+    }
+    out = argv[++i];
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    pharos::ctl::Options options;
+    std::string command;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        bool ok = true;
+        if (arg == "-h" || arg == "--help") {
+            std::fputs(kUsage, stdout);
+            return 0;
+        } else if (arg == "-V" || arg == "--version") {
+            std::printf("pharosctl %s\n", PHAROS_VERSION);
+            return 0;
+        } else if (arg == "-c" || arg == "--config") {
+            ok = takeValue(argc, argv, i, options.config);
+        } else if (arg == "--lb") {
+            ok = takeValue(argc, argv, i, options.lb_file);
+        } else if (arg == "--topology") {
+            ok = takeValue(argc, argv, i, options.topology_file);
+        } else if (arg == "--client") {
+            ok = takeValue(argc, argv, i, options.client);
+        } else if (arg == "--ecs") {
+            ok = takeValue(argc, argv, i, options.ecs);
+        } else if (!arg.empty() && arg[0] == '-') {
+            std::fprintf(stderr, "pharosctl: unknown option %s\n%s", arg.c_str(), kUsage);
+            return 2;
+        } else if (command.empty()) {
+            command = arg;
+        } else {
+            options.args.push_back(arg);
+        }
+        if (!ok) {
+            return 2;
+        }
+    }
+    if (command == "validate") {
+        return pharos::ctl::runValidate(options);
+    }
+    std::fprintf(stderr, "pharosctl: %s\n%s",
+                 command.empty() ? "no command given" : ("unknown command " + command).c_str(),
+                 kUsage);
+    return 2;
+}

@@ -1,0 +1,114 @@
+#include "conf/ConfigLoader.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "conf/Parsers.hpp"
+
+namespace pharos::conf {
+namespace {
+
+// Parses YAML text; a syntax error becomes a ConfigError with its position.
+std::optional<YAML::Node> parseYaml(YamlReader& in, const std::string& text) {
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        in.error(e.mark, "", "YAML syntax error: " + e.msg);
+        return std::nullopt;
+    }
+}
+
+std::optional<std::string> readFile(const std::string& path, std::vector<ConfigError>& errors,
+                                    const std::string& why) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        errors.push_back({path, 0, 0, "", "cannot open " + why + ": " + std::strerror(errno)});
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        text.append(buf, n);
+    }
+    std::fclose(f);
+    return text;
+}
+
+LoadResult finish(Config config, std::vector<ConfigError> errors) {
+    if (!errors.empty()) {
+        return errors;
+    }
+    finalizeLayout(config);
+    return config;
+}
+
+void loadLbInto(const std::string& lb_text, const std::string& topology_text,
+                const std::string& lb_name, const std::string& topology_name, Config& config,
+                std::vector<ConfigError>& errors) {
+    YamlReader topo_in(topology_name, errors);
+    if (!topology_text.empty()) {
+        if (auto root = parseYaml(topo_in, topology_text)) {
+            config.topology = parseTopology(topo_in, *root);
+        }
+    }
+    YamlReader lb_in(lb_name, errors);
+    if (auto root = parseYaml(lb_in, lb_text)) {
+        parseLbFile(lb_in, *root, config.topology, config);
+    }
+}
+
+}  // namespace
+
+LoadResult loadLbText(const std::string& lb_text, const std::string& topology_text,
+                      const std::string& lb_name, const std::string& topology_name) {
+    Config config;
+    std::vector<ConfigError> errors;
+    loadLbInto(lb_text, topology_text, lb_name, topology_name, config, errors);
+    return finish(std::move(config), std::move(errors));
+}
+
+LoadResult loadLbFiles(const std::string& lb_yaml, const std::string& topology_yaml) {
+    std::vector<ConfigError> errors;
+    auto lb = readFile(lb_yaml, errors, "the LB file");
+    std::optional<std::string> topology = std::string();
+    if (!topology_yaml.empty()) {
+        topology = readFile(topology_yaml, errors, "the topology file");
+    }
+    if (!lb || !topology) {
+        return errors;
+    }
+    Config config;
+    config.settings.lb_file = lb_yaml;
+    config.settings.topology_file = topology_yaml;
+    loadLbInto(*lb, *topology, lb_yaml, topology_yaml, config, errors);
+    return finish(std::move(config), std::move(errors));
+}
+
+LoadResult loadConfig(const std::string& pharos_yaml) {
+    std::vector<ConfigError> errors;
+    auto text = readFile(pharos_yaml, errors, "the pharos configuration");
+    if (!text) {
+        return errors;
+    }
+    std::string absolute = std::filesystem::absolute(pharos_yaml).lexically_normal().string();
+    std::string dir = std::filesystem::path(absolute).parent_path().string();
+    Settings settings;
+    YamlReader in(pharos_yaml, errors);
+    if (auto root = parseYaml(in, *text)) {
+        settings = parseSettings(in, *root, dir);
+    }
+    if (!errors.empty()) {
+        return errors;
+    }
+    auto result = loadLbFiles(settings.lb_file, settings.topology_file);
+    if (auto* config = std::get_if<Config>(&result)) {
+        settings.config_file = absolute;
+        config->settings = settings;
+    }
+    return result;
+}
+
+}  // namespace pharos::conf

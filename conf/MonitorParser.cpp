@@ -1,0 +1,271 @@
+#include <regex>
+
+#include "conf/DnsName.hpp"
+#include "conf/Parsers.hpp"
+
+namespace pharos::conf {
+namespace {
+
+struct QTypeName {
+    const char* name;
+    uint16_t code;
+};
+constexpr QTypeName kQTypes[] = {{"A", 1},   {"NS", 2},   {"CNAME", 5}, {"SOA", 6}, {"PTR", 12},
+                                 {"MX", 15}, {"TXT", 16}, {"AAAA", 28}, {"SRV", 33}};
+constexpr const char* kRcodes[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                   "NXDOMAIN", "NOTIMP",  "REFUSED"};
+
+void parseTiming(YamlReader& in, const YAML::Node& p, const std::string& path, MonitorParams& out) {
+    // Polaris: interval 1-3600 s, timeout 0.1-10 s, retries 0-5. pharos: intervals down to
+    // 0.1 s, and `rise`.
+    if (p["interval"]) {
+        if (auto v = in.duration(p, "interval", path, 0.1, 3600)) {
+            out.interval = Seconds(*v);
+        }
+    }
+    bool timeout_set = false;
+    if (p["timeout"]) {
+        if (auto v = in.duration(p, "timeout", path, 0.1, 10)) {
+            out.timeout = Seconds(*v);
+            timeout_set = true;
+        }
+    }
+    if (p["retries"]) {
+        if (auto v = in.integer(p, "retries", path, 0, 5)) {
+            out.retries = int(*v);
+        }
+    }
+    if (p["rise"]) {
+        if (auto v = in.integer(p, "rise", path, 1, 10)) {
+            out.rise = int(*v);
+        }
+    }
+    if (out.timeout > out.interval) {
+        // An unset timeout follows a short interval, so Polaris files with interval 1 still load.
+        if (!timeout_set) {
+            out.timeout = out.interval;
+        } else {
+            in.error(p["timeout"], joinPath(path, "timeout"),
+                     "must not exceed interval (" + std::to_string(out.interval.count()) + "s)");
+        }
+    }
+}
+
+void parsePort(YamlReader& in, const YAML::Node& p, const std::string& path, MonitorParams& out) {
+    if (p["port"]) {
+        if (auto v = in.integer(p, "port", path, 1, 65535)) {
+            out.port = uint16_t(*v);
+        }
+    }
+}
+
+void parseExpectedCodes(YamlReader& in, const YAML::Node& p, const std::string& path,
+                        HttpParams& out) {
+    std::string where = joinPath(path, "expected_codes");
+    const YAML::Node& list = p["expected_codes"];
+    if (!in.isList(list, where)) {
+        return;
+    }
+    if (list.size() < 1 || list.size() > 3) {
+        in.error(list, where, "expected a list of 1 to 3 status codes");
+        return;
+    }
+    out.expected_codes.clear();
+    for (size_t i = 0; i < list.size(); ++i) {
+        std::string item = where + "[" + std::to_string(i) + "]";
+        int value = 0;
+        const std::string& text = list[i].IsScalar() ? list[i].Scalar() : std::string();
+        bool ok = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+                  text.size() <= 3 && (value = std::stoi(text)) >= 100 && value <= 599;
+        if (!ok) {
+            in.error(list[i], item, "expected an HTTP status code between 100 and 599");
+            continue;
+        }
+        out.expected_codes.push_back(value);
+    }
+}
+
+void parseHttp(YamlReader& in, const YAML::Node& p, const std::string& path, MonitorParams& out) {
+    auto& h = out.http;
+    if (p["use_ssl"]) {
+        h.use_ssl = in.boolean(p, "use_ssl", path).value_or(false);
+    }
+    if (p["hostname"]) {
+        h.hostname = in.string(p, "hostname", path, 256).value_or("");
+    }
+    if (p["url_path"]) {
+        h.url_path = in.string(p, "url_path", path, 256).value_or("/");
+        if (h.url_path[0] != '/') {
+            h.url_path = "/" + h.url_path;  // as Polaris does
+        }
+    }
+    if (p["expected_codes"]) {
+        parseExpectedCodes(in, p, path, h);
+    }
+    if (p["body_match"]) {
+        h.body_match = in.string(p, "body_match", path, 256).value_or("");
+    }
+    if (p["verify_tls"]) {
+        h.verify_tls = in.boolean(p, "verify_tls", path).value_or(false);
+    }
+    if (p["ca_file"]) {
+        h.ca_file = in.string(p, "ca_file", path, 4096).value_or("");
+    }
+    parsePort(in, p, path, out);
+    if (out.port == 0) {
+        out.port = h.use_ssl ? 443 : 80;
+    }
+}
+
+void parseTcp(YamlReader& in, const YAML::Node& p, const std::string& path, const YAML::Node& pool,
+              MonitorParams& out) {
+    if (!p["port"]) {
+        in.error(p.IsDefined() ? p : pool, joinPath(path, "port"),
+                 "required key is missing: the tcp monitor has no default port");
+    }
+    parsePort(in, p, path, out);
+    if (p["send_string"]) {
+        out.tcp.send_string = in.string(p, "send_string", path, 256).value_or("");
+    }
+    if (p["match_re"]) {
+        if (auto re = in.string(p, "match_re", path, 128)) {
+            try {
+                std::regex(*re, std::regex::icase);
+                out.tcp.match_re = *re;
+            } catch (const std::regex_error& e) {
+                in.error(p["match_re"], joinPath(path, "match_re"),
+                         std::string("not a valid regular expression: ") + e.what());
+            }
+        }
+    }
+}
+
+void parseForced(YamlReader& in, const YAML::Node& p, const std::string& path, MonitorParams& out) {
+    out.forced_up = true;
+    if (p["status"]) {
+        if (auto v = in.choice(p, "status", path, {"up", "down"})) {
+            out.forced_up = *v == 0;
+        }
+    }
+}
+
+void parseDnsRcodes(YamlReader& in, const YAML::Node& list, const std::string& where,
+                    DnsParams& out) {
+    if (!in.isList(list, where)) {
+        return;
+    }
+    out.expected_rcodes.clear();
+    for (size_t i = 0; i < list.size(); ++i) {
+        const std::string text = list[i].IsScalar() ? list[i].Scalar() : "";
+        int code = -1;
+        for (int c = 0; c < 6; ++c) {
+            if (text == kRcodes[c]) {
+                code = c;
+            }
+        }
+        if (code < 0 && !text.empty() && text.size() <= 2 &&
+            text.find_first_not_of("0123456789") == std::string::npos && std::stoi(text) < 16) {
+            code = std::stoi(text);
+        }
+        if (code < 0) {
+            in.error(list[i], where + "[" + std::to_string(i) + "]",
+                     "expected an rcode name (NOERROR, NXDOMAIN, SERVFAIL, REFUSED, FORMERR, "
+                     "NOTIMP) or a number 0-15");
+            continue;
+        }
+        out.expected_rcodes.push_back(code);
+    }
+}
+
+void parseDns(YamlReader& in, const YAML::Node& p, const std::string& path, const YAML::Node& pool,
+              MonitorParams& out) {
+    auto& d = out.dns;
+    if (!p["query_name"]) {
+        in.error(p.IsDefined() ? p : pool, joinPath(path, "query_name"),
+                 "required key is missing: the name the dns monitor asks for");
+    } else if (auto v = in.string(p, "query_name", path, 253)) {
+        d.query_name = canonicalName(*v);
+    }
+    if (p["query_type"]) {
+        auto v = in.string(p, "query_type", path, 10).value_or("");
+        bool found = false;
+        for (const auto& q : kQTypes) {
+            if (v == q.name) {
+                d.query_type = q.code;
+                d.query_type_name = q.name;
+                found = true;
+            }
+        }
+        if (!found && !v.empty()) {
+            in.error(p["query_type"], joinPath(path, "query_type"),
+                     "expected one of A, AAAA, NS, SOA, CNAME, MX, TXT, PTR, SRV");
+        }
+    }
+    if (p["expected_rcodes"]) {
+        parseDnsRcodes(in, p["expected_rcodes"], joinPath(path, "expected_rcodes"), d);
+    }
+    if (p["expected_answer"]) {
+        d.expected_answer = in.string(p, "expected_answer", path, 256).value_or("");
+    }
+    parsePort(in, p, path, out);
+    if (out.port == 0) {
+        out.port = 53;
+    }
+}
+
+}  // namespace
+
+void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& path, Pool& out) {
+    if (in.required(pool, "monitor", path)) {
+        if (auto v = in.choice(pool, "monitor", path, {"http", "tcp", "forced", "dns"})) {
+            out.monitor = MonitorKind(*v);
+        } else {
+            return;
+        }
+    } else {
+        return;
+    }
+    std::string ppath = joinPath(path, "monitor_params");
+    YAML::Node p = pool["monitor_params"];
+    if (p && (!in.isMap(p, ppath) || p.size() == 0)) {
+        if (p.IsMap()) {
+            in.error(p, ppath, "must not be empty (leave it out to take every default)");
+        }
+        return;
+    }
+    MonitorParams& m = out.params;
+    if (out.monitor == MonitorKind::Forced) {
+        // Polaris's forced monitor defaults: it never probes, so the timing hardly matters.
+        m.interval = Seconds(3600);
+        m.timeout = Seconds(1);
+        m.retries = 0;
+    }
+    switch (out.monitor) {
+        case MonitorKind::Http:
+            in.checkKeys(
+                p, ppath,
+                {"interval", "timeout", "retries", "rise", "use_ssl", "hostname", "url_path",
+                 "port", "expected_codes", "body_match", "verify_tls", "ca_file"});
+            parseHttp(in, p, ppath, m);
+            break;
+        case MonitorKind::Tcp:
+            in.checkKeys(
+                p, ppath,
+                {"interval", "timeout", "retries", "rise", "port", "send_string", "match_re"});
+            parseTcp(in, p, ppath, pool, m);
+            break;
+        case MonitorKind::Forced:
+            in.checkKeys(p, ppath, {"interval", "timeout", "retries", "rise", "status"});
+            parseForced(in, p, ppath, m);
+            break;
+        case MonitorKind::Dns:
+            in.checkKeys(p, ppath,
+                         {"interval", "timeout", "retries", "rise", "port", "query_name",
+                          "query_type", "expected_rcodes", "expected_answer"});
+            parseDns(in, p, ppath, pool, m);
+            break;
+    }
+    parseTiming(in, p, ppath, m);
+}
+
+}  // namespace pharos::conf

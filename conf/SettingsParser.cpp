@@ -1,0 +1,134 @@
+#include <filesystem>
+
+#include "conf/Parsers.hpp"
+
+namespace pharos::conf {
+namespace {
+
+std::string resolve(const std::string& dir, const std::string& file) {
+    std::filesystem::path p(file);
+    return p.is_absolute() ? file : (std::filesystem::path(dir) / p).lexically_normal().string();
+}
+
+void parseBackend(YamlReader& in, const YAML::Node& node, Settings& out) {
+    if (!in.isMap(node, "backend")) {
+        return;
+    }
+    in.checkKeys(node, "backend", {"socket", "socket_group"});
+    if (node["socket"]) {
+        // sun_path holds 108 bytes including the terminating NUL.
+        if (auto v = in.string(node, "socket", "backend", 107)) {
+            out.backend_socket = *v;
+        }
+    }
+    if (node["socket_group"]) {
+        if (auto v = in.string(node, "socket_group", "backend", 32)) {
+            out.socket_group = *v;
+        }
+    }
+}
+
+void parseHealth(YamlReader& in, const YAML::Node& node, Settings& out) {
+    if (!in.isMap(node, "health")) {
+        return;
+    }
+    in.checkKeys(node, "health", {"table", "table_group", "stale_after", "on_stale"});
+    if (node["table"]) {
+        if (auto v = in.string(node, "table", "health", 200)) {
+            if ((*v)[0] != '/' || v->find('/', 1) != std::string::npos || v->size() < 2) {
+                in.error(node["table"], "health.table",
+                         "a POSIX shared-memory name is one '/' followed by a name without '/'");
+            } else {
+                out.health_table = *v;
+            }
+        }
+    }
+    if (node["table_group"]) {
+        if (auto v = in.string(node, "table_group", "health", 32)) {
+            out.table_group = *v;
+        }
+    }
+    if (node["stale_after"]) {
+        if (auto v = in.duration(node, "stale_after", "health", 1, 3600)) {
+            out.stale_after = Seconds(*v);
+        }
+    }
+    if (node["on_stale"]) {
+        if (auto v = in.choice(node, "on_stale", "health", {"fail-open", "last-known"})) {
+            out.on_stale = *v == 0 ? StalePolicy::FailOpen : StalePolicy::LastKnown;
+        }
+    }
+}
+
+void parseHttp(YamlReader& in, const YAML::Node& node, Settings& out) {
+    if (!in.isMap(node, "http")) {
+        return;
+    }
+    in.checkKeys(node, "http", {"listen"});
+    if (node["listen"]) {
+        if (auto v = in.string(node, "listen", "http", 64)) {
+            auto colon = v->rfind(':');
+            bool ok = colon != std::string::npos && colon + 1 < v->size() &&
+                      v->find_first_not_of("0123456789", colon + 1) == std::string::npos &&
+                      std::stoul(v->substr(colon + 1)) <= 65535;
+            if (ok) {
+                out.http_listen = *v;
+            } else {
+                in.error(node["listen"], "http.listen", "expected ADDRESS:PORT, found " + *v);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string& dir) {
+    Settings out;
+    out.lb_file = resolve(dir, "polaris-lb.yaml");
+    std::string default_topology = resolve(dir, "polaris-topology.yaml");
+    // The default topology file is optional; one named explicitly must exist.
+    out.topology_file = std::filesystem::exists(default_topology) ? default_topology : "";
+    if (root.IsNull()) {
+        return out;
+    }
+    if (!in.isMap(root, "")) {
+        return out;
+    }
+    in.checkKeys(root, "",
+                 {"lb", "topology", "backend", "health", "admin_state", "http", "log_level"});
+    if (root["lb"]) {
+        if (auto v = in.string(root, "lb", "")) {
+            out.lb_file = resolve(dir, *v);
+        }
+    }
+    if (root["topology"]) {
+        if (root["topology"].IsNull()) {
+            out.topology_file.clear();
+        } else if (auto v = in.string(root, "topology", "")) {
+            out.topology_file = resolve(dir, *v);
+        }
+    }
+    if (root["backend"]) {
+        parseBackend(in, root["backend"], out);
+    }
+    if (root["health"]) {
+        parseHealth(in, root["health"], out);
+    }
+    if (root["admin_state"]) {
+        if (auto v = in.string(root, "admin_state", "")) {
+            out.admin_state = resolve(dir, *v);
+        }
+    }
+    if (root["http"]) {
+        parseHttp(in, root["http"], out);
+    }
+    if (root["log_level"]) {
+        if (auto v = in.choice(root, "log_level", "", {"debug", "info", "warning", "error"})) {
+            static const char* names[] = {"debug", "info", "warning", "error"};
+            out.log_level = names[*v];
+        }
+    }
+    return out;
+}
+
+}  // namespace pharos::conf

@@ -1,0 +1,60 @@
+#pragma once
+// Typed reads from a yaml-cpp tree that record every problem as a ConfigError with file, line,
+// column and key path, then carry on, so one run reports all the errors in a file.
+#include <yaml-cpp/yaml.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conf/ConfigLoader.hpp"
+
+namespace pharos::conf {
+
+class YamlReader {
+  public:
+    YamlReader(std::string file, std::vector<ConfigError>& errors)
+        : file_(std::move(file)), errors_(errors) {}
+
+    const std::string& file() const { return file_; }
+    void error(const YAML::Node& at, const std::string& key, std::string message);
+    void error(const YAML::Mark& at, const std::string& key, std::string message);
+
+    // Reports keys of `map` outside `allowed` (with a "did you mean" hint) and duplicate keys.
+    void checkKeys(const YAML::Node& map, const std::string& path,
+                   std::initializer_list<std::string_view> allowed);
+    bool isMap(const YAML::Node& node, const std::string& path);
+    bool isList(const YAML::Node& node, const std::string& path);
+
+    // Each returns nullopt after recording an error; a missing key is an error only for
+    // required reads. The *Or forms return the default when the key is absent.
+    std::optional<std::string> string(const YAML::Node& map, std::string_view key,
+                                      const std::string& path, size_t max_len = 4096);
+    std::optional<long long> integer(const YAML::Node& map, std::string_view key,
+                                     const std::string& path, long long min, long long max);
+    std::optional<double> number(const YAML::Node& map, std::string_view key,
+                                 const std::string& path, double min, double max);
+    std::optional<bool> boolean(const YAML::Node& map, std::string_view key,
+                                const std::string& path);
+    // Durations: a number of seconds or a string with a unit (500ms, 10s, 2m, 1h).
+    std::optional<double> duration(const YAML::Node& map, std::string_view key,
+                                   const std::string& path, double min, double max);
+    // One of `choices`; returns the index.
+    std::optional<int> choice(const YAML::Node& map, std::string_view key, const std::string& path,
+                              std::initializer_list<std::string_view> choices);
+
+    bool required(const YAML::Node& map, std::string_view key, const std::string& path);
+
+  private:
+    std::string file_;
+    std::vector<ConfigError>& errors_;
+};
+
+std::string joinPath(const std::string& path, std::string_view key);
+std::string didYouMean(std::string_view key, std::initializer_list<std::string_view> allowed);
+std::string didYouMean(std::string_view key, const std::vector<std::string>& allowed);
+std::optional<double> parseDuration(std::string_view text);
+
+}  // namespace pharos::conf
