@@ -120,7 +120,7 @@ void parseHttp(YamlReader& in, const YAML::Node& p, const std::string& path, Mon
 void parseTcp(YamlReader& in, const YAML::Node& p, const std::string& path, const YAML::Node& pool,
               MonitorParams& out) {
     if (!p["port"]) {
-        in.error(p.IsDefined() ? p : pool, joinPath(path, "port"),
+        in.error(p.Mark().is_null() ? pool : p, joinPath(path, "port"),
                  "required key is missing: the tcp monitor has no default port");
     }
     parsePort(in, p, path, out);
@@ -181,7 +181,7 @@ void parseDns(YamlReader& in, const YAML::Node& p, const std::string& path, cons
               MonitorParams& out) {
     auto& d = out.dns;
     if (!p["query_name"]) {
-        in.error(p.IsDefined() ? p : pool, joinPath(path, "query_name"),
+        in.error(p.Mark().is_null() ? pool : p, joinPath(path, "query_name"),
                  "required key is missing: the name the dns monitor asks for");
     } else if (auto v = in.string(p, "query_name", path, 253)) {
         d.query_name = canonicalName(*v);
@@ -226,13 +226,16 @@ void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& pat
         return;
     }
     std::string ppath = joinPath(path, "monitor_params");
-    YAML::Node p = pool["monitor_params"];
-    if (p && (!in.isMap(p, ppath) || p.size() == 0)) {
+    // yaml-cpp assigns through Node handles, so pick the node at construction.
+    YAML::Node p =
+        pool["monitor_params"] ? pool["monitor_params"] : YAML::Node(YAML::NodeType::Map);
+    if (pool["monitor_params"] && (!in.isMap(p, ppath) || p.size() == 0)) {
         if (p.IsMap()) {
             in.error(p, ppath, "must not be empty (leave it out to take every default)");
         }
         return;
     }
+
     MonitorParams& m = out.params;
     if (out.monitor == MonitorKind::Forced) {
         // Polaris's forced monitor defaults: it never probes, so the timing hardly matters.

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything pharos needs to build, test and run on Debian 12. Idempotent and
+# non-interactive; safe to run again.
+set -euo pipefail
+
+packages=(
+    build-essential cmake pkg-config clang-format
+    nlohmann-json3-dev libboost-dev libboost-system-dev libyaml-cpp-dev libssl-dev catch2
+    libbenchmark-dev
+    pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools sqlite3
+    dnsutils dnsperf python3 procps iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}"
+    # Keep the distribution's pdns from starting on port 53 while it is being installed.
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+        "${sudo_cmd[@]}" chmod +x /usr/sbin/policy-rc.d
+        trap '"${sudo_cmd[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+    fi
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${missing[@]}"
+fi
+
+# pharos runs its own pdns_server instances; the packaged service would hold port 53.
+if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+    "${sudo_cmd[@]}" systemctl disable --now pdns.service >/dev/null 2>&1 || true
+fi
+if pgrep -x pdns_server >/dev/null && [ -n "$(ss -lnup 'sport = :53' 2>/dev/null | grep pdns)" ]; then
+    echo "setup: stopping the distribution's pdns_server on port 53"
+    "${sudo_cmd[@]}" pkill -f '^/usr/sbin/pdns_server --guardian' || true
+fi
+echo "setup: dependencies present"
