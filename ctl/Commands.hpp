@@ -15,5 +15,6 @@ struct Options {
 };
 
 int runValidate(const Options& options);
+int runNames(const Options& options);
 
 }  // namespace pharos::ctl

@@ -13,6 +13,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  validate [--lb FILE [--topology FILE]]\n"
     "                       check the configuration; print every error; exit 0 or 1\n"
+    "  names                list the globalnames: NAME TTL POOL per line\n"
     "\n"
     "options:\n"
     "  -c, --config PATH    pharos.yaml (default /etc/pharos/pharos.yaml)\n"
@@ -66,6 +67,9 @@ int main(int argc, char** argv) {
     }
     if (command == "validate") {
         return pharos::ctl::runValidate(options);
+    }
+    if (command == "names") {
+        return pharos::ctl::runNames(options);
     }
     std::fprintf(stderr, "pharosctl: %s\n%s",
                  command.empty() ? "no command given" : ("unknown command " + command).c_str(),

@@ -1,0 +1,24 @@
+#include <cstdio>
+
+#include "conf/ConfigLoader.hpp"
+#include "ctl/Commands.hpp"
+
+namespace pharos::ctl {
+
+// Prints "<globalname> <ttl> <pool>" per line, for scripts (scripts/pharos-zone.sh) that must
+// not parse YAML themselves.
+int runNames(const Options& options) {
+    auto result = conf::loadConfig(options.config);
+    if (auto* errors = std::get_if<std::vector<conf::ConfigError>>(&result)) {
+        for (const auto& e : *errors) {
+            std::fprintf(stderr, "%s\n", e.str().c_str());
+        }
+        return 1;
+    }
+    for (const auto& gn : std::get<conf::Config>(result).globalnames) {
+        std::printf("%s %u %s\n", gn.name.c_str(), gn.ttl, gn.pool.c_str());
+    }
+    return 0;
+}
+
+}  // namespace pharos::ctl

@@ -1,0 +1,185 @@
+"""Starts the real parts for end-to-end tests and the demo: pdns_server with gsqlite3 + remote
+backends on loopback, pharos-backend, pharos-health and HTTP members; queries with dig."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SCHEMA = "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"
+
+
+def wait_until(predicate, timeout, interval=0.05):
+    """Polls predicate until it returns a truthy value or timeout seconds pass."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+def port_open(address, port, family=socket.AF_INET):
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((address, port)) == 0
+
+
+class Process:
+    """A child process with its output in a log file; stop() is SIGTERM then SIGKILL."""
+
+    def __init__(self, name, argv, log_dir):
+        self.name, self.argv, self.log_dir = name, argv, log_dir
+        self.proc = None
+        self.log_path = os.path.join(log_dir, name + ".log")
+
+    def start(self):
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        log.close()
+        return self
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.running():
+            self.proc.send_signal(sig)
+
+    def stop(self, sig=signal.SIGTERM, timeout=5):
+        if not self.running():
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+
+class Member(Process):
+    def __init__(self, address, port, name, log_dir):
+        super().__init__("member-" + name,
+                         ["python3", os.path.join(HERE, "member.py"), address, str(port), name],
+                         log_dir)
+        self.address, self.port = address, port
+
+    def start(self):
+        super().start()
+        if not wait_until(lambda: port_open(self.address, self.port), 5):
+            raise RuntimeError("member %s did not start: %s" % (self.name, self.log()))
+        return self
+
+
+class Answer:
+    def __init__(self, status, records, ecs_scope, output):
+        self.status, self.records, self.ecs_scope, self.output = status, records, ecs_scope, output
+
+    def values(self, rtype=None):
+        return sorted(r[3] for r in self.records if rtype is None or r[2] == rtype)
+
+    def __repr__(self):
+        return "Answer(%s, %s, scope=%s)" % (self.status, self.records, self.ecs_scope)
+
+
+def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None, timeout=2):
+    argv = ["dig", "@" + server, "-p", str(port), name, qtype, "+norecurse", "+time=1",
+            "+tries=1", "+nocookie"]
+    if source:
+        argv += ["-b", source]
+    if subnet:
+        argv.append("+subnet=" + subnet)
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 3).stdout
+    status = re.search(r"status: (\w+)", out)
+    records, section = [], None
+    for line in out.splitlines():
+        if line.startswith(";; ") and "SECTION" in line:
+            section = line.split()[1]
+            continue
+        if section == "ANSWER" and line and not line.startswith(";"):
+            parts = line.split(None, 4)
+            if len(parts) == 5:
+                records.append((parts[0].lower(), int(parts[1]), parts[3], parts[4]))
+    scope = re.search(r"CLIENT-SUBNET: [0-9a-f.:]+/\d+/(\d+)", out)
+    return Answer(status.group(1) if status else "TIMEOUT", records,
+                  int(scope.group(1)) if scope else None, out)
+
+
+class Pdns(Process):
+    """pdns_server on 127.0.0.1:port with its own config dir and gsqlite3 database."""
+
+    def __init__(self, workdir, port, backend_socket, zones, pharos_config, bin_dir,
+                 caches=False):
+        self.workdir, self.port = workdir, port
+        self.conf_dir = os.path.join(workdir, "pdns")
+        os.makedirs(self.conf_dir, exist_ok=True)
+        self.db = os.path.join(self.conf_dir, "pdns.sqlite3")
+        lines = [
+            "launch=gsqlite3,remote",
+            "gsqlite3-database=" + self.db,
+            "remote-connection-string=unix:path=%s,timeout=2000" % backend_socket,
+            "edns-subnet-processing=yes",
+            "local-address=127.0.0.1",
+            "local-port=%d" % port,
+            "socket-dir=" + self.conf_dir,
+            "daemon=no", "guardian=no", "disable-syslog=yes", "loglevel=4",
+            "distributor-threads=3",
+        ]
+        if not caches:
+            lines += ["cache-ttl=0", "query-cache-ttl=0", "negquery-cache-ttl=0"]
+        with open(os.path.join(self.conf_dir, "pdns.conf"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        if not os.path.exists(self.db):
+            with open(SCHEMA) as schema:
+                subprocess.run(["sqlite3", self.db], stdin=schema, check=True)
+        env = dict(os.environ, PHAROSCTL=os.path.join(bin_dir, "pharosctl"))
+        subprocess.run([os.path.join(HERE, "..", "..", "scripts", "pharos-zone.sh"),
+                        "-c", pharos_config, "--pdns-config-dir", self.conf_dir] + zones,
+                       check=True, env=env, stdout=subprocess.DEVNULL)
+        super().__init__("pdns", ["pdns_server", "--config-dir=" + self.conf_dir], workdir)
+
+    def start(self):
+        super().start()
+        ok = wait_until(lambda: dig("ns1." + "invalid", "A", self.port).status != "TIMEOUT"
+                        or not self.running(), 10)
+        if not ok or not self.running():
+            raise RuntimeError("pdns did not start:\n" + self.log())
+        return self
+
+
+class Pharos:
+    """pharos-backend and pharos-health for one pharos.yaml."""
+
+    def __init__(self, bin_dir, config, workdir):
+        self.bin_dir, self.config = bin_dir, config
+        self.backend = Process("pharos-backend",
+                               [os.path.join(bin_dir, "pharos-backend"), "-c", config], workdir)
+        self.health = Process("pharos-health",
+                              [os.path.join(bin_dir, "pharos-health"), "-c", config], workdir)
+
+    def ctl(self, *args):
+        return subprocess.run([os.path.join(self.bin_dir, "pharosctl"), "-c", self.config]
+                              + list(args), capture_output=True, text=True, timeout=10)
+
+
+def make_workdir(prefix="pharos-e2e-"):
+    return tempfile.mkdtemp(prefix=prefix)
+
+
+def remove_workdir(path):
+    shutil.rmtree(path, ignore_errors=True)
