@@ -29,7 +29,18 @@ if [ ${#zones[@]} -eq 0 ]; then
     mapfile -t zones < <(for n in $names; do echo "${n#*.}"; done | sort -u)
 fi
 
-pdnsutil() { command pdnsutil --config-dir="$pdns_dir" "$@"; }
+# The zones live in gsqlite3 alone, so pdnsutil is pointed at gsqlite3 only: pharos need not be
+# running to create them (pdnsutil has no --launch override, hence the private config dir).
+database=$( (cat "$pdns_dir/pdns.conf" "$pdns_dir"/pdns.d/*.conf 2>/dev/null || true) |
+    sed -n 's/^[[:space:]]*gsqlite3-database[[:space:]]*=[[:space:]]*//p' | tail -n 1)
+if [ -z "$database" ]; then
+    echo "pharos-zone: no gsqlite3-database in $pdns_dir/pdns.conf or pdns.d/" >&2
+    exit 1
+fi
+sqlite_only=$(mktemp -d)
+trap 'rm -rf "$sqlite_only"' EXIT
+printf 'launch=gsqlite3\ngsqlite3-database=%s\n' "$database" >"$sqlite_only/pdns.conf"
+pdnsutil() { command pdnsutil --config-dir="$sqlite_only" "$@"; }
 
 for zone in "${zones[@]}"; do
     if ! pdnsutil list-zone "$zone" >/dev/null 2>&1; then

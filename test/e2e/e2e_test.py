@@ -252,16 +252,16 @@ def test_dead_prober_fails_open(w):
 
 def test_bad_reload_keeps_running_config(w):
     w.write_lb(ttl=1, text="pools:\n  web:\n    monitor: http\n    lb_method: fogroupp\n")
-    w.pharos.backend.signal(signal.SIGHUP)
-    w.pharos.health.signal(signal.SIGHUP)
+    w.pharos.backend.send(signal.SIGHUP)
+    w.pharos.health.send(signal.SIGHUP)
     time.sleep(1)
     assert w.pharos.backend.running() and w.pharos.health.running()
     assert "lb.yaml:4:" in w.pharos.backend.log(), w.pharos.backend.log()[-2000:]
     assert "lb.yaml:4:" in w.pharos.health.log(), w.pharos.health.log()[-2000:]
     assert w.answer("myweb.contoso.local") == ["127.0.1.1"]
     w.write_lb(ttl=7)
-    w.pharos.backend.signal(signal.SIGHUP)
-    w.pharos.health.signal(signal.SIGHUP)
+    w.pharos.backend.send(signal.SIGHUP)
+    w.pharos.health.send(signal.SIGHUP)
     ok = wait_until(lambda: dig("myweb.contoso.local", "A", PDNS_PORT).records ==
                     [("myweb.contoso.local.", 7, "A", "127.0.1.1")], 5)
     assert ok, dig("myweb.contoso.local", "A", PDNS_PORT).output
