@@ -6,6 +6,7 @@
 #include <string>
 
 #include "conf/Config.hpp"
+#include "health/HealthTableLayout.hpp"
 #include "lb/Health.hpp"
 
 namespace pharos::health {
@@ -38,6 +39,12 @@ public:
     // or drain -> Down). One atomic load. Only meaningful while status() is not Missing and
     // the slot is below the table's slot count; otherwise Unknown.
     lb::Health verdict(uint32_t slot) const;
+
+    // A consistent copy of one slot (seqlock; retries while the writer is inside). False when
+    // no table is mapped or the slot is out of range.
+    bool readSlot(uint32_t slot, SlotView& out) const;
+    // The mapped header, or nullptr.
+    const TableHeader* header() const;
 
 private:
     struct Mapping;

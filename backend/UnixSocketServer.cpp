@@ -1,0 +1,98 @@
+#include "backend/UnixSocketServer.hpp"
+
+#include <grp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "backend/BackendConnection.hpp"
+#include "conf/Log.hpp"
+
+namespace pharos::backend {
+namespace {
+
+// Removes a socket file nobody listens on; refuses to touch anything else.
+void clearStaleSocket(const std::string& path) {
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) {
+        return;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        throw std::runtime_error(path + " exists and is not a socket; not replacing it");
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    int rc = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    int err = errno;
+    close(fd);
+    if (rc == 0) {
+        throw std::runtime_error("another process is listening on " + path);
+    }
+    if (err != ECONNREFUSED) {
+        throw std::runtime_error("cannot tell whether " + path + " is in use: " +
+                                 std::strerror(err));
+    }
+    PHAROS_LOG(Info, "replacing stale socket " << path);
+    unlink(path.c_str());
+}
+
+void setGroupAndMode(const std::string& path, const std::string& group) {
+    if (struct group* g = getgrnam(group.c_str())) {
+        if (chown(path.c_str(), uid_t(-1), g->gr_gid) != 0) {
+            PHAROS_LOG(Warning, "cannot give " << path << " to group " << group << ": "
+                                               << std::strerror(errno));
+        }
+    } else {
+        PHAROS_LOG(Warning, "group " << group << " does not exist; " << path
+                                     << " keeps pharos's group");
+    }
+    chmod(path.c_str(), 0660);
+}
+
+}  // namespace
+
+UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, std::string path,
+                                   const std::string& group, RemoteBackendProtocol& protocol,
+                                   BackendCounters& counters)
+    : io_(io), acceptor_(io), path_(std::move(path)), protocol_(protocol), counters_(counters) {
+    clearStaleSocket(path_);
+    using boost::asio::local::stream_protocol;
+    acceptor_.open(stream_protocol());
+    acceptor_.bind(stream_protocol::endpoint(path_));
+    acceptor_.listen(boost::asio::socket_base::max_listen_connections);
+    setGroupAndMode(path_, group);
+    accept();
+}
+
+UnixSocketServer::~UnixSocketServer() { stop(); }
+
+void UnixSocketServer::stop() {
+    if (acceptor_.is_open()) {
+        boost::system::error_code ignored;
+        acceptor_.close(ignored);
+        unlink(path_.c_str());
+    }
+}
+
+void UnixSocketServer::accept() {
+    acceptor_.async_accept([this](const boost::system::error_code& error,
+                                  boost::asio::local::stream_protocol::socket socket) {
+        if (error == boost::asio::error::operation_aborted) {
+            return;
+        }
+        if (!error) {
+            ++counters_.connections;
+            std::make_shared<BackendConnection>(std::move(socket), protocol_, counters_)->start();
+        }
+        accept();
+    });
+}
+
+}  // namespace pharos::backend

@@ -1,0 +1,36 @@
+#pragma once
+// The transport: a unix stream socket that pdns's unix connector talks to, one JSON request
+// per line and one reply per request. One Asio event loop serves every connection; a slow or
+// broken connection only ever waits on its own socket.
+#include <boost/asio.hpp>
+#include <memory>
+#include <string>
+
+#include "backend/BackendCounters.hpp"
+#include "backend/RemoteBackendProtocol.hpp"
+
+namespace pharos::backend {
+
+// A request longer than this without a newline is not pdns talking: the connection is closed.
+constexpr size_t kMaxRequestBytes = 1 << 20;
+
+class UnixSocketServer {
+public:
+    // Binds `path` (mode 0660, group `group` when it exists). A stale socket file left by a
+    // dead process is replaced; a socket someone still listens on is never taken over.
+    UnixSocketServer(boost::asio::io_context& io, std::string path, const std::string& group,
+                     RemoteBackendProtocol& protocol, BackendCounters& counters);
+    ~UnixSocketServer();
+    void stop();
+
+private:
+    void accept();
+
+    boost::asio::io_context& io_;
+    boost::asio::local::stream_protocol::acceptor acceptor_;
+    std::string path_;
+    RemoteBackendProtocol& protocol_;
+    BackendCounters& counters_;
+};
+
+}  // namespace pharos::backend

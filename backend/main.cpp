@@ -1,0 +1,99 @@
+// pharos-backend: answers PowerDNS's remote backend for the globalnames.
+#include <boost/asio.hpp>
+#include <chrono>
+#include <memory>
+
+#include "backend/GslbResolver.hpp"
+#include "backend/HealthSource.hpp"
+#include "backend/RemoteBackendProtocol.hpp"
+#include "backend/UnixSocketServer.hpp"
+#include "conf/CommandLine.hpp"
+#include "conf/Log.hpp"
+
+namespace {
+
+using namespace pharos;
+
+// Re-maps the health table when the prober replaced it; once a second, off the lookup path.
+void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& resolver) {
+    timer.expires_after(std::chrono::seconds(1));
+    timer.async_wait([&timer, &resolver](const boost::system::error_code& e) {
+        if (e) {
+            return;
+        }
+        resolver.refreshHealth();
+        scheduleRefresh(timer, resolver);
+    });
+}
+
+void reload(const std::string& path, backend::GslbResolver& resolver) {
+    auto config = conf::loadAndReport(path);
+    if (!config) {
+        PHAROS_LOG(Error, "reload rejected; still serving the previous configuration");
+        return;
+    }
+    if (config->settings.backend_socket != resolver.config().settings.backend_socket) {
+        PHAROS_LOG(Warning, "backend.socket changed; the new path takes effect on restart");
+    }
+    conf::applyLogLevel(*config);
+    resolver.reload(std::move(*config));
+    PHAROS_LOG(Info, "configuration reloaded from " << path);
+}
+
+void handleSignals(boost::asio::signal_set& signals, const std::string& path,
+                   backend::GslbResolver& resolver, backend::UnixSocketServer& server,
+                   boost::asio::io_context& io) {
+    signals.async_wait([&, path](const boost::system::error_code& e, int signal) {
+        if (e) {
+            return;
+        }
+        if (signal == SIGHUP) {
+            reload(path, resolver);
+            handleSignals(signals, path, resolver, server, io);
+            return;
+        }
+        PHAROS_LOG(Info, "stopping");
+        server.stop();
+        io.stop();
+    });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    setLogIdent("pharos-backend");
+    conf::CommandLine cli;
+    if (auto exit = conf::parseCommandLine(argc, argv, "pharos-backend",
+                                           "Answers PowerDNS's remote backend for pharos's "
+                                           "globalnames on a unix socket.",
+                                           cli)) {
+        return *exit;
+    }
+    auto config = conf::loadAndReport(cli.config);
+    if (!config) {
+        return 1;
+    }
+    conf::applyLogLevel(*config);
+    try {
+        boost::asio::io_context io(1);
+        std::string socket_path = config->settings.backend_socket;
+        std::string group = config->settings.socket_group;
+        auto health =
+            std::make_unique<backend::TableHealthSource>(config->settings.health_table);
+        backend::GslbResolver resolver(std::move(*config), std::move(health));
+        backend::RemoteBackendProtocol protocol(resolver);
+        backend::UnixSocketServer server(io, socket_path, group, protocol, resolver.counters());
+        boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
+        handleSignals(signals, cli.config, resolver, server, io);
+        boost::asio::steady_timer refresh(io);
+        scheduleRefresh(refresh, resolver);
+        PHAROS_LOG(Info, "listening on " << socket_path << " for "
+                                         << resolver.config().globalnames.size()
+                                         << " globalnames");
+        io.run();
+    } catch (const std::exception& e) {
+        PHAROS_LOG(Error, e.what());
+        return 1;
+    }
+    return 0;
+}

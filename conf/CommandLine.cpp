@@ -1,0 +1,57 @@
+#include "conf/CommandLine.hpp"
+
+#include <cstdio>
+#include <string_view>
+
+#include "conf/ConfigLoader.hpp"
+#include "conf/Log.hpp"
+
+namespace pharos::conf {
+
+std::optional<int> parseCommandLine(int argc, char** argv, const char* program,
+                                    const char* description, CommandLine& out) {
+    for (int i = 1; i < argc; ++i) {
+        std::string_view arg = argv[i];
+        if (arg == "-h" || arg == "--help") {
+            std::printf("usage: %s [-c PATH]\n%s\n\n"
+                        "  -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
+                        "  -h, --help         show this help\n"
+                        "  -V, --version      show the version\n"
+                        "\nSIGHUP reloads the configuration; SIGTERM stops.\n",
+                        program, description);
+            return 0;
+        }
+        if (arg == "-V" || arg == "--version") {
+            std::printf("%s %s\n", program, PHAROS_VERSION);
+            return 0;
+        }
+        if ((arg == "-c" || arg == "--config") && i + 1 < argc) {
+            out.config = argv[++i];
+            continue;
+        }
+        std::fprintf(stderr, "%s: unexpected argument %s (try --help)\n", program, argv[i]);
+        return 2;
+    }
+    return std::nullopt;
+}
+
+std::optional<Config> loadAndReport(const std::string& path) {
+    auto result = loadConfig(path);
+    if (auto* errors = std::get_if<std::vector<ConfigError>>(&result)) {
+        for (const auto& e : *errors) {
+            PHAROS_LOG(Error, e.str());
+        }
+        PHAROS_LOG(Error, path << ": " << errors->size() << " configuration error"
+                               << (errors->size() == 1 ? "" : "s"));
+        return std::nullopt;
+    }
+    return std::move(std::get<Config>(result));
+}
+
+void applyLogLevel(const Config& config) {
+    LogLevel level = LogLevel::Info;
+    parseLogLevel(config.settings.log_level, level);
+    setLogLevel(level);
+}
+
+}  // namespace pharos::conf

@@ -1,0 +1,25 @@
+#pragma once
+// The command line and start-up shared by pharos-backend and pharos-health.
+#include <optional>
+#include <string>
+
+#include "conf/Config.hpp"
+
+namespace pharos::conf {
+
+struct CommandLine {
+    std::string config = "/etc/pharos/pharos.yaml";
+};
+
+// Parses -c/--config, -h/--help, -V/--version. Returns an exit code when the program should
+// stop here (help, version, bad arguments), nothing when it should run.
+std::optional<int> parseCommandLine(int argc, char** argv, const char* program,
+                                    const char* description, CommandLine& out);
+
+// Loads the configuration, logging every error; nothing when it has errors.
+std::optional<Config> loadAndReport(const std::string& path);
+
+// Applies log_level from the configuration.
+void applyLogLevel(const Config& config);
+
+}  // namespace pharos::conf

@@ -1,0 +1,99 @@
+#pragma once
+// The shared-memory health table: one header and one 64-byte slot per (pool, member), in the
+// order conf::finalizeLayout numbers them. pharos-health is the only writer; pharos-backend and
+// pharosctl map it read-only. Every shared field is a std::atomic so readers never race:
+//  - `verdict` is the hot-path word: one acquire load gives state, admin override and flapping.
+//  - the rest of a slot is guarded by a seqlock (`seq` odd while the writer is inside), so
+//    `pharosctl status` reads a consistent copy without ever blocking the writer.
+// Layout changes bump kLayoutVersion; readers refuse other versions.
+#include <atomic>
+#include <cstdint>
+
+namespace pharos::health {
+
+constexpr uint64_t kTableMagic = 0x5448534f52414850ULL;  // "PHAROSHT" little-endian
+constexpr uint32_t kLayoutVersion = 1;
+
+enum class MemberState : uint8_t { Unknown = 0, Up = 1, Down = 2 };
+enum class AdminOverride : uint8_t { None = 0, ForcedUp = 1, ForcedDown = 2, Drain = 3 };
+
+// Why the last probe failed; kept small and stable because it is part of the layout.
+enum class FailureReason : uint16_t {
+    None = 0,
+    Timeout = 1,
+    ConnectRefused = 2,
+    ConnectError = 3,
+    TlsError = 4,
+    BadStatus = 5,       // http status not in expected_codes
+    BodyMismatch = 6,    // body_match not found
+    Malformed = 7,       // unparsable response
+    ClosedEarly = 8,     // peer closed before an answer / before match_re matched
+    NoMatch = 9,         // tcp match_re did not match
+    DnsRcode = 10,       // rcode not in expected_rcodes
+    DnsAnswer = 11,      // expected_answer not in the answer
+    ForcedDown = 12,     // forced monitor with status: down
+    SendError = 13,
+};
+const char* toString(FailureReason);
+const char* toString(MemberState);
+const char* toString(AdminOverride);
+
+// verdict word: bits 0-7 MemberState, 8-15 AdminOverride, bit 16 flapping.
+constexpr uint32_t packVerdict(MemberState s, AdminOverride a, bool flapping) {
+    return uint32_t(s) | uint32_t(a) << 8 | uint32_t(flapping) << 16;
+}
+constexpr MemberState verdictState(uint32_t v) { return MemberState(v & 0xff); }
+constexpr AdminOverride verdictAdmin(uint32_t v) { return AdminOverride((v >> 8) & 0xff); }
+constexpr bool verdictFlapping(uint32_t v) { return (v >> 16) & 1; }
+
+struct alignas(64) TableHeader {
+    std::atomic<uint64_t> magic;  // written last at creation: a reader seeing it sees the rest
+    uint32_t layout_version;
+    uint32_t slot_count;
+    uint64_t layout_hash;  // conf::Config::layout_hash of the configuration it was built for
+    int32_t writer_pid;
+    uint32_t slot_size;
+    int64_t created_ms;
+    std::atomic<int64_t> heartbeat_ms;  // CLOCK_REALTIME, refreshed at least every second
+    std::atomic<uint64_t> generation;   // bumped on every verdict change
+    std::atomic<uint32_t> ready;        // 1 once every member has had a first verdict
+    std::atomic<uint32_t> retired;      // 1 once a newer table replaced this object
+};
+static_assert(sizeof(TableHeader) == 64);
+
+struct alignas(64) Slot {
+    std::atomic<uint32_t> verdict;
+    std::atomic<uint32_t> seq;  // seqlock over the fields below
+    std::atomic<uint64_t> key;  // memberKey(pool name, member ip): adoption across reloads
+    std::atomic<int64_t> last_change_ms;
+    std::atomic<int64_t> last_check_ms;
+    std::atomic<uint32_t> latency_us;
+    std::atomic<uint32_t> consecutive_ok;
+    std::atomic<uint32_t> consecutive_fail;
+    std::atomic<uint16_t> reason;
+    std::atomic<uint16_t> flaps;  // state changes within the flapping window
+};
+static_assert(sizeof(Slot) == 64);
+static_assert(std::atomic<uint64_t>::is_always_lock_free);
+
+// A plain copy of one slot, as pharosctl shows it.
+struct SlotView {
+    MemberState state = MemberState::Unknown;
+    AdminOverride admin = AdminOverride::None;
+    bool flapping = false;
+    uint64_t key = 0;
+    int64_t last_change_ms = 0;
+    int64_t last_check_ms = 0;
+    uint32_t latency_us = 0;
+    uint32_t consecutive_ok = 0;
+    uint32_t consecutive_fail = 0;
+    FailureReason reason = FailureReason::None;
+    uint16_t flaps = 0;
+};
+
+constexpr size_t tableBytes(uint32_t slots) { return sizeof(TableHeader) + slots * sizeof(Slot); }
+
+inline Slot* slotsOf(TableHeader* h) { return reinterpret_cast<Slot*>(h + 1); }
+inline const Slot* slotsOf(const TableHeader* h) { return reinterpret_cast<const Slot*>(h + 1); }
+
+}  // namespace pharos::health

@@ -1,0 +1,133 @@
+#include "health/HealthTableReader.hpp"
+
+#include <sys/stat.h>
+
+#include <memory>
+
+#include "health/SharedMemory.hpp"
+
+namespace pharos::health {
+
+struct HealthTableReader::Mapping {
+    SharedMemory memory;
+    const TableHeader* header = nullptr;
+    ino_t inode = 0;
+};
+
+const char* toString(TableStatus s) {
+    switch (s) {
+        case TableStatus::Ok: return "ok";
+        case TableStatus::Missing: return "missing";
+        case TableStatus::NotReady: return "not ready";
+        case TableStatus::Stale: return "stale";
+        case TableStatus::OtherConfig: return "built for another configuration";
+    }
+    return "?";
+}
+
+HealthTableReader::HealthTableReader(std::string shm_name) : name_(std::move(shm_name)) {}
+
+HealthTableReader::~HealthTableReader() { delete map_; }
+
+bool HealthTableReader::refresh() {
+    // The object under the name may have been replaced (reload, restart) or removed; the
+    // inode tells, even when the old writer died before it could mark its table retired.
+    struct stat st {};
+    bool exists = stat(("/dev/shm" + name_).c_str(), &st) == 0;
+    if (map_ && exists && st.st_ino == map_->inode &&
+        !map_->header->retired.load(std::memory_order_acquire)) {
+        return true;
+    }
+    auto fresh = std::make_unique<Mapping>();
+    if (!exists || !fresh->memory.openReadOnly(name_) ||
+        fresh->memory.size() < sizeof(TableHeader)) {
+        delete map_;
+        map_ = nullptr;
+        return false;
+    }
+    auto* h = static_cast<const TableHeader*>(fresh->memory.data());
+    if (h->magic.load(std::memory_order_acquire) != kTableMagic ||
+        h->layout_version != kLayoutVersion || tableBytes(h->slot_count) > fresh->memory.size()) {
+        delete map_;
+        map_ = nullptr;
+        return false;
+    }
+    fresh->header = h;
+    fresh->inode = st.st_ino;
+    delete map_;
+    map_ = fresh.release();
+    return true;
+}
+
+TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
+                                      int64_t stale_after_ms) const {
+    if (!map_) {
+        return TableStatus::Missing;
+    }
+    const TableHeader* h = map_->header;
+    if (h->layout_hash != layout_hash) {
+        return TableStatus::OtherConfig;
+    }
+    if (!h->ready.load(std::memory_order_acquire)) {
+        return TableStatus::NotReady;
+    }
+    if (now_ms - h->heartbeat_ms.load(std::memory_order_acquire) > stale_after_ms) {
+        return TableStatus::Stale;
+    }
+    return TableStatus::Ok;
+}
+
+lb::Health HealthTableReader::verdict(uint32_t slot) const {
+    if (!map_ || slot >= map_->header->slot_count) {
+        return lb::Health::Unknown;
+    }
+    uint32_t v = slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire);
+    switch (verdictAdmin(v)) {
+        case AdminOverride::ForcedUp: return lb::Health::Up;
+        case AdminOverride::ForcedDown:
+        case AdminOverride::Drain: return lb::Health::Down;
+        case AdminOverride::None: break;
+    }
+    switch (verdictState(v)) {
+        case MemberState::Up: return lb::Health::Up;
+        case MemberState::Down: return lb::Health::Down;
+        case MemberState::Unknown: break;
+    }
+    return lb::Health::Unknown;
+}
+
+bool HealthTableReader::readSlot(uint32_t slot, SlotView& out) const {
+    if (!map_ || slot >= map_->header->slot_count) {
+        return false;
+    }
+    const Slot& s = slotsOf(map_->header)[slot];
+    // The writer never blocks inside, so a retry or two suffices; a writer killed mid-write
+    // leaves the count odd, hence the bound.
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+        uint32_t before = s.seq.load(std::memory_order_acquire);
+        if (before & 1) {
+            continue;
+        }
+        uint32_t word = s.verdict.load(std::memory_order_relaxed);
+        out.state = verdictState(word);
+        out.admin = verdictAdmin(word);
+        out.flapping = verdictFlapping(word);
+        out.key = s.key.load(std::memory_order_relaxed);
+        out.last_change_ms = s.last_change_ms.load(std::memory_order_relaxed);
+        out.last_check_ms = s.last_check_ms.load(std::memory_order_relaxed);
+        out.latency_us = s.latency_us.load(std::memory_order_relaxed);
+        out.consecutive_ok = s.consecutive_ok.load(std::memory_order_relaxed);
+        out.consecutive_fail = s.consecutive_fail.load(std::memory_order_relaxed);
+        out.reason = FailureReason(s.reason.load(std::memory_order_relaxed));
+        out.flaps = s.flaps.load(std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_acquire);
+        if (s.seq.load(std::memory_order_relaxed) == before) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const TableHeader* HealthTableReader::header() const { return map_ ? map_->header : nullptr; }
+
+}  // namespace pharos::health

@@ -1,0 +1,148 @@
+#include "health/HealthTableWriter.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <unordered_map>
+
+#include "conf/Log.hpp"
+
+namespace pharos::health {
+
+uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    auto add = [&h](const void* p, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            h = (h ^ static_cast<const uint8_t*>(p)[i]) * 0x100000001b3ULL;
+        }
+    };
+    add(pool.data(), pool.size() + 1);
+    add(&ip.family, 1);
+    add(ip.bytes.data(), ip.bytes.size());
+    return h;
+}
+
+HealthTableWriter::HealthTableWriter(const conf::Config& config, int64_t now_ms) {
+    const std::string& name = config.settings.health_table;
+    std::string staging = name + ".new." + std::to_string(getpid());
+    memory_ = SharedMemory::create(staging, tableBytes(config.slot_count),
+                                   config.settings.table_group);
+    header_ = static_cast<TableHeader*>(memory_.data());
+    initialise(config, now_ms);
+    adoptFrom(name);
+    renameSharedMemory(staging, name);
+}
+
+void HealthTableWriter::initialise(const conf::Config& config, int64_t now_ms) {
+    header_->layout_version = kLayoutVersion;
+    header_->slot_count = config.slot_count;
+    header_->layout_hash = config.layout_hash;
+    header_->writer_pid = int32_t(getpid());
+    header_->slot_size = sizeof(Slot);
+    header_->created_ms = now_ms;
+    header_->heartbeat_ms.store(now_ms);
+    Slot* slots = slotsOf(header_);
+    for (const auto& pool : config.pools) {
+        for (size_t i = 0; i < pool.members.size(); ++i) {
+            slots[pool.first_slot + i].key.store(memberKey(pool.name, pool.members[i].ip));
+        }
+    }
+    header_->magic.store(kTableMagic, std::memory_order_release);
+}
+
+// Carries verdicts over from the object published under `name`, matching members by key, and
+// retires that object so its readers move to the new one.
+void HealthTableWriter::adoptFrom(const std::string& name) {
+    int fd = shm_open(name.c_str(), O_RDWR, 0);
+    if (fd < 0) {
+        return;
+    }
+    struct stat st {};
+    void* p = MAP_FAILED;
+    if (fstat(fd, &st) == 0 && size_t(st.st_size) >= sizeof(TableHeader)) {
+        p = mmap(nullptr, size_t(st.st_size), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    }
+    close(fd);
+    if (p == MAP_FAILED) {
+        return;
+    }
+    auto* old = static_cast<TableHeader*>(p);
+    if (old->magic.load(std::memory_order_acquire) == kTableMagic &&
+        old->layout_version == kLayoutVersion &&
+        tableBytes(old->slot_count) <= size_t(st.st_size)) {
+        std::unordered_map<uint64_t, uint32_t> by_key;
+        for (uint32_t i = 0; i < old->slot_count; ++i) {
+            by_key[slotsOf(old)[i].key.load()] = i;
+        }
+        bool all_known = true;
+        for (uint32_t i = 0; i < header_->slot_count; ++i) {
+            auto it = by_key.find(slotsOf(header_)[i].key.load());
+            SlotView view;
+            if (it != by_key.end()) {
+                const Slot& s = slotsOf(old)[it->second];
+                uint32_t v = s.verdict.load();
+                view.state = verdictState(v);
+                view.admin = verdictAdmin(v);
+                view.flapping = verdictFlapping(v);
+                view.last_change_ms = s.last_change_ms.load();
+                view.last_check_ms = s.last_check_ms.load();
+                view.latency_us = s.latency_us.load();
+                view.consecutive_ok = s.consecutive_ok.load();
+                view.consecutive_fail = s.consecutive_fail.load();
+                view.reason = FailureReason(s.reason.load());
+                view.flaps = s.flaps.load();
+                view.key = s.key.load();
+                write(i, view);
+                ++adopted_;
+            }
+            all_known = all_known && view.state != MemberState::Unknown;
+        }
+        if (all_known && old->ready.load()) {
+            markReady();
+        }
+        old->retired.store(1, std::memory_order_release);
+    }
+    munmap(p, size_t(st.st_size));
+}
+
+SlotView HealthTableWriter::read(uint32_t slot) const {
+    const Slot& s = slotsOf(header_)[slot];
+    SlotView v;
+    uint32_t word = s.verdict.load(std::memory_order_relaxed);
+    v.state = verdictState(word);
+    v.admin = verdictAdmin(word);
+    v.flapping = verdictFlapping(word);
+    v.key = s.key.load(std::memory_order_relaxed);
+    v.last_change_ms = s.last_change_ms.load(std::memory_order_relaxed);
+    v.last_check_ms = s.last_check_ms.load(std::memory_order_relaxed);
+    v.latency_us = s.latency_us.load(std::memory_order_relaxed);
+    v.consecutive_ok = s.consecutive_ok.load(std::memory_order_relaxed);
+    v.consecutive_fail = s.consecutive_fail.load(std::memory_order_relaxed);
+    v.reason = FailureReason(s.reason.load(std::memory_order_relaxed));
+    v.flaps = s.flaps.load(std::memory_order_relaxed);
+    return v;
+}
+
+void HealthTableWriter::write(uint32_t slot, const SlotView& v) {
+    Slot& s = slotsOf(header_)[slot];
+    uint32_t seq = s.seq.load(std::memory_order_relaxed);
+    s.seq.store(seq + 1, std::memory_order_relaxed);  // odd: readers retry
+    std::atomic_thread_fence(std::memory_order_release);
+    s.last_change_ms.store(v.last_change_ms, std::memory_order_relaxed);
+    s.last_check_ms.store(v.last_check_ms, std::memory_order_relaxed);
+    s.latency_us.store(v.latency_us, std::memory_order_relaxed);
+    s.consecutive_ok.store(v.consecutive_ok, std::memory_order_relaxed);
+    s.consecutive_fail.store(v.consecutive_fail, std::memory_order_relaxed);
+    s.reason.store(uint16_t(v.reason), std::memory_order_relaxed);
+    s.flaps.store(v.flaps, std::memory_order_relaxed);
+    uint32_t word = packVerdict(v.state, v.admin, v.flapping);
+    uint32_t before = s.verdict.exchange(word, std::memory_order_release);
+    s.seq.store(seq + 2, std::memory_order_release);
+    if (before != word) {
+        header_->generation.fetch_add(1, std::memory_order_release);
+    }
+}
+
+}  // namespace pharos::health

@@ -1,0 +1,98 @@
+// chash (pharos): rendezvous hashing of the client's subnet (/24, /56 by default) over the
+// usable members, weighted. A subnet keeps its member while that member is usable, and when
+// one fails only its own clients move. The fallback `any` hashes over every weight>0 member,
+// so even then clients stay put.
+#include <algorithm>
+#include <cmath>
+
+#include "lb/ClientAddress.hpp"
+#include "lb/Fallback.hpp"
+#include "lb/Methods.hpp"
+
+namespace pharos::lb {
+namespace {
+
+uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t hashAddress(const conf::IpAddress& ip) {
+    uint64_t h = uint64_t(ip.family) + 1;
+    for (uint8_t b : ip.bytes) {
+        h = mix(h ^ b);
+    }
+    return h;
+}
+
+class ConsistentHash final : public Balancer {
+public:
+    explicit ConsistentHash(const conf::Pool& pool) : pool_(pool) {
+        for (const auto& m : pool.members) {
+            member_hash_.push_back(hashAddress(m.ip));  // by address: reordering keeps clients
+        }
+    }
+
+    void decide(std::span<const Health> health, const Client& client, Answer& out,
+                Trace* trace) const override {
+        ClientView view = chooseClient(pool_, client, trace);
+        int prefix = view.address.family == conf::Family::V4 ? pool_.chash_prefix_v4
+                                                             : pool_.chash_prefix_v6;
+        uint64_t key = hashAddress(view.address.masked(prefix));
+        out.scope_prefix = view.from_ecs ? prefix : 0;
+        traceUnusable(pool_, health, trace);
+        pick(key, [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out);
+        if (!out.members.empty()) {
+            return;
+        }
+        if (refuses(pool_, out, trace)) {
+            return;
+        }
+        out.fallback = true;
+        pick(key, [&](uint32_t i) { return pool_.members[i].weight > 0; }, out);
+        if (trace) {
+            trace->notes.push_back("no usable member: fallback any hashes over every weight>0 "
+                                   "member");
+        }
+    }
+
+private:
+    // Weighted rendezvous: score = -weight / ln(u), u uniform in (0,1) from hash(key, member).
+    double score(uint64_t key, uint32_t i) const {
+        double u = (double(mix(key ^ member_hash_[i]) >> 11) + 0.5) / double(1ULL << 53);
+        return -double(pool_.members[i].weight) / std::log(u);
+    }
+
+    template <typename Allowed>
+    void pick(uint64_t key, Allowed&& allowed, Answer& out) const {
+        size_t want = size_t(pool_.max_addrs_returned);
+        for (uint32_t i = 0; i < pool_.members.size(); ++i) {
+            if (!allowed(i)) {
+                continue;
+            }
+            double s = score(key, i);
+            auto pos = std::find_if(out.members.begin(), out.members.end(),
+                                    [&](uint32_t m) { return score(key, m) < s; });
+            if (size_t(pos - out.members.begin()) < want) {
+                out.members.insert(pos, i);
+                if (out.members.size() > want) {
+                    out.members.pop_back();
+                }
+            }
+        }
+    }
+
+    const conf::Pool& pool_;
+    std::vector<uint64_t> member_hash_;
+};
+
+}  // namespace
+
+std::unique_ptr<Balancer> makeConsistentHash(const conf::Pool& pool) {
+    return std::make_unique<ConsistentHash>(pool);
+}
+
+}  // namespace pharos::lb

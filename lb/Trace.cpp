@@ -1,0 +1,44 @@
+#include "lb/Trace.hpp"
+
+#include <sstream>
+
+namespace pharos::lb {
+
+std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, const Trace& trace,
+                        const Answer& answer) {
+    std::ostringstream os;
+    os << "pool " << pool.name << " (" << conf::toString(pool.lb_method) << ", fallback "
+       << conf::toString(pool.fallback) << ", max_addrs_returned " << pool.max_addrs_returned
+       << ")\n";
+    os << "client " << trace.client << " from the " << trace.client_source << "\n";
+    if (pool.lb_method == conf::LbMethod::Twrr) {
+        if (trace.region >= 0) {
+            os << "region " << topology.regions[size_t(trace.region)].name << " (matched /"
+               << trace.region_prefix << ")\n";
+        } else {
+            os << "region: none matches\n";
+        }
+    }
+    for (const auto& skip : trace.skipped) {
+        const auto& m = pool.members[skip.member];
+        os << "skipped " << m.name << " " << m.ip.str() << ": " << skip.why << "\n";
+    }
+    for (const auto& note : trace.notes) {
+        os << note << "\n";
+    }
+    if (answer.refused || answer.members.empty()) {
+        os << "answer: no records\n";
+    } else {
+        os << "answer:";
+        for (uint32_t i : answer.members) {
+            os << " " << pool.members[i].ip.str() << " (" << pool.members[i].name << ")";
+        }
+        os << "\n";
+    }
+    if (answer.scope_prefix > 0) {
+        os << "ECS scope /" << answer.scope_prefix << "\n";
+    }
+    return os.str();
+}
+
+}  // namespace pharos::lb
