@@ -61,15 +61,15 @@ void BackendConnection::answerCompleteRequests() {
 }
 
 void BackendConnection::write() {
-    boost::asio::async_write(socket_, boost::asio::buffer(replies_),
-                             [self = shared_from_this()](const boost::system::error_code& e,
-                                                         size_t) {
-                                 if (e) {
-                                     return;
-                                 }
-                                 self->replies_.clear();
-                                 self->read();
-                             });
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(replies_),
+        [self = shared_from_this()](const boost::system::error_code& e, size_t) {
+            if (e) {
+                return;
+            }
+            self->replies_.clear();
+            self->read();
+        });
 }
 
 }  // namespace pharos::backend

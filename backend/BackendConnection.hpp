@@ -11,13 +11,13 @@
 namespace pharos::backend {
 
 class BackendConnection : public std::enable_shared_from_this<BackendConnection> {
-public:
+  public:
     BackendConnection(boost::asio::local::stream_protocol::socket socket,
                       RemoteBackendProtocol& protocol, BackendCounters& counters)
         : socket_(std::move(socket)), protocol_(protocol), counters_(counters) {}
     void start() { read(); }
 
-private:
+  private:
     void read();
     void onRead(const boost::system::error_code& error, size_t bytes);
     void answerCompleteRequests();

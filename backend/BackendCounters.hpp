@@ -8,14 +8,14 @@ namespace pharos::backend {
 struct BackendCounters {
     uint64_t requests = 0;
     uint64_t lookups = 0;
-    uint64_t lookup_hits = 0;       // lookups for a globalname
-    uint64_t fast_path = 0;         // lookups read without the JSON parser
-    uint64_t fail_open_answers = 0; // answered as if every member were up
-    uint64_t fallback_answers = 0;  // pool had no eligible member: fallback any
-    uint64_t refused_answers = 0;   // fallback refuse: no records
-    uint64_t malformed = 0;         // not JSON, or wrong shapes/types
+    uint64_t lookup_hits = 0;        // lookups for a globalname
+    uint64_t fast_path = 0;          // lookups read without the JSON parser
+    uint64_t fail_open_answers = 0;  // answered as if every member were up
+    uint64_t fallback_answers = 0;   // pool had no eligible member: fallback any
+    uint64_t refused_answers = 0;    // fallback refuse: no records
+    uint64_t malformed = 0;          // not JSON, or wrong shapes/types
     uint64_t unknown_methods = 0;
-    uint64_t oversized = 0;         // request longer than the bound; connection closed
+    uint64_t oversized = 0;  // request longer than the bound; connection closed
     uint64_t connections = 0;
     // Server time from a complete request to its reply, log2 buckets of nanoseconds.
     std::array<uint64_t, 40> service_ns_log2{};

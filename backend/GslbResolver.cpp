@@ -38,7 +38,9 @@ GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> he
 
 GslbResolver::~GslbResolver() = default;
 
-const conf::Config& GslbResolver::config() const { return snapshot_->config; }
+const conf::Config& GslbResolver::config() const {
+    return snapshot_->config;
+}
 
 void GslbResolver::reload(conf::Config config) {
     snapshot_ = std::make_unique<Snapshot>(std::move(config));
@@ -110,6 +112,16 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
         decideFamily(snap, pool, true, client);
         appendRecords(snap, pool, true, request.qname, gn->ttl, client.ecs.has_value(), reply,
                       first);
+    }
+    if (first && answer_.refused) {
+        // An empty non-terminal (type 0, as gsqlite3 stores them) tells pdns the name exists
+        // with no data: NOERROR/NODATA with the SOA, where `false` would make it NXDOMAIN.
+        reply += R"({"qtype":"TYPE0","qname":")";
+        appendEscaped(reply, request.qname);
+        reply += R"(","content":"","ttl":)";
+        reply += std::to_string(gn->ttl);
+        reply += R"(,"auth":true}]})";
+        return;
     }
     if (first) {
         reply.resize(start);

@@ -16,7 +16,7 @@
 namespace pharos::backend {
 
 class GslbResolver {
-public:
+  public:
     GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health);
     ~GslbResolver();
 
@@ -28,7 +28,7 @@ public:
     const conf::Config& config() const;
     BackendCounters& counters() { return counters_; }
 
-private:
+  private:
     struct Snapshot;
     enum class Want { A, Aaaa, Any, Nothing };
     void decideFamily(const Snapshot& snap, size_t pool, bool v6, const lb::Client& client);

@@ -12,7 +12,7 @@
 namespace pharos::backend {
 
 class HealthSource {
-public:
+  public:
     virtual ~HealthSource() = default;
     // One verdict per member of `pool`. Returns false when it answered "all up" because no
     // trustworthy table was there (fail-open).
@@ -23,14 +23,14 @@ public:
 };
 
 class TableHealthSource : public HealthSource {
-public:
+  public:
     explicit TableHealthSource(const std::string& table_name) : reader_(table_name) {}
     bool fill(const conf::Config& config, const conf::Pool& pool,
               std::span<lb::Health> out) override;
     void refresh() override { reader_.refresh(); }
     health::TableStatus lastStatus() const { return last_; }
 
-private:
+  private:
     void noteStatus(health::TableStatus status, bool trusted);
 
     health::HealthTableReader reader_;

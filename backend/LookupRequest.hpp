@@ -8,7 +8,7 @@ namespace pharos::backend {
 struct LookupRequest {
     std::string_view qtype;
     std::string_view qname;
-    std::string_view remote;       // the resolver (pdns's inner remote)
+    std::string_view remote;  // the resolver (pdns's inner remote)
     std::string_view local;
     std::string_view real_remote;  // ECS subnet when the query had one, else remote/32 or /128
     int64_t zone_id = -1;

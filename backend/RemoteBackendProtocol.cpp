@@ -12,11 +12,21 @@ using nlohmann::json;
 
 // Methods pdns may send that pharos has nothing for: pharos owns no zones, keys, metadata or
 // TSIG keys (they all live in gsqlite3), so each answers "nothing here".
-constexpr std::string_view kNothingHere[] = {
-    "list", "getDomainInfo", "getDomainMetadata", "getAllDomainMetadata", "getDomainKeys",
-    "getBeforeAndAfterNamesAbsolute", "getTSIGKey", "getTSIGKeys", "getUpdatedMasters",
-    "getUnfreshSlaveInfos", "searchRecords", "searchComments", "superMasterBackend",
-    "directBackendCmd", "getComments"};
+constexpr std::string_view kNothingHere[] = {"list",
+                                             "getDomainInfo",
+                                             "getDomainMetadata",
+                                             "getAllDomainMetadata",
+                                             "getDomainKeys",
+                                             "getBeforeAndAfterNamesAbsolute",
+                                             "getTSIGKey",
+                                             "getTSIGKeys",
+                                             "getUpdatedMasters",
+                                             "getUnfreshSlaveInfos",
+                                             "searchRecords",
+                                             "searchComments",
+                                             "superMasterBackend",
+                                             "directBackendCmd",
+                                             "getComments"};
 
 void appendError(std::string& reply, const std::string& why) {
     reply += json{{"result", false}, {"log", json::array({"pharos: " + why})}}.dump();

@@ -10,13 +10,13 @@
 namespace pharos::backend {
 
 class RemoteBackendProtocol {
-public:
+  public:
     explicit RemoteBackendProtocol(GslbResolver& resolver) : resolver_(resolver) {}
 
     // Appends the reply to `request` (without the trailing newline) to `reply`.
     void handle(std::string_view request, std::string& reply);
 
-private:
+  private:
     void handleParsed(std::string_view request, std::string& reply);
 
     GslbResolver& resolver_;

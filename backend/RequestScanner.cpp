@@ -6,11 +6,12 @@ namespace pharos::backend {
 namespace {
 
 class Scanner {
-public:
+  public:
     explicit Scanner(std::string_view text) : s_(text) {}
 
     void space() {
-        while (i_ < s_.size() && (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) {
+        while (i_ < s_.size() &&
+               (s_[i_] == ' ' || s_[i_] == '\n' || s_[i_] == '\r' || s_[i_] == '\t')) {
             ++i_;
         }
     }
@@ -79,7 +80,7 @@ public:
         return i_ > start;
     }
 
-private:
+  private:
     bool skipContainer(int depth) {
         char close = s_[i_] == '{' ? '}' : ']';
         bool object = close == '}';

@@ -36,8 +36,8 @@ void clearStaleSocket(const std::string& path) {
         throw std::runtime_error("another process is listening on " + path);
     }
     if (err != ECONNREFUSED) {
-        throw std::runtime_error("cannot tell whether " + path + " is in use: " +
-                                 std::strerror(err));
+        throw std::runtime_error("cannot tell whether " + path +
+                                 " is in use: " + std::strerror(err));
     }
     PHAROS_LOG(Info, "replacing stale socket " << path);
     unlink(path.c_str());
@@ -50,8 +50,8 @@ void setGroupAndMode(const std::string& path, const std::string& group) {
                                                << std::strerror(errno));
         }
     } else {
-        PHAROS_LOG(Warning, "group " << group << " does not exist; " << path
-                                     << " keeps pharos's group");
+        PHAROS_LOG(Warning,
+                   "group " << group << " does not exist; " << path << " keeps pharos's group");
     }
     chmod(path.c_str(), 0660);
 }
@@ -71,7 +71,9 @@ UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, std::string path
     accept();
 }
 
-UnixSocketServer::~UnixSocketServer() { stop(); }
+UnixSocketServer::~UnixSocketServer() {
+    stop();
+}
 
 void UnixSocketServer::stop() {
     if (acceptor_.is_open()) {

@@ -15,7 +15,7 @@ namespace pharos::backend {
 constexpr size_t kMaxRequestBytes = 1 << 20;
 
 class UnixSocketServer {
-public:
+  public:
     // Binds `path` (mode 0660, group `group` when it exists). A stale socket file left by a
     // dead process is replaced; a socket someone still listens on is never taken over.
     UnixSocketServer(boost::asio::io_context& io, std::string path, const std::string& group,
@@ -23,7 +23,7 @@ public:
     ~UnixSocketServer();
     void stop();
 
-private:
+  private:
     void accept();
 
     boost::asio::io_context& io_;

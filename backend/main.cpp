@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
         boost::asio::io_context io(1);
         std::string socket_path = config->settings.backend_socket;
         std::string group = config->settings.socket_group;
-        auto health =
-            std::make_unique<backend::TableHealthSource>(config->settings.health_table);
+        auto health = std::make_unique<backend::TableHealthSource>(config->settings.health_table);
         backend::GslbResolver resolver(std::move(*config), std::move(health));
         backend::RemoteBackendProtocol protocol(resolver);
         backend::UnixSocketServer server(io, socket_path, group, protocol, resolver.counters());
@@ -88,8 +87,7 @@ int main(int argc, char** argv) {
         boost::asio::steady_timer refresh(io);
         scheduleRefresh(refresh, resolver);
         PHAROS_LOG(Info, "listening on " << socket_path << " for "
-                                         << resolver.config().globalnames.size()
-                                         << " globalnames");
+                                         << resolver.config().globalnames.size() << " globalnames");
         io.run();
     } catch (const std::exception& e) {
         PHAROS_LOG(Error, e.what());

@@ -13,12 +13,13 @@ std::optional<int> parseCommandLine(int argc, char** argv, const char* program,
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "-h" || arg == "--help") {
-            std::printf("usage: %s [-c PATH]\n%s\n\n"
-                        "  -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
-                        "  -h, --help         show this help\n"
-                        "  -V, --version      show the version\n"
-                        "\nSIGHUP reloads the configuration; SIGTERM stops.\n",
-                        program, description);
+            std::printf(
+                "usage: %s [-c PATH]\n%s\n\n"
+                "  -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
+                "  -h, --help         show this help\n"
+                "  -V, --version      show the version\n"
+                "\nSIGHUP reloads the configuration; SIGTERM stops.\n",
+                program, description);
             return 0;
         }
         if (arg == "-V" || arg == "--version") {

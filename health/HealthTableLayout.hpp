@@ -24,14 +24,14 @@ enum class FailureReason : uint16_t {
     ConnectRefused = 2,
     ConnectError = 3,
     TlsError = 4,
-    BadStatus = 5,       // http status not in expected_codes
-    BodyMismatch = 6,    // body_match not found
-    Malformed = 7,       // unparsable response
-    ClosedEarly = 8,     // peer closed before an answer / before match_re matched
-    NoMatch = 9,         // tcp match_re did not match
-    DnsRcode = 10,       // rcode not in expected_rcodes
-    DnsAnswer = 11,      // expected_answer not in the answer
-    ForcedDown = 12,     // forced monitor with status: down
+    BadStatus = 5,     // http status not in expected_codes
+    BodyMismatch = 6,  // body_match not found
+    Malformed = 7,     // unparsable response
+    ClosedEarly = 8,   // peer closed before an answer / before match_re matched
+    NoMatch = 9,       // tcp match_re did not match
+    DnsRcode = 10,     // rcode not in expected_rcodes
+    DnsAnswer = 11,    // expected_answer not in the answer
+    ForcedDown = 12,   // forced monitor with status: down
     SendError = 13,
 };
 const char* toString(FailureReason);
@@ -42,9 +42,15 @@ const char* toString(AdminOverride);
 constexpr uint32_t packVerdict(MemberState s, AdminOverride a, bool flapping) {
     return uint32_t(s) | uint32_t(a) << 8 | uint32_t(flapping) << 16;
 }
-constexpr MemberState verdictState(uint32_t v) { return MemberState(v & 0xff); }
-constexpr AdminOverride verdictAdmin(uint32_t v) { return AdminOverride((v >> 8) & 0xff); }
-constexpr bool verdictFlapping(uint32_t v) { return (v >> 16) & 1; }
+constexpr MemberState verdictState(uint32_t v) {
+    return MemberState(v & 0xff);
+}
+constexpr AdminOverride verdictAdmin(uint32_t v) {
+    return AdminOverride((v >> 8) & 0xff);
+}
+constexpr bool verdictFlapping(uint32_t v) {
+    return (v >> 16) & 1;
+}
 
 struct alignas(64) TableHeader {
     std::atomic<uint64_t> magic;  // written last at creation: a reader seeing it sees the rest
@@ -91,9 +97,15 @@ struct SlotView {
     uint16_t flaps = 0;
 };
 
-constexpr size_t tableBytes(uint32_t slots) { return sizeof(TableHeader) + slots * sizeof(Slot); }
+constexpr size_t tableBytes(uint32_t slots) {
+    return sizeof(TableHeader) + slots * sizeof(Slot);
+}
 
-inline Slot* slotsOf(TableHeader* h) { return reinterpret_cast<Slot*>(h + 1); }
-inline const Slot* slotsOf(const TableHeader* h) { return reinterpret_cast<const Slot*>(h + 1); }
+inline Slot* slotsOf(TableHeader* h) {
+    return reinterpret_cast<Slot*>(h + 1);
+}
+inline const Slot* slotsOf(const TableHeader* h) {
+    return reinterpret_cast<const Slot*>(h + 1);
+}
 
 }  // namespace pharos::health

@@ -16,18 +16,25 @@ struct HealthTableReader::Mapping {
 
 const char* toString(TableStatus s) {
     switch (s) {
-        case TableStatus::Ok: return "ok";
-        case TableStatus::Missing: return "missing";
-        case TableStatus::NotReady: return "not ready";
-        case TableStatus::Stale: return "stale";
-        case TableStatus::OtherConfig: return "built for another configuration";
+        case TableStatus::Ok:
+            return "ok";
+        case TableStatus::Missing:
+            return "missing";
+        case TableStatus::NotReady:
+            return "not ready";
+        case TableStatus::Stale:
+            return "stale";
+        case TableStatus::OtherConfig:
+            return "built for another configuration";
     }
     return "?";
 }
 
 HealthTableReader::HealthTableReader(std::string shm_name) : name_(std::move(shm_name)) {}
 
-HealthTableReader::~HealthTableReader() { delete map_; }
+HealthTableReader::~HealthTableReader() {
+    delete map_;
+}
 
 bool HealthTableReader::refresh() {
     // The object under the name may have been replaced (reload, restart) or removed; the
@@ -83,15 +90,21 @@ lb::Health HealthTableReader::verdict(uint32_t slot) const {
     }
     uint32_t v = slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire);
     switch (verdictAdmin(v)) {
-        case AdminOverride::ForcedUp: return lb::Health::Up;
+        case AdminOverride::ForcedUp:
+            return lb::Health::Up;
         case AdminOverride::ForcedDown:
-        case AdminOverride::Drain: return lb::Health::Down;
-        case AdminOverride::None: break;
+        case AdminOverride::Drain:
+            return lb::Health::Down;
+        case AdminOverride::None:
+            break;
     }
     switch (verdictState(v)) {
-        case MemberState::Up: return lb::Health::Up;
-        case MemberState::Down: return lb::Health::Down;
-        case MemberState::Unknown: break;
+        case MemberState::Up:
+            return lb::Health::Up;
+        case MemberState::Down:
+            return lb::Health::Down;
+        case MemberState::Unknown:
+            break;
     }
     return lb::Health::Unknown;
 }
@@ -128,6 +141,8 @@ bool HealthTableReader::readSlot(uint32_t slot, SlotView& out) const {
     return false;
 }
 
-const TableHeader* HealthTableReader::header() const { return map_ ? map_->header : nullptr; }
+const TableHeader* HealthTableReader::header() const {
+    return map_ ? map_->header : nullptr;
+}
 
 }  // namespace pharos::health

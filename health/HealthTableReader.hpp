@@ -21,7 +21,7 @@ enum class TableStatus : uint8_t {
 const char* toString(TableStatus);
 
 class HealthTableReader {
-public:
+  public:
     explicit HealthTableReader(std::string shm_name);
     ~HealthTableReader();
     HealthTableReader(const HealthTableReader&) = delete;
@@ -46,7 +46,7 @@ public:
     // The mapped header, or nullptr.
     const TableHeader* header() const;
 
-private:
+  private:
     struct Mapping;
     std::string name_;
     Mapping* map_ = nullptr;

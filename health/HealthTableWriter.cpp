@@ -27,8 +27,8 @@ uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip) {
 HealthTableWriter::HealthTableWriter(const conf::Config& config, int64_t now_ms) {
     const std::string& name = config.settings.health_table;
     std::string staging = name + ".new." + std::to_string(getpid());
-    memory_ = SharedMemory::create(staging, tableBytes(config.slot_count),
-                                   config.settings.table_group);
+    memory_ =
+        SharedMemory::create(staging, tableBytes(config.slot_count), config.settings.table_group);
     header_ = static_cast<TableHeader*>(memory_.data());
     initialise(config, now_ms);
     adoptFrom(name);

@@ -16,7 +16,7 @@ namespace pharos::health {
 uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip);
 
 class HealthTableWriter {
-public:
+  public:
     // Builds and publishes a table for `config`. Verdicts of members that exist in the table
     // currently published under the name (a previous prober, or the previous configuration)
     // are carried over, so neither a restart nor a reload resets what is known.
@@ -32,14 +32,16 @@ public:
     // Writes the whole slot: the seqlock body, then the verdict word readers use per lookup.
     void write(uint32_t slot, const SlotView& view);
 
-    void heartbeat(int64_t now_ms) { header_->heartbeat_ms.store(now_ms, std::memory_order_release); }
+    void heartbeat(int64_t now_ms) {
+        header_->heartbeat_ms.store(now_ms, std::memory_order_release);
+    }
     void markReady() { header_->ready.store(1, std::memory_order_release); }
     bool ready() const { return header_->ready.load(std::memory_order_acquire) != 0; }
     // Tells readers that a newer table replaced this one.
     void retire() { header_->retired.store(1, std::memory_order_release); }
     const TableHeader& header() const { return *header_; }
 
-private:
+  private:
     void initialise(const conf::Config& config, int64_t now_ms);
     void adoptFrom(const std::string& name);
 

@@ -15,7 +15,9 @@
 
 namespace pharos::health {
 
-SharedMemory::~SharedMemory() { reset(); }
+SharedMemory::~SharedMemory() {
+    reset();
+}
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
     : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
@@ -87,8 +89,7 @@ SharedMemory SharedMemory::create(const std::string& name, size_t bytes, const s
     void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
-        throw std::runtime_error("cannot map shared memory " + name + ": " +
-                                 std::strerror(errno));
+        throw std::runtime_error("cannot map shared memory " + name + ": " + std::strerror(errno));
     }
     SharedMemory m;
     m.data_ = p;
@@ -105,6 +106,8 @@ void renameSharedMemory(const std::string& from, const std::string& to) {
     }
 }
 
-void unlinkSharedMemory(const std::string& name) { shm_unlink(name.c_str()); }
+void unlinkSharedMemory(const std::string& name) {
+    shm_unlink(name.c_str());
+}
 
 }  // namespace pharos::health

@@ -6,7 +6,7 @@
 namespace pharos::health {
 
 class SharedMemory {
-public:
+  public:
     SharedMemory() = default;
     ~SharedMemory();
     SharedMemory(SharedMemory&& other) noexcept;
@@ -22,7 +22,7 @@ public:
     bool mapped() const { return data_ != nullptr; }
     void reset();
 
-private:
+  private:
     void* data_ = nullptr;
     size_t size_ = 0;
 };

@@ -7,10 +7,14 @@ namespace pharos::lb {
 std::unique_ptr<Balancer> makeBalancer(const conf::Pool& pool, const conf::Topology& topology,
                                        const TopologyIndex& index) {
     switch (pool.lb_method) {
-        case conf::LbMethod::Wrr: return makeWeightedRoundRobin(pool);
-        case conf::LbMethod::FoGroup: return makeFailoverGroup(pool);
-        case conf::LbMethod::Twrr: return makeTopologyWeightedRoundRobin(pool, topology, index);
-        case conf::LbMethod::CHash: return makeConsistentHash(pool);
+        case conf::LbMethod::Wrr:
+            return makeWeightedRoundRobin(pool);
+        case conf::LbMethod::FoGroup:
+            return makeFailoverGroup(pool);
+        case conf::LbMethod::Twrr:
+            return makeTopologyWeightedRoundRobin(pool, topology, index);
+        case conf::LbMethod::CHash:
+            return makeConsistentHash(pool);
     }
     return makeWeightedRoundRobin(pool);
 }

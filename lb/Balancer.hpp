@@ -14,8 +14,8 @@
 namespace pharos::lb {
 
 struct Client {
-    conf::IpAddress resolver;        // pdns's `remote`
-    std::optional<conf::Cidr> ecs;   // pdns's `real-remote` when it carried an EDNS Client Subnet
+    conf::IpAddress resolver;       // pdns's `remote`
+    std::optional<conf::Cidr> ecs;  // pdns's `real-remote` when it carried an EDNS Client Subnet
 };
 
 struct Answer {
@@ -33,7 +33,7 @@ struct Answer {
 struct Trace;  // lb/Trace.hpp: why an answer was chosen, for `pharosctl explain`
 
 class Balancer {
-public:
+  public:
     virtual ~Balancer() = default;
     // health[i] is the verdict of pool.members[i].
     virtual void decide(std::span<const Health> health, const Client& client, Answer& out,

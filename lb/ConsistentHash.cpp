@@ -29,7 +29,7 @@ uint64_t hashAddress(const conf::IpAddress& ip) {
 }
 
 class ConsistentHash final : public Balancer {
-public:
+  public:
     explicit ConsistentHash(const conf::Pool& pool) : pool_(pool) {
         for (const auto& m : pool.members) {
             member_hash_.push_back(hashAddress(m.ip));  // by address: reordering keeps clients
@@ -39,12 +39,13 @@ public:
     void decide(std::span<const Health> health, const Client& client, Answer& out,
                 Trace* trace) const override {
         ClientView view = chooseClient(pool_, client, trace);
-        int prefix = view.address.family == conf::Family::V4 ? pool_.chash_prefix_v4
-                                                             : pool_.chash_prefix_v6;
+        int prefix =
+            view.address.family == conf::Family::V4 ? pool_.chash_prefix_v4 : pool_.chash_prefix_v6;
         uint64_t key = hashAddress(view.address.masked(prefix));
         out.scope_prefix = view.from_ecs ? prefix : 0;
         traceUnusable(pool_, health, trace);
-        pick(key, [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out);
+        pick(
+            key, [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out);
         if (!out.members.empty()) {
             return;
         }
@@ -52,14 +53,16 @@ public:
             return;
         }
         out.fallback = true;
-        pick(key, [&](uint32_t i) { return pool_.members[i].weight > 0; }, out);
+        pick(
+            key, [&](uint32_t i) { return pool_.members[i].weight > 0; }, out);
         if (trace) {
-            trace->notes.push_back("no usable member: fallback any hashes over every weight>0 "
-                                   "member");
+            trace->notes.push_back(
+                "no usable member: fallback any hashes over every weight>0 "
+                "member");
         }
     }
 
-private:
+  private:
     // Weighted rendezvous: score = -weight / ln(u), u uniform in (0,1) from hash(key, member).
     double score(uint64_t key, uint32_t i) const {
         double u = (double(mix(key ^ member_hash_[i]) >> 11) + 0.5) / double(1ULL << 53);

@@ -12,7 +12,7 @@ namespace pharos::lb {
 namespace {
 
 class FailoverGroup final : public Balancer {
-public:
+  public:
     explicit FailoverGroup(const conf::Pool& pool) : pool_(pool), rotation_(pool, setsFor(pool)) {
         for (const auto& m : pool.members) {
             priorities_.push_back(m.priority);
@@ -35,7 +35,7 @@ public:
         }
     }
 
-private:
+  private:
     static size_t setsFor(const conf::Pool& pool) {
         std::vector<int> p;
         for (const auto& m : pool.members) {
@@ -74,9 +74,9 @@ private:
         }
         for (uint32_t i = 0; i < pool_.members.size(); ++i) {
             if (usable(pool_.members[i], health[i]) && pool_.members[i].priority != priority) {
-                trace->skipped.push_back({i, "priority " + std::to_string(pool_.members[i].priority) +
-                                                 " (priority " + std::to_string(priority) +
-                                                 " is preferred)"});
+                trace->skipped.push_back(
+                    {i, "priority " + std::to_string(pool_.members[i].priority) + " (priority " +
+                            std::to_string(priority) + " is preferred)"});
             }
         }
     }

@@ -19,8 +19,9 @@ void answerFallback(const conf::Pool& pool, const Rotation& rotation, size_t set
         return;
     }
     out.fallback = true;
-    rotation.take(set, size_t(pool.max_addrs_returned),
-                  [&](uint32_t i) { return pool.members[i].weight > 0; }, out.members);
+    rotation.take(
+        set, size_t(pool.max_addrs_returned),
+        [&](uint32_t i) { return pool.members[i].weight > 0; }, out.members);
     if (trace) {
         trace->notes.push_back(
             "no usable member: fallback any answers weight>0 members whatever their health");

@@ -15,7 +15,7 @@
 namespace pharos::lb {
 
 class Rotation {
-public:
+  public:
     // `sets` is how many independent candidate sets (e.g. regions) the caller will use.
     Rotation(const conf::Pool& pool, size_t sets);
 
@@ -24,7 +24,7 @@ public:
     template <typename Allowed>
     void take(size_t set, size_t count, Allowed&& allowed, std::vector<uint32_t>& out) const;
 
-private:
+  private:
     struct Restricted {
         uint64_t signature;
         std::vector<uint32_t> order;  // the cycle with disallowed members removed

@@ -53,8 +53,9 @@ void TopologyIndex::markNested(std::vector<Length>& lengths) {
             }
             for (size_t inner = 0; inner < outer && !e.more_specific_inside; ++inner) {
                 const auto& v = lengths[inner].entries;
-                auto it = std::lower_bound(v.begin(), v.end(), e.network,
-                                           [](const Entry& x, const Key& k) { return x.network < k; });
+                auto it =
+                    std::lower_bound(v.begin(), v.end(), e.network,
+                                     [](const Entry& x, const Key& k) { return x.network < k; });
                 e.more_specific_inside = it != v.end() && it->network <= last;
             }
         }

@@ -11,7 +11,7 @@
 namespace pharos::lb {
 
 class TopologyIndex {
-public:
+  public:
     TopologyIndex() = default;
     explicit TopologyIndex(const conf::Topology& topology);
 
@@ -25,7 +25,7 @@ public:
     Match find(const conf::IpAddress& address) const;
     bool empty() const { return v4_.empty() && v6_.empty(); }
 
-private:
+  private:
     struct Key {
         uint64_t hi = 0, lo = 0;
         friend auto operator<=>(const Key&, const Key&) = default;

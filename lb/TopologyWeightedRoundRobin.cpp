@@ -9,7 +9,7 @@ namespace pharos::lb {
 namespace {
 
 class TopologyWeightedRoundRobin final : public Balancer {
-public:
+  public:
     TopologyWeightedRoundRobin(const conf::Pool& pool, const conf::Topology& topology,
                                const TopologyIndex& index)
         : pool_(pool),
@@ -48,9 +48,9 @@ public:
                 }
             }
         }
-        rotation_.take(regions_, size_t(pool_.max_addrs_returned),
-                       [&](uint32_t i) { return usable(pool_.members[i], health[i]); },
-                       out.members);
+        rotation_.take(
+            regions_, size_t(pool_.max_addrs_returned),
+            [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out.members);
         if (!out.members.empty()) {
             note(trace, match.region < 0 ? "client in no region: any region"
                                          : "no usable member in the client's region: any region");
@@ -59,14 +59,15 @@ public:
         answerFallback(pool_, rotation_, regions_ + 1, out, trace);
     }
 
-private:
+  private:
     bool takeRegion(size_t region, std::span<const Health> health, Answer& out) const {
-        rotation_.take(region, size_t(pool_.max_addrs_returned),
-                       [&](uint32_t i) {
-                           return pool_.members[i].region == int(region) &&
-                                  usable(pool_.members[i], health[i]);
-                       },
-                       out.members);
+        rotation_.take(
+            region, size_t(pool_.max_addrs_returned),
+            [&](uint32_t i) {
+                return pool_.members[i].region == int(region) &&
+                       usable(pool_.members[i], health[i]);
+            },
+            out.members);
         return !out.members.empty();
     }
 

@@ -1,0 +1,175 @@
+#include "health/HttpMonitor.hpp"
+
+#include <algorithm>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "health/ProbeSession.hpp"
+
+namespace pharos::health {
+namespace {
+
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+// One check: connect, [TLS handshake], write the request, read the response, judge it.
+template <typename Stream>
+class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
+  public:
+    template <typename... StreamArgs>
+    HttpProbe(asio::io_context& io, std::shared_ptr<const conf::HttpParams> params, ProbeDone done,
+              StreamArgs&&... args)
+        : stream_(std::forward<StreamArgs>(args)...),
+          keep_(std::move(params)),
+          params_(*keep_),
+          deadline_(io, std::move(done)) {}
+
+    void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+        auto self = this->shared_from_this();
+        deadline_.arm(timeout, [self] { self->close(); });
+        request_.method(http::verb::get);
+        request_.target(params_.url_path);
+        request_.version(11);
+        request_.set(http::field::host, target.host);
+        request_.set(http::field::user_agent, "pharos-health");
+        request_.set(http::field::connection, "close");
+        if constexpr (kTls) {
+            if (!params_.hostname.empty()) {
+                SSL_set_tlsext_host_name(stream_.native_handle(), params_.hostname.c_str());
+            }
+            if (params_.verify_tls) {
+                stream_.set_verify_callback(asio::ssl::host_name_verification(
+                    params_.hostname.empty() ? target.address.to_string() : params_.hostname));
+            }
+        }
+        lowest().async_connect(tcp::endpoint(target.address, target.port),
+                               [self](const error_code& e) { self->onConnect(e); });
+    }
+
+  private:
+    static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+    tcp::socket& lowest() {
+        if constexpr (kTls) {
+            return stream_.next_layer();
+        } else {
+            return stream_;
+        }
+    }
+    void close() {
+        error_code ignored;
+        lowest().close(ignored);
+    }
+    void fail(FailureReason reason) {
+        deadline_.finish(false, reason);
+        close();
+    }
+
+    void onConnect(const error_code& e) {
+        if (deadline_.finished()) {
+            return;
+        }
+        if (e) {
+            return fail(connectFailure(e));
+        }
+        auto self = this->shared_from_this();
+        if constexpr (kTls) {
+            stream_.async_handshake(asio::ssl::stream_base::client, [self](const error_code& e) {
+                if (!self->deadline_.finished()) {
+                    e ? self->fail(FailureReason::TlsError) : self->send();
+                }
+            });
+        } else {
+            send();
+        }
+    }
+
+    void send() {
+        auto self = this->shared_from_this();
+        http::async_write(stream_, request_, [self](const error_code& e, size_t) {
+            if (self->deadline_.finished()) {
+                return;
+            }
+            e ? self->fail(FailureReason::SendError) : self->receive();
+        });
+    }
+
+    void receive() {
+        parser_.body_limit(kMaxHttpBody);
+        parser_.header_limit(16 * 1024);
+        auto self = this->shared_from_this();
+        auto on_read = [self](const error_code& e, size_t) { self->onResponse(e); };
+        if (params_.body_match.empty()) {
+            http::async_read_header(stream_, buffer_, parser_, on_read);
+        } else {
+            http::async_read(stream_, buffer_, parser_, on_read);
+        }
+    }
+
+    void onResponse(const error_code& e) {
+        if (deadline_.finished()) {
+            return;
+        }
+        if (e) {
+            bool closed = e == http::error::end_of_stream || e == asio::error::eof ||
+                          e == asio::error::connection_reset || e == http::error::partial_message;
+            return fail(closed ? FailureReason::ClosedEarly : FailureReason::Malformed);
+        }
+        const auto& codes = params_.expected_codes;
+        int status = int(parser_.get().result_int());
+        if (std::find(codes.begin(), codes.end(), status) == codes.end()) {
+            return fail(FailureReason::BadStatus);
+        }
+        if (!params_.body_match.empty() &&
+            parser_.get().body().find(params_.body_match) == std::string::npos) {
+            return fail(FailureReason::BodyMismatch);
+        }
+        deadline_.finish(true, FailureReason::None);
+        close();
+    }
+
+    Stream stream_;
+    std::shared_ptr<const conf::HttpParams> keep_;  // outlives a reload that drops the monitor
+    const conf::HttpParams& params_;
+    ProbeDeadline deadline_;
+    http::request<http::empty_body> request_;
+    http::response_parser<http::string_body> parser_;
+    boost::beast::flat_buffer buffer_{8192};
+};
+
+}  // namespace
+
+HttpMonitor::HttpMonitor(asio::io_context& io, const conf::HttpParams& params)
+    : io_(io), params_(std::make_shared<const conf::HttpParams>(params)) {
+    if (!params.use_ssl) {
+        return;
+    }
+    tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (params.verify_tls) {
+        tls_->set_verify_mode(asio::ssl::verify_peer);
+        if (params.ca_file.empty()) {
+            tls_->set_default_verify_paths();
+        } else {
+            tls_->load_verify_file(params.ca_file);
+        }
+    } else {
+        tls_->set_verify_mode(asio::ssl::verify_none);
+    }
+}
+
+void HttpMonitor::probe(const ProbeTarget& target, std::chrono::milliseconds timeout,
+                        ProbeDone done) {
+    if (tls_) {
+        using TlsStream = asio::ssl::stream<tcp::socket>;
+        std::make_shared<HttpProbe<TlsStream>>(io_, params_, std::move(done), io_, *tls_)
+            ->start(target, timeout);
+    } else {
+        std::make_shared<HttpProbe<tcp::socket>>(io_, params_, std::move(done), io_)
+            ->start(target, timeout);
+    }
+}
+
+}  // namespace pharos::health

@@ -1,0 +1,37 @@
+#pragma once
+// A probe kind: starts one check against one target and reports pass or fail once. Monitors
+// know nothing of thresholds or schedules (HealthState and MemberProbe own those).
+#include <boost/asio.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "conf/Config.hpp"
+#include "health/HealthTableLayout.hpp"
+
+namespace pharos::health {
+
+struct ProbeResult {
+    bool pass = false;
+    FailureReason reason = FailureReason::None;
+    uint32_t latency_us = 0;
+};
+
+struct ProbeTarget {
+    boost::asio::ip::address address;
+    uint16_t port = 0;
+    std::string host;  // Host header and TLS SNI: `hostname`, else the address
+};
+
+using ProbeDone = std::function<void(const ProbeResult&)>;
+
+class Monitor {
+  public:
+    virtual ~Monitor() = default;
+    // Starts one check; `done` runs exactly once, on the io_context's thread, at the latest
+    // `timeout` after the start.
+    virtual void probe(const ProbeTarget& target, std::chrono::milliseconds timeout,
+                       ProbeDone done) = 0;
+};
+
+}  // namespace pharos::health

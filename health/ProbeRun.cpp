@@ -1,0 +1,214 @@
+#include "health/ProbeRun.hpp"
+
+#include <time.h>
+
+#include "conf/Log.hpp"
+#include "health/DnsMonitor.hpp"
+#include "health/HttpMonitor.hpp"
+#include "health/TcpMonitor.hpp"
+
+namespace pharos::health {
+
+namespace asio = boost::asio;
+using std::chrono::steady_clock;
+
+int64_t realtimeMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct ProbeRun::MemberProbe {
+    const conf::Pool* pool;
+    const conf::Member* member;
+    Monitor* monitor;  // null: forced
+    uint32_t slot;
+    ProbeTarget target;
+    HealthState state;
+    asio::steady_timer timer;
+    bool in_flight = false;
+};
+
+namespace {
+
+asio::ip::address toAsio(const conf::IpAddress& ip) {
+    if (ip.family == conf::Family::V4) {
+        return asio::ip::make_address_v4(ip.v4());
+    }
+    asio::ip::address_v6::bytes_type b;
+    std::copy(ip.bytes.begin(), ip.bytes.end(), b.begin());
+    return asio::ip::make_address_v6(b);
+}
+
+std::unique_ptr<Monitor> makeMonitor(asio::io_context& io, const conf::Pool& pool) {
+    switch (pool.monitor) {
+        case conf::MonitorKind::Http:
+            return std::make_unique<HttpMonitor>(io, pool.params.http);
+        case conf::MonitorKind::Tcp:
+            return std::make_unique<TcpMonitor>(io, pool.params.tcp);
+        case conf::MonitorKind::Dns:
+            return std::make_unique<DnsMonitor>(io, pool.params.dns);
+        case conf::MonitorKind::Forced:
+            return nullptr;
+    }
+    return nullptr;
+}
+
+ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
+    ProbeTarget t;
+    t.address = toAsio(m.monitor_ip);
+    t.port = m.monitor_port ? m.monitor_port : pool.params.port;
+    std::string address = m.monitor_ip.str();
+    t.host = !pool.params.http.hostname.empty()        ? pool.params.http.hostname
+             : m.monitor_ip.family == conf::Family::V6 ? "[" + address + "]"
+                                                       : address;
+    return t;
+}
+
+}  // namespace
+
+ProbeRun::ProbeRun(asio::io_context& io, conf::Config config)
+    : io_(io),
+      config_(std::move(config)),
+      table_(config_, realtimeMs()),
+      heartbeat_(io),
+      random_(std::random_device{}()) {
+    for (const auto& pool : config_.pools) {
+        monitors_.push_back(makeMonitor(io, pool));
+        auto interval_ms = int64_t(pool.params.interval.count() * 1000);
+        for (size_t i = 0; i < pool.members.size(); ++i) {
+            uint32_t slot = pool.first_slot + uint32_t(i);
+            auto m = std::make_unique<MemberProbe>(
+                MemberProbe{&pool, &pool.members[i], monitors_.back().get(), slot,
+                            targetOf(pool, pool.members[i]),
+                            HealthState(pool.params.retries, pool.params.rise, interval_ms),
+                            asio::steady_timer(io)});
+            SlotView known = table_.read(slot);  // carried over from an earlier table
+            m->state.restore(known.state, known.consecutive_ok, known.consecutive_fail);
+            unknown_ += known.state == MemberState::Unknown;
+            members_.push_back(std::move(m));
+        }
+    }
+    PHAROS_LOG(Info, "health table " << config_.settings.health_table << ": " << table_.slotCount()
+                                     << " members, " << table_.adopted() << " verdicts carried over"
+                                     << (table_.ready() ? ", ready" : ""));
+}
+
+ProbeRun::~ProbeRun() {
+    stop();
+}
+
+void ProbeRun::start() {
+    for (auto& m : members_) {
+        if (!m->monitor) {
+            setForced(*m);
+            continue;
+        }
+        // First probes are spread so thousands of members do not fire together; within 2 s
+        // (as Polaris) so the table is ready soon after a start.
+        double spread = std::min(m->pool->params.interval.count(), 2.0);
+        std::uniform_real_distribution<double> first(0, spread);
+        schedule(*m, std::chrono::duration_cast<steady_clock::duration>(
+                         std::chrono::duration<double>(first(random_))));
+    }
+    if (unknown_ == 0) {
+        table_.markReady();  // every verdict was carried over, or there is nothing to probe
+    }
+    beat();
+}
+
+void ProbeRun::stop() {
+    *alive_ = false;
+    heartbeat_.cancel();
+    for (auto& m : members_) {
+        m->timer.cancel();
+    }
+}
+
+void ProbeRun::beat() {
+    table_.heartbeat(realtimeMs());
+    heartbeat_.expires_after(std::chrono::milliseconds(500));
+    heartbeat_.async_wait([this, alive = alive_](const boost::system::error_code& e) {
+        if (!e && *alive) {
+            beat();
+        }
+    });
+}
+
+// interval +-5 %, so members that started together drift apart instead of firing in step.
+steady_clock::duration ProbeRun::jittered(const MemberProbe& m) {
+    std::uniform_real_distribution<double> jitter(0.95, 1.05);
+    return std::chrono::duration_cast<steady_clock::duration>(
+        std::chrono::duration<double>(m.pool->params.interval.count() * jitter(random_)));
+}
+
+void ProbeRun::schedule(MemberProbe& m, steady_clock::duration delay) {
+    m.timer.expires_after(delay);
+    m.timer.async_wait([this, &m, alive = alive_](const boost::system::error_code& e) {
+        if (e || !*alive) {
+            return;
+        }
+        schedule(m, jittered(m));
+        runProbe(m);
+    });
+}
+
+void ProbeRun::runProbe(MemberProbe& m) {
+    if (m.in_flight) {
+        return;  // the previous check is still running: skip this tick
+    }
+    m.in_flight = true;
+    auto timeout = std::chrono::milliseconds(int64_t(m.pool->params.timeout.count() * 1000));
+    m.monitor->probe(m.target, timeout, [this, &m, alive = alive_](const ProbeResult& r) {
+        if (*alive) {
+            m.in_flight = false;
+            onResult(m, r);
+        }
+    });
+}
+
+void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
+    ++checks_;
+    int64_t now = realtimeMs();
+    bool changed = m.state.record(result.pass, now);
+    publish(m, changed, result, now);
+}
+
+void ProbeRun::setForced(MemberProbe& m) {
+    bool up = m.pool->params.forced_up;
+    int64_t now = realtimeMs();
+    bool changed = m.state.record(up, now);
+    publish(m, changed, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0},
+            now);
+}
+
+void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms) {
+    SlotView v = table_.read(m.slot);
+    MemberState before = v.state;
+    v.state = m.state.state();
+    v.flapping = m.state.flapping(now_ms);
+    v.flaps = m.state.recentChanges(now_ms);
+    v.last_check_ms = now_ms;
+    v.latency_us = result.latency_us;
+    v.consecutive_ok = m.state.consecutiveOk();
+    v.consecutive_fail = m.state.consecutiveFail();
+    v.reason = result.pass ? FailureReason::None : result.reason;
+    if (changed) {
+        v.last_change_ms = now_ms;
+        PHAROS_LOG(Info, m.pool->name << "/" << m.member->name << " " << m.member->ip.str() << ": "
+                                      << toString(before) << " -> " << toString(v.state)
+                                      << (result.pass ? "" : " (")
+                                      << (result.pass ? "" : toString(result.reason))
+                                      << (result.pass ? "" : ")"));
+    }
+    table_.write(m.slot, v);
+    if (before == MemberState::Unknown && v.state != MemberState::Unknown && unknown_ > 0) {
+        --unknown_;
+    }
+    if (unknown_ == 0 && !table_.ready()) {
+        table_.markReady();
+        PHAROS_LOG(Info, "health table ready: every member has a verdict");
+    }
+}
+
+}  // namespace pharos::health

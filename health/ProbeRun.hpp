@@ -1,0 +1,53 @@
+#pragma once
+// Probing for one configuration: a HealthTableWriter, one monitor per pool and one schedule
+// per member, all on one io_context. A reload builds a new ProbeRun (whose table takes over
+// the verdicts of this one) and stops this one; nothing is shared between the two.
+#include <boost/asio.hpp>
+#include <memory>
+#include <random>
+#include <vector>
+
+#include "conf/Config.hpp"
+#include "health/HealthState.hpp"
+#include "health/HealthTableWriter.hpp"
+#include "health/Monitor.hpp"
+
+namespace pharos::health {
+
+int64_t realtimeMs();
+
+class ProbeRun {
+  public:
+    ProbeRun(boost::asio::io_context& io, conf::Config config);
+    ~ProbeRun();
+    void start();
+    // Cancels every timer; results of probes still in flight are dropped.
+    void stop();
+
+    const conf::Config& config() const { return config_; }
+    const HealthTableWriter& table() const { return table_; }
+    uint64_t checksDone() const { return checks_; }
+
+  private:
+    struct MemberProbe;
+    void schedule(MemberProbe& m, std::chrono::steady_clock::duration delay);
+    void runProbe(MemberProbe& m);
+    void onResult(MemberProbe& m, const ProbeResult& result);
+    void setForced(MemberProbe& m);
+    void publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms);
+    void beat();
+    std::chrono::steady_clock::duration jittered(const MemberProbe& m);
+
+    boost::asio::io_context& io_;
+    conf::Config config_;
+    HealthTableWriter table_;
+    std::vector<std::unique_ptr<Monitor>> monitors_;  // one per pool; null for forced
+    std::vector<std::unique_ptr<MemberProbe>> members_;
+    boost::asio::steady_timer heartbeat_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    std::mt19937 random_;
+    size_t unknown_ = 0;
+    uint64_t checks_ = 0;
+};
+
+}  // namespace pharos::health

@@ -1,0 +1,55 @@
+#pragma once
+// What every probe session shares: a deadline for the whole check (connect + send + receive)
+// and a finish() that reports exactly once and closes everything, whichever comes first.
+#include <boost/asio.hpp>
+#include <chrono>
+#include <memory>
+
+#include "health/Monitor.hpp"
+
+namespace pharos::health {
+
+class ProbeDeadline {
+  public:
+    ProbeDeadline(boost::asio::io_context& io, ProbeDone done)
+        : timer_(io), done_(std::move(done)), start_(std::chrono::steady_clock::now()) {}
+
+    // Arms the deadline; `on_expiry` must make the session's pending operations end.
+    template <typename OnExpiry>
+    void arm(std::chrono::milliseconds timeout, OnExpiry on_expiry) {
+        timer_.expires_after(timeout);
+        timer_.async_wait([this, on_expiry](const boost::system::error_code& e) {
+            if (!e && !finished_) {
+                finish(false, FailureReason::Timeout);
+                on_expiry();
+            }
+        });
+    }
+
+    bool finished() const { return finished_; }
+
+    void finish(bool pass, FailureReason reason) {
+        if (finished_) {
+            return;
+        }
+        finished_ = true;
+        timer_.cancel();
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - start_);
+        ProbeDone done = std::move(done_);
+        done(ProbeResult{pass, pass ? FailureReason::None : reason, uint32_t(us.count())});
+    }
+
+  private:
+    boost::asio::steady_timer timer_;
+    ProbeDone done_;
+    std::chrono::steady_clock::time_point start_;
+    bool finished_ = false;
+};
+
+inline FailureReason connectFailure(const boost::system::error_code& e) {
+    return e == boost::asio::error::connection_refused ? FailureReason::ConnectRefused
+                                                       : FailureReason::ConnectError;
+}
+
+}  // namespace pharos::health
