@@ -1,7 +1,10 @@
 #pragma once
 // pharosctl's subcommands, one file each; main.cpp only parses the command line.
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "conf/Config.hpp"
 
 namespace pharos::ctl {
 
@@ -14,7 +17,12 @@ struct Options {
     std::string ecs;                // explain --ecs CIDR
 };
 
+// Loads -c's configuration, printing every error; nothing when it has errors.
+std::optional<conf::Config> loadForCommand(const Options& options);
+
 int runValidate(const Options& options);
 int runNames(const Options& options);
+int runStatus(const Options& options);
+int runExplain(const Options& options);
 
 }  // namespace pharos::ctl

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "conf/Log.hpp"
 #include "ctl/Commands.hpp"
 
 namespace {
@@ -14,6 +15,9 @@ constexpr const char* kUsage =
     "  validate [--lb FILE [--topology FILE]]\n"
     "                       check the configuration; print every error; exit 0 or 1\n"
     "  names                list the globalnames: NAME TTL POOL per line\n"
+    "  status               the health table as the backend sees it, member by member\n"
+    "  explain NAME --client IP [--ecs CIDR]\n"
+    "                       the answer pharos gives that client for NAME, and why\n"
     "\n"
     "options:\n"
     "  -c, --config PATH    pharos.yaml (default /etc/pharos/pharos.yaml)\n"
@@ -32,6 +36,8 @@ bool takeValue(int argc, char** argv, int& i, std::string& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    pharos::setLogIdent("pharosctl");
+    pharos::setLogLevel(pharos::LogLevel::Warning);
     pharos::ctl::Options options;
     std::string command;
     for (int i = 1; i < argc; ++i) {
@@ -70,6 +76,12 @@ int main(int argc, char** argv) {
     }
     if (command == "names") {
         return pharos::ctl::runNames(options);
+    }
+    if (command == "status") {
+        return pharos::ctl::runStatus(options);
+    }
+    if (command == "explain") {
+        return pharos::ctl::runExplain(options);
     }
     std::fprintf(stderr, "pharosctl: %s\n%s",
                  command.empty() ? "no command given" : ("unknown command " + command).c_str(),

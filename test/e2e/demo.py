@@ -70,6 +70,8 @@ def main():
     finally:
         for p in parts:
             p.stop()
+        if os.path.exists("/dev/shm/pharos-demo"):
+            os.unlink("/dev/shm/pharos-demo")
     return 0 if ok else 1
 
 

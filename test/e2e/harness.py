@@ -141,8 +141,9 @@ class Pdns(Process):
             "distributor-threads=3",
             "security-poll-suffix=",  # no outside lookups from tests
         ]
-        if not caches:
-            lines += ["cache-ttl=0", "query-cache-ttl=0", "negquery-cache-ttl=0"]
+        # caches=True uses the cache settings scripts/pdns/pharos.conf recommends.
+        ttl = 1 if caches else 0
+        lines += ["cache-ttl=%d" % ttl, "query-cache-ttl=%d" % ttl, "negquery-cache-ttl=%d" % ttl]
         with open(os.path.join(self.conf_dir, "pdns.conf"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if not os.path.exists(self.db):
