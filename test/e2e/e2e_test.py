@@ -3,6 +3,7 @@
 health table <- pharos-health -> HTTP members on 127.0.x.y. Usage: e2e_test.py BIN_DIR [TEST...]"""
 import os
 import signal
+import subprocess
 import sys
 import time
 import traceback
@@ -170,6 +171,18 @@ def test_zone_records_from_sqlite(w):
     assert dig("ns1.contoso.local", "A", PDNS_PORT).values() == ["127.0.0.1"]
     mx = dig("myweb.contoso.local", "MX", PDNS_PORT)
     assert mx.status == "NOERROR" and mx.records == [], mx.output
+
+
+def test_pdnsutil_with_pharos_running(w):
+    def pdnsutil(*args):
+        return subprocess.run(["pdnsutil", "--config-dir=" + w.pdns.conf_dir] + list(args),
+                              capture_output=True, text=True, timeout=20)
+    zones = pdnsutil("list-all-zones")
+    assert zones.returncode == 0 and "contoso.local" in zones.stdout.split(), zones
+    listing = pdnsutil("list-zone", "contoso.local")
+    assert listing.returncode == 0 and "SOA" in listing.stdout, listing
+    check = pdnsutil("check-zone", "contoso.local")
+    assert check.returncode == 0, check
 
 
 def test_missing_name(w):
