@@ -101,12 +101,24 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
         parser_.body_limit(kMaxHttpBody);
         parser_.header_limit(16 * 1024);
         auto self = this->shared_from_this();
-        auto on_read = [self](const error_code& e, size_t) { self->onResponse(e); };
-        if (params_.body_match.empty()) {
-            http::async_read_header(stream_, buffer_, parser_, on_read);
-        } else {
-            http::async_read(stream_, buffer_, parser_, on_read);
+        http::async_read_header(stream_, buffer_, parser_, [self](const error_code& e, size_t) {
+            self->params_.body_match.empty() || e ? self->onResponse(e) : self->receiveBody();
+        });
+    }
+
+    // Beast 1.74 does not apply body_limit to a Content-Length body, so the bound is checked
+    // here before reading: the prober's memory never follows what a member sends.
+    void receiveBody() {
+        if (deadline_.finished()) {
+            return;
         }
+        auto length = parser_.content_length();
+        if (length && *length > kMaxHttpBody) {
+            return fail(FailureReason::Malformed);
+        }
+        auto self = this->shared_from_this();
+        http::async_read(stream_, buffer_, parser_,
+                         [self](const error_code& e, size_t) { self->onResponse(e); });
     }
 
     void onResponse(const error_code& e) {

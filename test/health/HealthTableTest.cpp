@@ -1,0 +1,186 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "health/HealthTableReader.hpp"
+#include "health/HealthTableWriter.hpp"
+#include "health/SharedMemory.hpp"
+
+using namespace pharos;
+using health::MemberState;
+using health::SlotView;
+using health::TableStatus;
+
+namespace {
+
+std::string uniqueName() {
+    static int n = 0;
+    return "/pharos-test-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+}
+
+conf::Config makeConfig(const std::string& table,
+                        std::vector<std::pair<std::string, std::vector<std::string>>> pools) {
+    conf::Config c;
+    c.settings.health_table = table;
+    c.settings.table_group = "";
+    for (auto& [name, ips] : pools) {
+        conf::Pool p;
+        p.name = name;
+        for (auto& ip : ips) {
+            conf::Member m;
+            m.ip = *conf::IpAddress::parse(ip);
+            m.name = ip;
+            m.weight = 1;
+            p.members.push_back(m);
+        }
+        c.pools.push_back(p);
+    }
+    conf::finalizeLayout(c);
+    return c;
+}
+
+SlotView state(MemberState s, health::AdminOverride a = health::AdminOverride::None) {
+    SlotView v;
+    v.state = s;
+    v.admin = a;
+    return v;
+}
+
+struct Cleanup {
+    std::string name;
+    ~Cleanup() { health::unlinkSharedMemory(name); }
+};
+
+}  // namespace
+
+TEST_CASE("reader status: missing, not ready, other configuration, stale, ok") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2"}}});
+    health::HealthTableReader reader(name);
+    CHECK_FALSE(reader.refresh());
+    CHECK(reader.status(config.layout_hash, 1000, 10000) == TableStatus::Missing);
+
+    health::HealthTableWriter writer(config, 1000);
+    REQUIRE(reader.refresh());
+    CHECK(reader.status(config.layout_hash, 1000, 10000) == TableStatus::NotReady);
+    writer.markReady();
+    CHECK(reader.status(config.layout_hash, 1000, 10000) == TableStatus::Ok);
+    CHECK(reader.status(config.layout_hash + 1, 1000, 10000) == TableStatus::OtherConfig);
+    CHECK(reader.status(config.layout_hash, 11001, 10000) == TableStatus::Stale);
+    writer.heartbeat(11000);
+    CHECK(reader.status(config.layout_hash, 11001, 10000) == TableStatus::Ok);
+    const auto* h = reader.header();
+    REQUIRE(h);
+    CHECK(h->slot_count == 2);
+    CHECK(h->writer_pid == getpid());
+}
+
+TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"}}});
+    health::HealthTableWriter writer(config, 1);
+    writer.write(0, state(MemberState::Up));
+    writer.write(1, state(MemberState::Down, health::AdminOverride::ForcedUp));
+    writer.write(2, state(MemberState::Up, health::AdminOverride::Drain));
+    writer.write(3, state(MemberState::Up, health::AdminOverride::ForcedDown));
+    health::HealthTableReader reader(name);
+    REQUIRE(reader.refresh());
+    CHECK(reader.verdict(0) == lb::Health::Up);
+    CHECK(reader.verdict(1) == lb::Health::Up);
+    CHECK(reader.verdict(2) == lb::Health::Down);
+    CHECK(reader.verdict(3) == lb::Health::Down);
+    CHECK(reader.verdict(4) == lb::Health::Unknown);  // out of range
+    struct stat st {};
+    REQUIRE(stat(("/dev/shm" + name).c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+}
+
+TEST_CASE("a reader hammering a slot never sees a torn copy") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto config = makeConfig(name, {{"p", {"10.0.0.1"}}});
+    health::HealthTableWriter writer(config, 1);
+    health::HealthTableReader reader(name);
+    REQUIRE(reader.refresh());
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> reads{0}, torn{0};
+    std::thread hammer([&] {
+        SlotView v;
+        while (!stop) {
+            if (reader.readSlot(0, v)) {
+                ++reads;
+                // The writer always stores one number n in every field.
+                bool same = v.last_change_ms == v.last_check_ms &&
+                            uint32_t(v.last_check_ms) == v.latency_us &&
+                            v.latency_us == v.consecutive_ok &&
+                            v.consecutive_ok == v.consecutive_fail &&
+                            (v.state == MemberState::Up) == (v.latency_us % 2 == 0);
+                torn += !same;
+            }
+        }
+    });
+    for (uint32_t n = 1; n <= 300000; ++n) {
+        SlotView v;
+        v.state = n % 2 == 0 ? MemberState::Up : MemberState::Down;
+        v.last_change_ms = v.last_check_ms = n;
+        v.latency_us = v.consecutive_ok = v.consecutive_fail = n;
+        writer.write(0, v);
+    }
+    stop = true;
+    hammer.join();
+    CHECK(reads > 0);
+    CHECK(torn == 0);
+}
+
+TEST_CASE("a reload carries verdicts over by member, and readers move to the new table") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto first = makeConfig(name, {{"a", {"10.0.0.1", "10.0.0.2"}}, {"b", {"10.0.1.1"}}});
+    auto old_writer = std::make_unique<health::HealthTableWriter>(first, 1);
+    old_writer->write(0, state(MemberState::Up));
+    old_writer->write(1, state(MemberState::Down));
+    old_writer->write(2, state(MemberState::Down));
+    old_writer->markReady();
+    health::HealthTableReader reader(name);
+    REQUIRE(reader.refresh());
+    CHECK(reader.verdict(1) == lb::Health::Down);
+
+    // 10.0.0.2 leaves pool a, 10.0.0.3 joins; pool b is unchanged but now sorts after "a".
+    auto second = makeConfig(name, {{"a", {"10.0.0.1", "10.0.0.3"}}, {"b", {"10.0.1.1"}}});
+    health::HealthTableWriter writer(second, 2);
+    CHECK(writer.adopted() == 2);
+    CHECK(writer.read(0).state == MemberState::Up);
+    CHECK(writer.read(1).state == MemberState::Unknown);
+    CHECK(writer.read(2).state == MemberState::Down);
+    CHECK_FALSE(writer.ready());  // 10.0.0.3 has no verdict yet
+    CHECK(old_writer->header().retired.load() == 1);
+    REQUIRE(reader.refresh());
+    CHECK(reader.status(second.layout_hash, 2, 10000) == TableStatus::NotReady);
+    CHECK(reader.verdict(1) == lb::Health::Unknown);
+    CHECK(reader.verdict(2) == lb::Health::Down);
+}
+
+TEST_CASE("a restarted prober adopts the whole table, ready flag included") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto config = makeConfig(name, {{"p", {"10.0.0.1", "2001:db8::1"}}});
+    {
+        health::HealthTableWriter writer(config, 1);
+        writer.write(0, state(MemberState::Up));
+        writer.write(1, state(MemberState::Down));
+        writer.markReady();
+    }  // the prober exits; its table stays
+    health::HealthTableReader reader(name);
+    REQUIRE(reader.refresh());
+    health::HealthTableWriter again(config, 5);
+    CHECK(again.adopted() == 2);
+    CHECK(again.ready());
+    REQUIRE(reader.refresh());
+    CHECK(reader.status(config.layout_hash, 5, 10000) == TableStatus::Ok);
+    CHECK(reader.verdict(0) == lb::Health::Up);
+    CHECK(reader.verdict(1) == lb::Health::Down);
+}
