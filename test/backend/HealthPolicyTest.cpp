@@ -1,0 +1,64 @@
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "backend/HealthSource.hpp"
+#include "health/HealthTableWriter.hpp"
+#include "health/ProbeRun.hpp"
+#include "health/SharedMemory.hpp"
+
+using namespace pharos;
+
+namespace {
+conf::Config oneMember(const std::string& table, conf::StalePolicy policy) {
+    conf::Config c;
+    c.settings.health_table = table;
+    c.settings.table_group = "";
+    c.settings.stale_after = conf::Seconds(1);
+    c.settings.on_stale = policy;
+    conf::Pool p;
+    p.name = "p";
+    conf::Member m;
+    m.ip = *conf::IpAddress::parse("10.0.0.1");
+    m.weight = 1;
+    p.members.push_back(m);
+    c.pools.push_back(p);
+    conf::finalizeLayout(c);
+    return c;
+}
+}  // namespace
+
+TEST_CASE("table policy: fail-open unless the table is fresh, ready and ours") {
+    std::string name = "/pharos-policy-" + std::to_string(getpid());
+    auto config = oneMember(name, conf::StalePolicy::FailOpen);
+    backend::TableHealthSource source(name);
+    std::vector<lb::Health> out(1);
+    source.refresh();
+    CHECK_FALSE(source.fill(config, config.pools[0], out));  // missing
+    CHECK(out[0] == lb::Health::Up);
+    CHECK(source.lastStatus() == health::TableStatus::Missing);
+
+    health::HealthTableWriter writer(config, health::realtimeMs());
+    health::SlotView down;
+    down.state = health::MemberState::Down;
+    writer.write(0, down);
+    source.refresh();
+    CHECK_FALSE(source.fill(config, config.pools[0], out));  // not ready
+    writer.markReady();
+    CHECK(source.fill(config, config.pools[0], out));
+    CHECK(out[0] == lb::Health::Down);
+
+    writer.heartbeat(health::realtimeMs() - 5000);  // the prober stopped 5 s ago
+    CHECK_FALSE(source.fill(config, config.pools[0], out));
+    CHECK(out[0] == lb::Health::Up);
+    auto last_known = oneMember(name, conf::StalePolicy::LastKnown);
+    CHECK(source.fill(last_known, last_known.pools[0], out));
+    CHECK(out[0] == lb::Health::Down);
+
+    auto other = oneMember(name, conf::StalePolicy::FailOpen);
+    other.layout_hash ^= 1;
+    writer.heartbeat(health::realtimeMs());
+    CHECK_FALSE(source.fill(other, other.pools[0], out));
+    CHECK(source.lastStatus() == health::TableStatus::OtherConfig);
+    health::unlinkSharedMemory(name);
+}
