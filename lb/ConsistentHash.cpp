@@ -4,6 +4,7 @@
 // so even then clients stay put.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "lb/ClientAddress.hpp"
 #include "lb/Fallback.hpp"
@@ -21,11 +22,10 @@ uint64_t mix(uint64_t x) {  // splitmix64 finaliser
 }
 
 uint64_t hashAddress(const conf::IpAddress& ip) {
-    uint64_t h = uint64_t(ip.family) + 1;
-    for (uint8_t b : ip.bytes) {
-        h = mix(h ^ b);
-    }
-    return h;
+    uint64_t hi = 0, lo = 0;
+    std::memcpy(&hi, ip.bytes.data(), 8);
+    std::memcpy(&lo, ip.bytes.data() + 8, 8);
+    return mix(mix(hi ^ (uint64_t(ip.family) + 1)) ^ lo);
 }
 
 class ConsistentHash final : public Balancer {
@@ -33,6 +33,7 @@ class ConsistentHash final : public Balancer {
     explicit ConsistentHash(const conf::Pool& pool) : pool_(pool) {
         for (const auto& m : pool.members) {
             member_hash_.push_back(hashAddress(m.ip));  // by address: reordering keeps clients
+            equal_weights_ = equal_weights_ && m.weight == pool.members[0].weight;
         }
     }
 
@@ -63,26 +64,40 @@ class ConsistentHash final : public Balancer {
     }
 
   private:
-    // Weighted rendezvous: score = -weight / ln(u), u uniform in (0,1) from hash(key, member).
+    // log2 for x in (0, 1), monotonic and exact enough to weigh members: the ordering only
+    // has to be the same every time, and this costs a fraction of std::log.
+    static double fastLog2(double x) {
+        int exponent;
+        double m = 2 * std::frexp(x, &exponent);  // m in [1, 2)
+        return double(exponent - 1) + (-0.34484843 * m + 2.02466578) * m - 1.67487759;
+    }
+
+    // Weighted rendezvous: score = -weight / log(u), u uniform in (0,1) from hash(key, member).
+    // With equal weights the order of u alone decides, so no logarithm is needed.
     double score(uint64_t key, uint32_t i) const {
         double u = (double(mix(key ^ member_hash_[i]) >> 11) + 0.5) / double(1ULL << 53);
-        return -double(pool_.members[i].weight) / std::log(u);
+        return equal_weights_ ? u : -double(pool_.members[i].weight) / fastLog2(u);
     }
 
     template <typename Allowed>
     void pick(uint64_t key, Allowed&& allowed, Answer& out) const {
         size_t want = size_t(pool_.max_addrs_returned);
+        scores_.clear();
         for (uint32_t i = 0; i < pool_.members.size(); ++i) {
             if (!allowed(i)) {
                 continue;
             }
             double s = score(key, i);
-            auto pos = std::find_if(out.members.begin(), out.members.end(),
-                                    [&](uint32_t m) { return score(key, m) < s; });
-            if (size_t(pos - out.members.begin()) < want) {
-                out.members.insert(pos, i);
+            size_t pos = scores_.size();
+            while (pos > 0 && scores_[pos - 1] < s) {
+                --pos;
+            }
+            if (pos < want) {
+                scores_.insert(scores_.begin() + long(pos), s);
+                out.members.insert(out.members.begin() + long(pos), i);
                 if (out.members.size() > want) {
                     out.members.pop_back();
+                    scores_.pop_back();
                 }
             }
         }
@@ -90,6 +105,10 @@ class ConsistentHash final : public Balancer {
 
     const conf::Pool& pool_;
     std::vector<uint64_t> member_hash_;
+    bool equal_weights_ = true;
+    // Scratch for pick(), kept to avoid allocating per query. The backend decides on one
+    // thread; a Balancer shared across threads would need one per thread.
+    mutable std::vector<double> scores_;
 };
 
 }  // namespace
