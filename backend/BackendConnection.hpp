@@ -20,7 +20,7 @@ class BackendConnection : public std::enable_shared_from_this<BackendConnection>
   private:
     void read();
     void onRead(const boost::system::error_code& error, size_t bytes);
-    void answerCompleteRequests();
+    size_t answerCompleteRequests();  // returns how many it answered
     void write();
 
     boost::asio::local::stream_protocol::socket socket_;

@@ -1,5 +1,6 @@
 #pragma once
 // What the backend has seen, for logs now and for metrics and `pharosctl status` later.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -17,8 +18,15 @@ struct BackendCounters {
     uint64_t unknown_methods = 0;
     uint64_t oversized = 0;  // request longer than the bound; connection closed
     uint64_t connections = 0;
-    // Server time from a complete request to its reply, log2 buckets of nanoseconds.
-    std::array<uint64_t, 40> service_ns_log2{};
+    // Server time from a request's arrival to its reply being handed to the socket, in 50 ns
+    // buckets up to 100 us; the last bucket holds everything slower.
+    static constexpr uint32_t kServiceBucketNs = 50;
+    std::array<uint64_t, 2001> service_time{};
+    void recordServiceNs(uint64_t ns) {
+        ++service_time[std::min<uint64_t>(ns / kServiceBucketNs, service_time.size() - 1)];
+    }
+    // The time below which `fraction` of the recorded requests were served, in ns.
+    uint64_t servicePercentileNs(double fraction) const;
 };
 
 }  // namespace pharos::backend
