@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds and runs every benchmark (bench/README.md). Figures, not pass/fail.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+echo "== bench_lb";      build/bin/bench_lb --benchmark_min_time=0.2
+echo "== bench_backend"; build/bin/bench_backend 5
+echo "== bench_prober";  build/bin/bench_prober 10000 10
+echo "== bench/pdns";    bench/pdns/run.sh build 5
