@@ -2,6 +2,24 @@
 
 namespace pharos::health {
 
+SlotView loadSlot(const Slot& s) {
+    constexpr auto relaxed = std::memory_order_relaxed;
+    SlotView v;
+    uint32_t word = s.verdict.load(relaxed);
+    v.state = verdictState(word);
+    v.admin = verdictAdmin(word);
+    v.flapping = verdictFlapping(word);
+    v.key = s.key.load(relaxed);
+    v.last_change_ms = s.last_change_ms.load(relaxed);
+    v.last_check_ms = s.last_check_ms.load(relaxed);
+    v.latency_us = s.latency_us.load(relaxed);
+    v.consecutive_ok = s.consecutive_ok.load(relaxed);
+    v.consecutive_fail = s.consecutive_fail.load(relaxed);
+    v.reason = FailureReason(s.reason.load(relaxed));
+    v.flaps = s.flaps.load(relaxed);
+    return v;
+}
+
 const char* toString(FailureReason r) {
     switch (r) {
         case FailureReason::None:

@@ -97,6 +97,10 @@ struct SlotView {
     uint16_t flaps = 0;
 };
 
+// A plain copy of one slot, field by field with relaxed loads; consistency across fields is
+// the caller's business (the seqlock in HealthTableReader::readSlot).
+SlotView loadSlot(const Slot& slot);
+
 constexpr size_t tableBytes(uint32_t slots) {
     return sizeof(TableHeader) + slots * sizeof(Slot);
 }

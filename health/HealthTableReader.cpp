@@ -121,18 +121,7 @@ bool HealthTableReader::readSlot(uint32_t slot, SlotView& out) const {
         if (before & 1) {
             continue;
         }
-        uint32_t word = s.verdict.load(std::memory_order_relaxed);
-        out.state = verdictState(word);
-        out.admin = verdictAdmin(word);
-        out.flapping = verdictFlapping(word);
-        out.key = s.key.load(std::memory_order_relaxed);
-        out.last_change_ms = s.last_change_ms.load(std::memory_order_relaxed);
-        out.last_check_ms = s.last_check_ms.load(std::memory_order_relaxed);
-        out.latency_us = s.latency_us.load(std::memory_order_relaxed);
-        out.consecutive_ok = s.consecutive_ok.load(std::memory_order_relaxed);
-        out.consecutive_fail = s.consecutive_fail.load(std::memory_order_relaxed);
-        out.reason = FailureReason(s.reason.load(std::memory_order_relaxed));
-        out.flaps = s.flaps.load(std::memory_order_relaxed);
+        out = loadSlot(s);
         std::atomic_thread_fence(std::memory_order_acquire);
         if (s.seq.load(std::memory_order_relaxed) == before) {
             return true;

@@ -81,19 +81,7 @@ void HealthTableWriter::adoptFrom(const std::string& name) {
             auto it = by_key.find(slotsOf(header_)[i].key.load());
             SlotView view;
             if (it != by_key.end()) {
-                const Slot& s = slotsOf(old)[it->second];
-                uint32_t v = s.verdict.load();
-                view.state = verdictState(v);
-                view.admin = verdictAdmin(v);
-                view.flapping = verdictFlapping(v);
-                view.last_change_ms = s.last_change_ms.load();
-                view.last_check_ms = s.last_check_ms.load();
-                view.latency_us = s.latency_us.load();
-                view.consecutive_ok = s.consecutive_ok.load();
-                view.consecutive_fail = s.consecutive_fail.load();
-                view.reason = FailureReason(s.reason.load());
-                view.flaps = s.flaps.load();
-                view.key = s.key.load();
+                view = loadSlot(slotsOf(old)[it->second]);
                 write(i, view);
                 ++adopted_;
             }
@@ -108,21 +96,7 @@ void HealthTableWriter::adoptFrom(const std::string& name) {
 }
 
 SlotView HealthTableWriter::read(uint32_t slot) const {
-    const Slot& s = slotsOf(header_)[slot];
-    SlotView v;
-    uint32_t word = s.verdict.load(std::memory_order_relaxed);
-    v.state = verdictState(word);
-    v.admin = verdictAdmin(word);
-    v.flapping = verdictFlapping(word);
-    v.key = s.key.load(std::memory_order_relaxed);
-    v.last_change_ms = s.last_change_ms.load(std::memory_order_relaxed);
-    v.last_check_ms = s.last_check_ms.load(std::memory_order_relaxed);
-    v.latency_us = s.latency_us.load(std::memory_order_relaxed);
-    v.consecutive_ok = s.consecutive_ok.load(std::memory_order_relaxed);
-    v.consecutive_fail = s.consecutive_fail.load(std::memory_order_relaxed);
-    v.reason = FailureReason(s.reason.load(std::memory_order_relaxed));
-    v.flaps = s.flaps.load(std::memory_order_relaxed);
-    return v;
+    return loadSlot(slotsOf(header_)[slot]);
 }
 
 void HealthTableWriter::write(uint32_t slot, const SlotView& v) {
