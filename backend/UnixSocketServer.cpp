@@ -65,7 +65,14 @@ UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, std::string path
     clearStaleSocket(path_);
     using boost::asio::local::stream_protocol;
     acceptor_.open(stream_protocol());
-    acceptor_.bind(stream_protocol::endpoint(path_));
+    // Created 0660 from the start: no moment where others could connect before the chmod.
+    mode_t old_mask = umask(0117);
+    boost::system::error_code bind_error;
+    acceptor_.bind(stream_protocol::endpoint(path_), bind_error);
+    umask(old_mask);
+    if (bind_error) {
+        throw std::runtime_error("cannot bind " + path_ + ": " + bind_error.message());
+    }
     acceptor_.listen(boost::asio::socket_base::max_listen_connections);
     setGroupAndMode(path_, group);
     accept();
