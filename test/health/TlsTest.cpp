@@ -1,0 +1,143 @@
+// https against a real TLS member: a self-signed certificate made in-process for
+// "app.example", served by an Asio TLS server on 127.0.0.1.
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <boost/asio/ssl.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "health/HttpMonitor.hpp"
+
+using namespace pharos;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+struct SelfSigned {
+    std::string cert_pem, key_pem;
+    explicit SelfSigned(const std::string& name) {
+        EVP_PKEY* key = EVP_EC_gen("P-256");
+        X509* cert = X509_new();
+        ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+        X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+        X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+        X509_set_pubkey(cert, key);
+        X509_NAME* subject = X509_get_subject_name(cert);
+        X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
+                                   reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
+        X509_set_issuer_name(cert, subject);
+        X509_EXTENSION* san =
+            X509V3_EXT_conf_nid(nullptr, nullptr, NID_subject_alt_name, ("DNS:" + name).c_str());
+        X509_add_ext(cert, san, -1);
+        X509_EXTENSION_free(san);
+        X509_sign(cert, key, EVP_sha256());
+        cert_pem = toPem([&](BIO* b) { PEM_write_bio_X509(b, cert); });
+        key_pem = toPem([&](BIO* b) {
+            PEM_write_bio_PrivateKey(b, key, nullptr, nullptr, 0, nullptr, nullptr);
+        });
+        X509_free(cert);
+        EVP_PKEY_free(key);
+    }
+    template <typename Write>
+    static std::string toPem(Write write) {
+        BIO* bio = BIO_new(BIO_s_mem());
+        write(bio);
+        char* data = nullptr;
+        long n = BIO_get_mem_data(bio, &data);
+        std::string out(data, size_t(n));
+        BIO_free(bio);
+        return out;
+    }
+};
+
+// Answers one TLS connection at a time with 200 OK, on its own thread.
+class TlsServer {
+  public:
+    explicit TlsServer(const SelfSigned& cert)
+        : tls_(asio::ssl::context::tls_server),
+          acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+        tls_.use_certificate_chain(asio::buffer(cert.cert_pem));
+        tls_.use_private_key(asio::buffer(cert.key_pem), asio::ssl::context::pem);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~TlsServer() {
+        stop_ = true;
+        boost::system::error_code ignored;
+        tcp::socket poke(io_);
+        poke.connect(acceptor_.local_endpoint(), ignored);
+        thread_.join();
+    }
+    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  private:
+    void serve() {
+        while (!stop_) {
+            asio::ssl::stream<tcp::socket> stream(io_, tls_);
+            boost::system::error_code e;
+            acceptor_.accept(stream.next_layer(), e);
+            if (e || stop_) {
+                continue;
+            }
+            stream.handshake(asio::ssl::stream_base::server, e);
+            if (e) {
+                continue;
+            }
+            std::array<char, 4096> buf;
+            stream.read_some(asio::buffer(buf), e);
+            std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK";
+            asio::write(stream, asio::buffer(reply), e);
+            stream.shutdown(e);
+        }
+    }
+    asio::io_context io_;
+    asio::ssl::context tls_;
+    tcp::acceptor acceptor_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+health::ProbeResult probe(const conf::HttpParams& params, uint16_t port) {
+    asio::io_context io;
+    health::HttpMonitor monitor(io, params);
+    health::ProbeResult result;
+    monitor.probe({asio::ip::make_address("127.0.0.1"), port, params.hostname},
+                  std::chrono::seconds(2), [&](const health::ProbeResult& r) { result = r; });
+    io.run();
+    return result;
+}
+
+}  // namespace
+
+TEST_CASE("https: a real TLS member, with and without certificate verification") {
+    SelfSigned cert("app.example");
+    TlsServer server(cert);
+    std::string ca = (std::filesystem::temp_directory_path() / "pharos-test-ca.pem").string();
+    std::ofstream(ca) << cert.cert_pem;
+
+    conf::HttpParams params;
+    params.use_ssl = true;
+    params.hostname = "app.example";
+    CHECK(probe(params, server.port()).pass);  // Polaris's way: no verification
+
+    params.verify_tls = true;
+    params.ca_file = ca;
+    CHECK(probe(params, server.port()).pass);  // trusted CA, matching name
+
+    params.hostname = "other.example";
+    auto wrong_name = probe(params, server.port());
+    CHECK_FALSE(wrong_name.pass);
+    CHECK(wrong_name.reason == health::FailureReason::TlsError);
+
+    params.hostname = "app.example";
+    params.ca_file = "";  // the system store does not know this self-signed CA
+    auto untrusted = probe(params, server.port());
+    CHECK_FALSE(untrusted.pass);
+    CHECK(untrusted.reason == health::FailureReason::TlsError);
+    std::filesystem::remove(ca);
+}
