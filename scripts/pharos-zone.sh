@@ -41,11 +41,19 @@ sqlite_only=$(mktemp -d)
 trap 'rm -rf "$sqlite_only"' EXIT
 printf 'launch=gsqlite3\ngsqlite3-database=%s\n' "$database" >"$sqlite_only/pdns.conf"
 pdnsutil() { command pdnsutil --config-dir="$sqlite_only" "$@"; }
+# pdnsutil narrates on stderr; keep that for when a step fails.
+quietly() {
+    local out
+    if ! out=$("$@" 2>&1); then
+        echo "$out" >&2
+        return 1
+    fi
+}
 
 for zone in "${zones[@]}"; do
     if ! pdnsutil list-zone "$zone" >/dev/null 2>&1; then
-        pdnsutil create-zone "$zone" "ns1.$zone" >/dev/null
-        pdnsutil add-record "$zone" ns1 A 3600 "$ns_address" >/dev/null
+        quietly pdnsutil create-zone "$zone" "ns1.$zone"
+        quietly pdnsutil add-record "$zone" ns1 A 3600 "$ns_address"
         echo "pharos-zone: created $zone"
     fi
     listing=$(pdnsutil list-zone "$zone" 2>/dev/null)
@@ -57,5 +65,5 @@ for zone in "${zones[@]}"; do
             echo "pharos-zone: warning: $n has records in $zone that hide it from pharos" >&2
         fi
     done
-    pdnsutil rectify-zone "$zone" >/dev/null
+    quietly pdnsutil rectify-zone "$zone"
 done
