@@ -15,7 +15,10 @@ void BackendConnection::read() {
 
 void BackendConnection::onRead(const boost::system::error_code& error, size_t bytes) {
     if (error) {
-        return;  // closed (or half-closed) by pdns: an incomplete request dies with it
+        // Closed or half-closed by the peer: no reply can be owed, and an incomplete request
+        // dies with the connection.
+        counters_.closed_mid_request += !pending_.empty();
+        return;
     }
     auto arrived = std::chrono::steady_clock::now();
     pending_.append(chunk_.data(), bytes);

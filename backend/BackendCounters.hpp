@@ -18,6 +18,7 @@ struct BackendCounters {
     uint64_t unknown_methods = 0;
     uint64_t oversized = 0;  // request longer than the bound; connection closed
     uint64_t connections = 0;
+    uint64_t closed_mid_request = 0;  // peer closed with part of a request unanswered
     // Server time from a request's arrival to its reply being handed to the socket, in 50 ns
     // buckets up to 100 us; the last bucket holds everything slower.
     static constexpr uint32_t kServiceBucketNs = 50;

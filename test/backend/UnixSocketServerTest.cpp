@@ -47,6 +47,7 @@ class Client {
             buffer_.append(chunk, size_t(n));
         }
     }
+    void shutdownWrite() { shutdown(fd_, SHUT_WR); }
     bool closedByPeer() {
         char c;
         return recv(fd_, &c, 1, 0) == 0;
@@ -137,6 +138,20 @@ TEST_CASE("server: an oversized request is refused and the connection closed") {
     after.send(kLookup + "\n");
     CHECK_THAT(after.line(), Catch::Contains("10.1.0.5"));
     CHECK(s.backend.resolver->counters().oversized == 1);
+}
+
+TEST_CASE("server: a peer that half-closes mid-request is closed cleanly and counted") {
+    Server s;
+    {
+        Client c(s.path);
+        c.send(kLookup.substr(0, 30));
+        c.shutdownWrite();
+        CHECK(c.closedByPeer());
+    }
+    Client after(s.path);
+    after.send(kLookup + "\n");
+    CHECK_THAT(after.line(), Catch::Contains("10.1.0.5"));
+    CHECK(s.backend.resolver->counters().closed_mid_request == 1);
 }
 
 TEST_CASE("server: malformed input gets an error reply and the connection stays") {
