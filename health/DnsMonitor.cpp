@@ -12,15 +12,15 @@ namespace asio = boost::asio;
 using udp = asio::ip::udp;
 using boost::system::error_code;
 
-class DnsProbe : public std::enable_shared_from_this<DnsProbe> {
+class DnsProbe : public SocketProbe<DnsProbe, udp::socket> {
   public:
     DnsProbe(asio::io_context& io, std::shared_ptr<const conf::DnsParams> params, uint16_t id,
              ProbeDone done)
-        : socket_(io), params_(std::move(params)), id_(id), deadline_(io, std::move(done)) {}
+        : SocketProbe(io, std::move(done)), params_(std::move(params)), id_(id) {}
 
     void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+        armDeadline(timeout);
         auto self = shared_from_this();
-        deadline_.arm(timeout, [self] { self->close(); });
         error_code e;
         udp::endpoint peer(target.address, target.port);
         socket_.open(peer.protocol(), e);
@@ -40,15 +40,6 @@ class DnsProbe : public std::enable_shared_from_this<DnsProbe> {
     }
 
   private:
-    void close() {
-        error_code ignored;
-        socket_.close(ignored);
-    }
-    void finish(bool pass, FailureReason reason) {
-        deadline_.finish(pass, reason);
-        close();
-    }
-
     void receive() {
         auto self = shared_from_this();
         socket_.async_receive(asio::buffer(reply_),
@@ -83,10 +74,8 @@ class DnsProbe : public std::enable_shared_from_this<DnsProbe> {
         finish(found, FailureReason::DnsAnswer);
     }
 
-    udp::socket socket_;
     std::shared_ptr<const conf::DnsParams> params_;
     uint16_t id_;
-    ProbeDeadline deadline_;
     std::vector<uint8_t> query_;
     std::array<uint8_t, 4096> reply_;
 };

@@ -47,6 +47,34 @@ class ProbeDeadline {
     bool finished_ = false;
 };
 
+// A probe over one socket: the socket, its deadline, and the one way to end. Probes derive
+// from it (CRTP keeps shared_from_this on the concrete type); the Beast http probe layers its
+// own stream and so stands alone.
+template <typename Derived, typename Socket>
+class SocketProbe : public std::enable_shared_from_this<Derived> {
+  protected:
+    SocketProbe(boost::asio::io_context& io, ProbeDone done)
+        : socket_(io), deadline_(io, std::move(done)) {}
+
+    // Arms the deadline, which closes the socket so every pending operation ends.
+    void armDeadline(std::chrono::milliseconds timeout) {
+        auto self = this->shared_from_this();
+        deadline_.arm(timeout, [self] { self->close(); });
+    }
+    void close() {
+        boost::system::error_code ignored;
+        socket_.close(ignored);
+    }
+    void finish(bool pass, FailureReason reason) {
+        deadline_.finish(pass, reason);
+        close();
+    }
+    bool finished() const { return deadline_.finished(); }
+
+    Socket socket_;
+    ProbeDeadline deadline_;
+};
+
 inline FailureReason connectFailure(const boost::system::error_code& e) {
     return e == boost::asio::error::connection_refused ? FailureReason::ConnectRefused
                                                        : FailureReason::ConnectError;

@@ -9,29 +9,20 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-class TcpProbe : public std::enable_shared_from_this<TcpProbe> {
+class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
   public:
     TcpProbe(asio::io_context& io, std::shared_ptr<const TcpMonitor::Expectation> expect,
              ProbeDone done)
-        : socket_(io), expect_(std::move(expect)), deadline_(io, std::move(done)) {}
+        : SocketProbe(io, std::move(done)), expect_(std::move(expect)) {}
 
     void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+        armDeadline(timeout);
         auto self = shared_from_this();
-        deadline_.arm(timeout, [self] { self->close(); });
         socket_.async_connect(tcp::endpoint(target.address, target.port),
                               [self](const error_code& e) { self->onConnect(e); });
     }
 
   private:
-    void close() {
-        error_code ignored;
-        socket_.close(ignored);
-    }
-    void finish(bool pass, FailureReason reason) {
-        deadline_.finish(pass, reason);
-        close();
-    }
-
     void onConnect(const error_code& e) {
         if (deadline_.finished()) {
             return;
@@ -81,9 +72,7 @@ class TcpProbe : public std::enable_shared_from_this<TcpProbe> {
         readMore();
     }
 
-    tcp::socket socket_;
     std::shared_ptr<const TcpMonitor::Expectation> expect_;
-    ProbeDeadline deadline_;
     std::array<char, 1024> chunk_;
     std::string reply_;
 };
