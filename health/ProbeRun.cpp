@@ -65,16 +65,26 @@ ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
     return t;
 }
 
+std::vector<std::unique_ptr<Monitor>> makeMonitors(asio::io_context& io,
+                                                   const conf::Config& config) {
+    std::vector<std::unique_ptr<Monitor>> monitors;
+    for (const auto& pool : config.pools) {
+        monitors.push_back(makeMonitor(io, pool));
+    }
+    return monitors;
+}
+
 }  // namespace
 
 ProbeRun::ProbeRun(asio::io_context& io, conf::Config config)
     : io_(io),
       config_(std::move(config)),
+      monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),
       heartbeat_(io),
       random_(std::random_device{}()) {
-    for (const auto& pool : config_.pools) {
-        monitors_.push_back(makeMonitor(io, pool));
+    for (size_t p = 0; p < config_.pools.size(); ++p) {
+        const auto& pool = config_.pools[p];
         auto interval_ms = int64_t(pool.params.interval.count() * 1000);
         for (size_t i = 0; i < pool.members.size(); ++i) {
             uint32_t slot = pool.first_slot + uint32_t(i);

@@ -40,8 +40,10 @@ class ProbeRun {
 
     boost::asio::io_context& io_;
     conf::Config config_;
-    HealthTableWriter table_;
+    // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail
+    // the reload before the new table is published and the old one retired.
     std::vector<std::unique_ptr<Monitor>> monitors_;  // one per pool; null for forced
+    HealthTableWriter table_;
     std::vector<std::unique_ptr<MemberProbe>> members_;
     boost::asio::steady_timer heartbeat_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -77,6 +77,9 @@ void Rotation::take(size_t set, size_t count, Allowed&& allowed, std::vector<uin
     size_t first = out.size();
     for (size_t step = 0; out.size() - first < want && step < r->order.size(); ++step) {
         uint32_t m = r->order[(start + step) % r->order.size()];
+        if (!allowed(m)) {
+            continue;  // only if two sets ever shared a signature: never answer a wrong member
+        }
         bool duplicate = false;
         for (size_t j = first; j < out.size(); ++j) {
             duplicate = duplicate || out[j] == m;

@@ -136,3 +136,20 @@ TEST_CASE("prober reload: existing members keep their verdict, new ones start un
     CHECK(table.verdict(1) == lb::Health::Down);
     second->stop();
 }
+
+TEST_CASE("a reload that cannot build its monitors leaves the running table alone") {
+    test::TestServer a;
+    Table table;
+    boost::asio::io_context io;
+    health::ProbeRun running(io, httpConfig(table.name, {a.port()}));
+    running.start();
+    runUntil(io, [&] { return running.table().ready(); }, 3);
+    auto bad = httpConfig(table.name, {a.port()});
+    bad.pools[0].params.http.use_ssl = true;
+    bad.pools[0].params.http.verify_tls = true;
+    bad.pools[0].params.http.ca_file = "/nonexistent/ca.pem";
+    CHECK_THROWS(health::ProbeRun(io, bad));
+    CHECK(running.table().header().retired.load() == 0);
+    CHECK(table.verdict(0) == lb::Health::Up);
+    running.stop();
+}
