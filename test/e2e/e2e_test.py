@@ -197,6 +197,15 @@ def test_twrr_by_source_address(w):
     assert w.answer("geo.contoso.local", source="127.0.2.50") == ["127.0.2.2"]
 
 
+def test_explain_twrr_with_ecs(w):
+    out = w.pharos.ctl("explain", "geo.contoso.local", "--client", "127.0.0.1",
+                       "--ecs", "10.2.3.0/24").stdout
+    assert "client 10.2.3.0/24 from the ECS subnet" in out, out
+    assert "region region-b (matched /16)" in out, out
+    assert "answer: 127.0.2.2 (geo-b)" in out, out
+    assert "ECS scope /16" in out, out
+
+
 def test_twrr_by_ecs_with_scope(w):
     b = dig("geo.contoso.local", "A", PDNS_PORT, subnet="10.2.3.0/24")
     assert b.values() == ["127.0.2.2"], b.output
@@ -217,6 +226,13 @@ def test_failover_and_failback(w):
     w.members["www1"].kill()
     took = timed_change(w, "myweb.contoso.local", ["127.0.2.1"], FAILOVER_BOUND)
     print("    failover after %.2fs (bound %.2fs)" % (took, FAILOVER_BOUND))
+    status = w.pharos.ctl("status")
+    assert status.returncode == 0 and ": ok" in status.stdout.splitlines()[0], status
+    www1 = [l for l in status.stdout.splitlines() if " www1 " in l]
+    assert www1 and " down " in www1[0] and "connection refused" in www1[0], status.stdout
+    explain = w.pharos.ctl("explain", "myweb.contoso.local", "--client", "127.0.0.1")
+    assert "skipped www1 127.0.1.1: down" in explain.stdout, explain.stdout
+    assert "answer: 127.0.2.1 (www2)" in explain.stdout, explain.stdout
     w.members["www1"].start()
     took = timed_change(w, "myweb.contoso.local", ["127.0.1.1"], INTERVAL + TIMEOUT + 1)
     print("    failback after %.2fs" % took)
