@@ -8,6 +8,7 @@
 #include "conf/CommandLine.hpp"
 #include "conf/Log.hpp"
 #include "health/ProbeRun.hpp"
+#include "health/ProberLock.hpp"
 
 namespace {
 
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     }
     raiseFileLimit();
     try {
+        // A reload may rename the table, but the lock stays on the name the prober began with.
+        health::ProberLock lock(config->settings.health_table);
         boost::asio::io_context io(1);
         auto run = startRun(io, std::move(*config));
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);

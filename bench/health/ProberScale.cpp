@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
     members_thread.join();
     std::filesystem::remove_all(dir);
     unlink("/dev/shm/pharos-bench-prober");
+    unlink("/dev/shm/pharos-bench-prober.lock");
 
     std::printf(
         "bench_prober: %d tcp members, interval 1 s, timeout 0.5 s; prober on core 0, "

@@ -12,7 +12,7 @@ seconds=${2:-5}
 bin=$build/bin
 port=5399
 work=$(mktemp -d /tmp/pharos-pdns-bench.XXXXXX)
-trap 'pkill -P $$ 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"; rm -f /dev/shm/pharos-pdns-bench' EXIT
+trap 'pkill -P $$ 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"; rm -f /dev/shm/pharos-pdns-bench /dev/shm/pharos-pdns-bench.lock' EXIT
 
 # The zone, with the static record for (a).
 sqlite3 "$work/pdns.sqlite3" </usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql

@@ -88,6 +88,29 @@ def test_names_status_and_explain_without_a_prober():
     shutil.rmtree(d)
 
 
+def test_one_prober_per_table():
+    d = sample_dir()
+    config = os.path.join(d, "pharos.yaml")
+    first = subprocess.Popen([os.path.join(BIN, "pharos-health"), "-c", config],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        import time
+        time.sleep(0.5)
+        assert first.poll() is None, first.stderr.read()
+        second = run("pharos-health", "-c", config)
+        assert second.returncode == 1, second
+        assert "another pharos-health is already probing for table /pharos-cli-" in second.stderr, second
+    finally:
+        first.terminate()
+        first.wait(5)
+        for leftover in ["", ".lock"]:
+            path = "/dev/shm/pharos-cli-%d%s" % (os.getpid(), leftover)
+            if os.path.exists(path):
+                os.unlink(path)
+    assert first.returncode == 0, first.returncode
+    shutil.rmtree(d)
+
+
 def main():
     passed = failed = 0
     for name, test in [(k, v) for k, v in globals().items() if k.startswith("test_")]:

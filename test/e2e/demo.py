@@ -70,8 +70,9 @@ def main():
     finally:
         for p in parts:
             p.stop()
-        if os.path.exists("/dev/shm/pharos-demo"):
-            os.unlink("/dev/shm/pharos-demo")
+        for shm in ["/dev/shm/pharos-demo", "/dev/shm/pharos-demo.lock"]:
+            if os.path.exists(shm):
+                os.unlink(shm)
     return 0 if ok else 1
 
 

@@ -116,9 +116,9 @@ class World:
     def stop(self):
         for p in [self.pdns, self.pharos.backend, self.pharos.health] + list(self.members.values()):
             p.stop()
-        shm = "/dev/shm/pharos-e2e-%d" % os.getpid()
-        if os.path.exists(shm):
-            os.unlink(shm)
+        for shm in ["/dev/shm/pharos-e2e-%d" % os.getpid(), "/dev/shm/pharos-e2e-%d.lock" % os.getpid()]:
+            if os.path.exists(shm):
+                os.unlink(shm)
 
     def answer(self, name, qtype="A", **kw):
         return dig(name, qtype, PDNS_PORT, **kw).values()
