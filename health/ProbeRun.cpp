@@ -88,11 +88,10 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config)
         auto interval_ms = int64_t(pool.params.interval.count() * 1000);
         for (size_t i = 0; i < pool.members.size(); ++i) {
             uint32_t slot = pool.first_slot + uint32_t(i);
-            auto m = std::make_unique<MemberProbe>(
-                MemberProbe{&pool, &pool.members[i], monitors_.back().get(), slot,
-                            targetOf(pool, pool.members[i]),
-                            HealthState(pool.params.retries, pool.params.rise, interval_ms),
-                            asio::steady_timer(io)});
+            auto m = std::make_unique<MemberProbe>(MemberProbe{
+                &pool, &pool.members[i], monitors_[p].get(), slot, targetOf(pool, pool.members[i]),
+                HealthState(pool.params.retries, pool.params.rise, interval_ms),
+                asio::steady_timer(io)});
             SlotView known = table_.read(slot);  // carried over from an earlier table
             m->state.restore(known.state, known.consecutive_ok, known.consecutive_fail);
             unknown_ += known.state == MemberState::Unknown;

@@ -143,7 +143,8 @@ TEST_CASE("a reload that cannot build its monitors leaves the running table alon
     boost::asio::io_context io;
     health::ProbeRun running(io, httpConfig(table.name, {a.port()}));
     running.start();
-    runUntil(io, [&] { return running.table().ready(); }, 3);
+    runUntil(
+        io, [&] { return running.table().ready(); }, 3);
     auto bad = httpConfig(table.name, {a.port()});
     bad.pools[0].params.http.use_ssl = true;
     bad.pools[0].params.http.verify_tls = true;
@@ -152,4 +153,50 @@ TEST_CASE("a reload that cannot build its monitors leaves the running table alon
     CHECK(running.table().header().retired.load() == 0);
     CHECK(table.verdict(0) == lb::Health::Up);
     running.stop();
+}
+
+TEST_CASE("every member is probed with its own pool's monitor") {
+    // Each pool's monitor would fail the other pools' members: the tcp member never answers
+    // HTTP, the forced-up member listens nowhere, and the http pool sorts last.
+    test::TestServer silent, web;
+    silent.behaviour = test::Behaviour::Hang;
+    Table table;
+    auto pool = [](std::string name, conf::MonitorKind kind, uint16_t port) {
+        conf::Pool p;
+        p.name = std::move(name);
+        p.monitor = kind;
+        p.params.interval = conf::Seconds(0.2);
+        p.params.timeout = conf::Seconds(0.1);
+        p.params.retries = 0;
+        p.params.port = port;
+        conf::Member m;
+        m.ip = m.monitor_ip = *conf::IpAddress::parse("127.0.0.1");
+        m.name = p.name + "-member";
+        m.weight = 1;
+        p.members.push_back(m);
+        return p;
+    };
+    conf::Config c;
+    c.settings.health_table = table.name;
+    c.settings.table_group = "";
+    c.pools.push_back(pool("aaa-tcp", conf::MonitorKind::Tcp, silent.port()));
+    c.pools.push_back(pool("mmm-forced-up", conf::MonitorKind::Forced, 1));
+    c.pools.back().params.forced_up = true;
+    c.pools.push_back(pool("nnn-forced-down", conf::MonitorKind::Forced, 1));
+    c.pools.push_back(pool("zzz-http", conf::MonitorKind::Http, web.port()));
+    conf::finalizeLayout(c);
+    boost::asio::io_context io;
+    health::ProbeRun run(io, c);
+    run.start();
+    runUntil(
+        io, [&] { return run.table().ready() && run.checksDone() >= 4; }, 3);
+    CHECK(table.verdict(0) == lb::Health::Up);    // tcp: a connect is enough
+    CHECK(table.verdict(1) == lb::Health::Up);    // forced up, nothing listening
+    CHECK(table.verdict(2) == lb::Health::Down);  // forced down
+    CHECK(table.verdict(3) == lb::Health::Up);    // http 200
+    health::SlotView v;
+    REQUIRE(table.reader.readSlot(2, v));
+    CHECK(v.reason == health::FailureReason::ForcedDown);
+    CHECK(web.lastRequest().rfind("GET / HTTP/1.1", 0) == 0);
+    run.stop();
 }
