@@ -23,11 +23,7 @@ bool TableHealthSource::fill(const conf::Config& config, const conf::Pool& pool,
     using health::TableStatus;
     auto stale_ms = int64_t(config.settings.stale_after.count() * 1000);
     TableStatus status = reader_.status(config.layout_hash, realtimeMs(), stale_ms);
-    // A stale table still holds the last verdicts; only `last-known` trusts them. Anything
-    // else fails open so DNS keeps answering whatever happened to the prober.
-    bool trusted =
-        status == TableStatus::Ok ||
-        (status == TableStatus::Stale && config.settings.on_stale == conf::StalePolicy::LastKnown);
+    bool trusted = health::usesVerdicts(status, config.settings.on_stale);
     noteStatus(status, trusted);
     if (!trusted) {
         std::fill(out.begin(), out.end(), lb::Health::Up);

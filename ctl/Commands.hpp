@@ -15,6 +15,7 @@ struct Options {
     std::vector<std::string> args;  // positional arguments after the subcommand
     std::string client;             // explain --client IP
     std::string ecs;                // explain --ecs CIDR
+    bool json = false;              // status --json
 };
 
 // Loads -c's configuration, printing every error; nothing when it has errors.

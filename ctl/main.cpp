@@ -15,7 +15,8 @@ constexpr const char* kUsage =
     "  validate [--lb FILE [--topology FILE]]\n"
     "                       check the configuration; print every error; exit 0 or 1\n"
     "  names                list the globalnames: NAME TTL POOL per line\n"
-    "  status               the health table as the backend sees it, member by member\n"
+    "  status [--json]      the health table as the backend sees it, member by member;\n"
+    "                       exit 0 when the backend uses its verdicts, 1 when it fails open\n"
     "  explain NAME --client IP [--ecs CIDR]\n"
     "                       the answer pharos gives that client for NAME, and why\n"
     "\n"
@@ -59,6 +60,8 @@ int main(int argc, char** argv) {
             ok = takeValue(argc, argv, i, options.client);
         } else if (arg == "--ecs") {
             ok = takeValue(argc, argv, i, options.ecs);
+        } else if (arg == "--json") {
+            options.json = true;
         } else if (!arg.empty() && arg[0] == '-') {
             std::fprintf(stderr, "pharosctl: unknown option %s\n%s", arg.c_str(), kUsage);
             return 2;

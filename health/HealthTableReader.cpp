@@ -30,6 +30,11 @@ const char* toString(TableStatus s) {
     return "?";
 }
 
+bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale) {
+    return status == TableStatus::Ok ||
+           (status == TableStatus::Stale && on_stale == conf::StalePolicy::LastKnown);
+}
+
 HealthTableReader::HealthTableReader(std::string shm_name) : name_(std::move(shm_name)) {}
 
 HealthTableReader::~HealthTableReader() {

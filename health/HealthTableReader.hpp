@@ -20,6 +20,12 @@ enum class TableStatus : uint8_t {
 };
 const char* toString(TableStatus);
 
+// Whether the verdicts of a table in this status are used: a table that is fresh, ready and
+// built for this configuration, or a stale one under `health.on_stale: last-known` (it still
+// holds the last verdicts). Anything else fails open, so DNS keeps answering whatever happened
+// to the prober. The backend and pharosctl both ask this one function.
+bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale);
+
 class HealthTableReader {
   public:
     explicit HealthTableReader(std::string shm_name);
