@@ -123,7 +123,8 @@ TEST_CASE("a reader hammering a slot never sees a torn copy") {
             }
         }
     });
-    for (uint32_t n = 1; n <= 300000; ++n) {
+    // Keeps writing until the reader has read a while, however the threads are scheduled.
+    for (uint32_t n = 1; n <= 300000 || reads < 10000; ++n) {
         SlotView v;
         v.state = n % 2 == 0 ? MemberState::Up : MemberState::Down;
         v.last_change_ms = v.last_check_ms = n;
