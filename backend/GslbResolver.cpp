@@ -11,28 +11,26 @@ struct GslbResolver::Snapshot {
     conf::Config config;
     lb::TopologyIndex topology;
     struct PoolRuntime {
-        std::unique_ptr<lb::Balancer> balancer;
+        lb::PoolBalancer balancer;
         std::vector<std::string> address_text;  // member addresses, formatted once
-        bool has_v4 = false;
-        bool has_v6 = false;
     };
     std::vector<PoolRuntime> pools;
 
     explicit Snapshot(conf::Config c) : config(std::move(c)), topology(config.topology) {
         for (const auto& pool : config.pools) {
-            PoolRuntime rt;
-            rt.balancer = lb::makeBalancer(pool, config.topology, topology);
+            PoolRuntime rt{lb::PoolBalancer(pool, config.topology, topology), {}};
             for (const auto& m : pool.members) {
                 rt.address_text.push_back(m.ip.str());
-                (m.ip.family == conf::Family::V4 ? rt.has_v4 : rt.has_v6) = true;
             }
             pools.push_back(std::move(rt));
         }
     }
 };
 
-GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health)
-    : snapshot_(std::make_unique<Snapshot>(std::move(config))), health_(std::move(health)) {
+GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health, uint64_t seed)
+    : snapshot_(std::make_unique<Snapshot>(std::move(config))),
+      health_(std::move(health)),
+      sampler_(seed) {
     health_->refresh();
 }
 
@@ -103,81 +101,54 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
     size_t start = reply.size();
     reply += R"({"result":[)";
     bool first = true;
-    if (rt.has_v4 && want != Want::Aaaa) {
-        decideFamily(snap, pool, false, client);
-        appendRecords(snap, pool, false, request.qname, gn->ttl, client.ecs.has_value(), reply,
-                      first);
+    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+        if (!rt.balancer.serves(family) || (family == conf::Family::V4 && want == Want::Aaaa) ||
+            (family == conf::Family::V6 && want == Want::A)) {
+            continue;
+        }
+        rt.balancer.decide(family, verdicts_, client, sampler_, answer_);
+        counters_.fallback_answers += answer_.fallback;
+        counters_.refused_answers += answer_.refused;
+        appendRecords(p, rt.address_text, request.qname, gn->ttl, lb::scopeMaskFor(answer_, client),
+                      reply, first);
     }
-    if (rt.has_v6 && want != Want::A) {
-        decideFamily(snap, pool, true, client);
-        appendRecords(snap, pool, true, request.qname, gn->ttl, client.ecs.has_value(), reply,
-                      first);
+    if (first && want != Want::Any) {
+        reply.resize(start);
+        reply += R"({"result":false})";  // no records of the type asked for
+        return;
     }
-    if (first && answer_.refused) {
-        // An empty non-terminal (type 0, as gsqlite3 stores them) tells pdns the name exists
-        // with no data: NOERROR/NODATA with the SOA, where `false` would make it NXDOMAIN.
+    if (first) {
+        // The name exists even when nothing is answered (fallback refuse). An empty
+        // non-terminal (type 0, as gsqlite3 stores them) tells pdns so: NOERROR/NODATA with the
+        // SOA, where `false` would make it NXDOMAIN.
         reply += R"({"qtype":"TYPE0","qname":")";
         appendEscaped(reply, request.qname);
         reply += R"(","content":"","ttl":)";
         reply += std::to_string(gn->ttl);
-        reply += R"(,"auth":true}]})";
-        return;
-    }
-    if (first) {
-        reply.resize(start);
-        reply += R"({"result":false})";
-        return;
+        reply += R"(,"auth":true})";
     }
     reply += "]}";
 }
 
-// A and AAAA are chosen separately, each among the members of its own family, so a dual-stack
-// pool never answers an A query with nothing because its one pick was an IPv6 member.
-void GslbResolver::decideFamily(const Snapshot& snap, size_t pool, bool v6,
-                                const lb::Client& client) {
-    const conf::Pool& p = snap.config.pools[pool];
-    const auto& rt = snap.pools[pool];
-    std::span<const lb::Health> health = verdicts_;
-    if (rt.has_v4 && rt.has_v6) {
-        masked_.assign(verdicts_.begin(), verdicts_.end());
-        for (size_t i = 0; i < p.members.size(); ++i) {
-            if ((p.members[i].ip.family == conf::Family::V6) != v6) {
-                masked_[i] = lb::Health::Down;
-            }
-        }
-        health = masked_;
-    }
-    answer_.clear();
-    rt.balancer->decide(health, client, answer_);
-    counters_.fallback_answers += answer_.fallback;
-    counters_.refused_answers += answer_.refused;
-}
-
-void GslbResolver::appendRecords(const Snapshot& snap, size_t pool, bool v6, std::string_view qname,
-                                 uint32_t ttl, bool ecs, std::string& reply, bool& first) {
-    const conf::Pool& p = snap.config.pools[pool];
-    const auto& rt = snap.pools[pool];
-    if (answer_.refused) {
-        return;
-    }
+void GslbResolver::appendRecords(const conf::Pool& pool,
+                                 const std::vector<std::string>& address_text,
+                                 std::string_view qname, uint32_t ttl, int scope_mask,
+                                 std::string& reply, bool& first) {
     char number[16];
     for (uint32_t index : answer_.members) {
-        if ((p.members[index].ip.family == conf::Family::V6) != v6) {
-            continue;  // fallback `any` may offer the other family
-        }
         reply += first ? "" : ",";
         first = false;
-        reply += v6 ? R"({"qtype":"AAAA","qname":")" : R"({"qtype":"A","qname":")";
+        reply += pool.members[index].ip.family == conf::Family::V6 ? R"({"qtype":"AAAA","qname":")"
+                                                                   : R"({"qtype":"A","qname":")";
         appendEscaped(reply, qname);
         reply += R"(","content":")";
-        reply += rt.address_text[index];
+        reply += address_text[index];
         reply += R"(","ttl":)";
         reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
         reply += R"(,"auth":true)";
-        if (ecs) {
+        if (scope_mask > 0) {
             reply += R"(,"scopeMask":)";
-            reply.append(number,
-                         size_t(std::snprintf(number, sizeof number, "%d", answer_.scope_prefix)));
+            reply.append(number, size_t(std::snprintf(number, sizeof number, "%d", scope_mask)));
         }
         reply += '}';
     }

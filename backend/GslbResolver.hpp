@@ -3,6 +3,7 @@
 // Holds one immutable snapshot per configuration; a reload swaps the snapshot whole. Buffers
 // are reused across lookups so a lookup does not allocate once they have grown.
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,16 @@
 #include "backend/LookupRequest.hpp"
 #include "conf/Config.hpp"
 #include "lb/Balancer.hpp"
+#include "lb/PoolBalancer.hpp"
 #include "lb/TopologyIndex.hpp"
 
 namespace pharos::backend {
 
 class GslbResolver {
   public:
-    GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health);
+    // `seed` seeds the weighted draws (tests pass a fixed one).
+    GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health,
+                 uint64_t seed = std::random_device{}());
     ~GslbResolver();
 
     // Appends the JSON reply for one lookup to `reply`.
@@ -31,17 +35,17 @@ class GslbResolver {
   private:
     struct Snapshot;
     enum class Want { A, Aaaa, Any, Nothing };
-    void decideFamily(const Snapshot& snap, size_t pool, bool v6, const lb::Client& client);
-    void appendRecords(const Snapshot& snap, size_t pool, bool v6, std::string_view qname,
-                       uint32_t ttl, bool ecs, std::string& reply, bool& first);
+    void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
+                       std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
+                       bool& first);
 
     std::unique_ptr<Snapshot> snapshot_;
     std::unique_ptr<HealthSource> health_;
     BackendCounters counters_;
     std::string name_;                  // canonical qname, reused
     std::vector<lb::Health> verdicts_;  // reused
-    std::vector<lb::Health> masked_;    // reused
     lb::Answer answer_;                 // reused
+    lb::WeightedSampler sampler_;
 };
 
 }  // namespace pharos::backend

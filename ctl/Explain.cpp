@@ -1,17 +1,64 @@
 #include <cstdio>
+#include <map>
+#include <random>
 
 #include "backend/HealthSource.hpp"
 #include "conf/DnsName.hpp"
 #include "ctl/Commands.hpp"
-#include "lb/Balancer.hpp"
-#include "lb/TopologyIndex.hpp"
+#include "lb/PoolBalancer.hpp"
 #include "lb/Trace.hpp"
 
 namespace pharos::ctl {
+namespace {
 
-// Runs the backend's own decision for one name and client, with the live health table, and
-// prints why. The backend's rotation position is its own; explain starts a fresh one, so for
-// wrr it shows which members are candidates rather than which one comes next.
+constexpr int kDraws = 1000;
+
+std::optional<lb::Client> clientOf(const Options& options) {
+    auto resolver = conf::IpAddress::parse(options.client);
+    auto ecs = conf::Cidr::parse(options.ecs, false);
+    if (!resolver || (!options.ecs.empty() && !ecs)) {
+        std::fprintf(stderr, "pharosctl: --client takes an address and --ecs a CIDR\n");
+        return std::nullopt;
+    }
+    lb::Client client;
+    client.resolver = *resolver;
+    if (!options.ecs.empty()) {
+        client.ecs = ecs;
+    }
+    return client;
+}
+
+// One decision with its trace, then kDraws more to show how a weighted draw spreads.
+void explainFamily(const conf::Config& config, const conf::Pool& pool,
+                   const lb::PoolBalancer& balancer, conf::Family family,
+                   const std::vector<lb::Health>& verdicts, const lb::Client& client) {
+    std::printf("%s records:\n", family == conf::Family::V4 ? "A" : "AAAA");
+    lb::WeightedSampler sampler(std::random_device{}());
+    lb::Answer answer;
+    lb::Trace trace;
+    balancer.decide(family, verdicts, client, sampler, answer, &trace);
+    std::fputs(lb::formatTrace(pool, config.topology, trace, answer, client).c_str(), stdout);
+    std::map<uint32_t, int> first;
+    for (int i = 0; i < kDraws; ++i) {
+        balancer.decide(family, verdicts, client, sampler, answer);
+        if (!answer.members.empty()) {
+            ++first[answer.members[0]];
+        }
+    }
+    if (first.size() > 1) {
+        std::printf("first address over %d decisions:", kDraws);
+        for (auto [member, count] : first) {
+            std::printf(" %s %.1f%%", pool.members[member].ip.str().c_str(),
+                        100.0 * count / kDraws);
+        }
+        std::printf("\n");
+    }
+}
+
+}  // namespace
+
+// Runs the backend's own decision (lb::PoolBalancer, per address family, under the same table
+// policy) for one name and client against the live health table, and prints why.
 int runExplain(const Options& options) {
     if (options.args.size() != 1 || options.client.empty()) {
         std::fprintf(stderr, "usage: pharosctl explain NAME --client IP [--ecs CIDR]\n");
@@ -27,16 +74,9 @@ int runExplain(const Options& options) {
                      options.args[0].c_str());
         return 1;
     }
-    lb::Client client;
-    auto resolver = conf::IpAddress::parse(options.client);
-    auto ecs = conf::Cidr::parse(options.ecs, false);
-    if (!resolver || (!options.ecs.empty() && !ecs)) {
-        std::fprintf(stderr, "pharosctl: --client takes an address and --ecs a CIDR\n");
+    auto client = clientOf(options);
+    if (!client) {
         return 2;
-    }
-    client.resolver = *resolver;
-    if (!options.ecs.empty()) {
-        client.ecs = ecs;
     }
     const conf::Pool& pool = config->pools[size_t(gn->pool_index)];
     backend::TableHealthSource health(config->settings.health_table);
@@ -44,16 +84,19 @@ int runExplain(const Options& options) {
     std::vector<lb::Health> verdicts(pool.members.size());
     bool trusted = health.fill(*config, pool, verdicts);
     lb::TopologyIndex index(config->topology);
-    auto balancer = lb::makeBalancer(pool, config->topology, index);
-    lb::Answer answer;
-    lb::Trace trace;
-    balancer->decide(verdicts, client, answer, &trace);
+    lb::PoolBalancer balancer(pool, config->topology, index);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
-    if (!trusted) {
-        std::printf("health table %s: every member counts as up (fail-open)\n",
-                    health::toString(health.lastStatus()));
+    std::printf("health table %s: %s\n", health::toString(health.lastStatus()),
+                trusted ? "verdicts used" : "every member counts as up (fail-open)");
+    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+        if (balancer.serves(family)) {
+            explainFamily(*config, pool, balancer, family, verdicts, *client);
+        } else {
+            std::printf("%s records: none, the pool has no %s member (NODATA)\n",
+                        family == conf::Family::V4 ? "A" : "AAAA",
+                        family == conf::Family::V4 ? "IPv4" : "IPv6");
+        }
     }
-    std::fputs(lb::formatTrace(pool, config->topology, trace, answer).c_str(), stdout);
     return 0;
 }
 

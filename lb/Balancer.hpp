@@ -1,6 +1,7 @@
 #pragma once
-// The one interface every load-balancing method implements. decide() is pure apart from the
-// pool's own rotation counter: no I/O, no clock, no allocation once `out` has grown.
+// The one interface every load-balancing method implements. decide() does no I/O, reads no
+// clock and, once `out` and the sampler have grown, allocates nothing. Randomness comes only
+// from the caller's WeightedSampler, so a test that seeds it gets the same answers every time.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "conf/Config.hpp"
 #include "lb/Health.hpp"
+#include "lb/WeightedSampler.hpp"
 
 namespace pharos::lb {
 
@@ -20,15 +22,26 @@ struct Client {
 
 struct Answer {
     std::vector<uint32_t> members;  // indices into conf::Pool::members, no duplicates
-    int scope_prefix = 0;           // ECS scope: prefix length of the client address used
-    bool fallback = false;          // no eligible member; fallback `any` answered
-    bool refused = false;           // fallback `refuse`: answer nothing
+    // How much of the steering address (the ECS subnet or the resolver's address) the answer
+    // depends on, as a prefix length; 0 when every client gets the same answer. Caches must not
+    // reuse an answer with a non-zero scope for another client.
+    int scope_prefix = 0;
+    bool steered_by_ecs = false;  // the steering address was the ECS subnet, not the resolver
+    bool fallback = false;        // no eligible member; fallback `any` answered
+    bool refused = false;         // fallback `refuse`: answer nothing
     void clear() {
         members.clear();
         scope_prefix = 0;
-        fallback = refused = false;
+        steered_by_ecs = fallback = refused = false;
     }
 };
+
+// The scopeMask pdns gets with the answer's records. pdns 4.7 caches answers (packet cache and
+// query cache) by the question alone unless a record carries a non-zero scopeMask, and the
+// largest scopeMask becomes the ECS scope of the reply. So an answer that depends on the
+// client always carries one: the ECS scope the decision used, or, when it steered by the
+// resolver's own address, one as narrow as what the resolver sent. 0 leaves it cacheable.
+int scopeMaskFor(const Answer& answer, const Client& client);
 
 struct Trace;  // lb/Trace.hpp: why an answer was chosen, for `pharosctl explain`
 
@@ -36,8 +49,8 @@ class Balancer {
   public:
     virtual ~Balancer() = default;
     // health[i] is the verdict of pool.members[i].
-    virtual void decide(std::span<const Health> health, const Client& client, Answer& out,
-                        Trace* trace = nullptr) const = 0;
+    virtual void decide(std::span<const Health> health, const Client& client,
+                        WeightedSampler& sampler, Answer& out, Trace* trace = nullptr) const = 0;
 };
 
 class TopologyIndex;  // lb/TopologyIndex.hpp

@@ -4,7 +4,8 @@ namespace pharos::lb {
 
 ClientView chooseClient(const conf::Pool& pool, const Client& client, Trace* trace) {
     ClientView view;
-    if (client.ecs && pool.client_address == conf::ClientAddressSource::Ecs) {
+    if (client.ecs && client.ecs->prefix > 0 &&
+        pool.client_address == conf::ClientAddressSource::Ecs) {
         view.address = client.ecs->address;
         view.source_prefix = client.ecs->prefix;
         view.from_ecs = true;
@@ -15,8 +16,10 @@ ClientView chooseClient(const conf::Pool& pool, const Client& client, Trace* tra
     if (trace) {
         trace->client = view.from_ecs ? client.ecs->str() : client.resolver.str();
         trace->client_source = view.from_ecs ? "ECS subnet"
-                               : client.ecs  ? "resolver (pool sets client_address: resolver)"
-                                             : "resolver (no ECS)";
+                               : !client.ecs ? "resolver (no ECS)"
+                               : client.ecs->prefix == 0
+                                   ? "resolver (ECS source prefix 0 asks for no subnet)"
+                                   : "resolver (pool sets client_address: resolver)";
     }
     return view;
 }

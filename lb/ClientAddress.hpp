@@ -12,8 +12,15 @@ struct ClientView {
 };
 
 // The ECS subnet when the resolver sent one and the pool uses it (`client_address: ecs`, the
-// default), else the resolver's own address, as Polaris always does.
+// default), else the resolver's own address, as Polaris always does. An ECS source prefix of 0
+// says the client wants no address used (RFC 7871), so the resolver's address is used then.
 ClientView chooseClient(const conf::Pool& pool, const Client& client, Trace* trace);
+
+// Records in `out` that the answer depends on the first `prefix` bits of the steering address.
+inline void dependOn(const ClientView& view, int prefix, Answer& out) {
+    out.scope_prefix = prefix;
+    out.steered_by_ecs = view.from_ecs;
+}
 
 // Only members that are up and have weight > 0 take part (Polaris).
 inline bool usable(const conf::Member& member, Health health) {

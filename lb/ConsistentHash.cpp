@@ -1,7 +1,7 @@
 // chash (pharos): rendezvous hashing of the client's subnet (/24, /56 by default) over the
 // usable members, weighted. A subnet keeps its member while that member is usable, and when
-// one fails only its own clients move. The fallback `any` hashes over every weight>0 member,
-// so even then clients stay put.
+// one fails only its own clients move. When no member is usable, fallback `any` spreads the
+// answers like every other method: a client pinned to one dead member would stay unserved.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -37,29 +37,18 @@ class ConsistentHash final : public Balancer {
         }
     }
 
-    void decide(std::span<const Health> health, const Client& client, Answer& out,
-                Trace* trace) const override {
+    void decide(std::span<const Health> health, const Client& client, WeightedSampler& sampler,
+                Answer& out, Trace* trace) const override {
         ClientView view = chooseClient(pool_, client, trace);
         int prefix =
             view.address.family == conf::Family::V4 ? pool_.chash_prefix_v4 : pool_.chash_prefix_v6;
         uint64_t key = hashAddress(view.address.masked(prefix));
-        out.scope_prefix = view.from_ecs ? prefix : 0;
+        dependOn(view, prefix, out);
         traceUnusable(pool_, health, trace);
         pick(
             key, [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out);
-        if (!out.members.empty()) {
-            return;
-        }
-        if (refuses(pool_, out, trace)) {
-            return;
-        }
-        out.fallback = true;
-        pick(
-            key, [&](uint32_t i) { return pool_.members[i].weight > 0; }, out);
-        if (trace) {
-            trace->notes.push_back(
-                "no usable member: fallback any hashes over every weight>0 "
-                "member");
+        if (out.members.empty()) {
+            answerFallback(pool_, sampler, out, trace);
         }
     }
 

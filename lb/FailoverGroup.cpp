@@ -1,7 +1,7 @@
 // fogroup: the first usable member in configuration order, one address (Polaris). With the
-// pharos `priority` key, the usable members of the best priority are answered together by
-// weighted round-robin, max_addrs_returned of them: active/active inside a site, failover
-// across sites.
+// pharos `priority` key, the usable members of the best priority are answered together by a
+// weighted draw, max_addrs_returned of them: active/active inside a site, failover across
+// sites. Neither depends on the client, so pdns may cache the answer.
 #include <algorithm>
 
 #include "lb/ClientAddress.hpp"
@@ -13,7 +13,7 @@ namespace {
 
 class FailoverGroup final : public Balancer {
   public:
-    explicit FailoverGroup(const conf::Pool& pool) : pool_(pool), rotation_(pool, setsFor(pool)) {
+    explicit FailoverGroup(const conf::Pool& pool) : pool_(pool) {
         for (const auto& m : pool.members) {
             priorities_.push_back(m.priority);
         }
@@ -21,30 +21,21 @@ class FailoverGroup final : public Balancer {
         priorities_.erase(std::unique(priorities_.begin(), priorities_.end()), priorities_.end());
     }
 
-    void decide(std::span<const Health> health, const Client& client, Answer& out,
-                Trace* trace) const override {
+    void decide(std::span<const Health> health, const Client& client, WeightedSampler& sampler,
+                Answer& out, Trace* trace) const override {
         chooseClient(pool_, client, trace);
         traceUnusable(pool_, health, trace);
         if (pool_.uses_priority) {
-            byPriority(health, out, trace);
+            byPriority(health, sampler, out, trace);
         } else {
             firstUsable(health, out);
         }
         if (out.members.empty()) {
-            answerFallback(pool_, rotation_, priorities_.size(), out, trace);
+            answerFallback(pool_, sampler, out, trace);
         }
     }
 
   private:
-    static size_t setsFor(const conf::Pool& pool) {
-        std::vector<int> p;
-        for (const auto& m : pool.members) {
-            p.push_back(m.priority);
-        }
-        std::sort(p.begin(), p.end());
-        return size_t(std::unique(p.begin(), p.end()) - p.begin()) + 1;
-    }
-
     void firstUsable(std::span<const Health> health, Answer& out) const {
         for (uint32_t i = 0; i < pool_.members.size(); ++i) {
             if (usable(pool_.members[i], health[i])) {
@@ -54,13 +45,13 @@ class FailoverGroup final : public Balancer {
         }
     }
 
-    void byPriority(std::span<const Health> health, Answer& out, Trace* trace) const {
-        for (size_t set = 0; set < priorities_.size(); ++set) {
-            int priority = priorities_[set];
+    void byPriority(std::span<const Health> health, WeightedSampler& sampler, Answer& out,
+                    Trace* trace) const {
+        for (int priority : priorities_) {
             auto allowed = [&](uint32_t i) {
                 return pool_.members[i].priority == priority && usable(pool_.members[i], health[i]);
             };
-            rotation_.take(set, size_t(pool_.max_addrs_returned), allowed, out.members);
+            sampler.draw(pool_, size_t(pool_.max_addrs_returned), allowed, out.members);
             if (!out.members.empty()) {
                 tracePriority(health, priority, trace);
                 return;
@@ -82,7 +73,6 @@ class FailoverGroup final : public Balancer {
     }
 
     const conf::Pool& pool_;
-    Rotation rotation_;
     std::vector<int> priorities_;  // distinct, best (lowest) first
 };
 

@@ -2,29 +2,24 @@
 
 namespace pharos::lb {
 
-bool refuses(const conf::Pool& pool, Answer& out, Trace* trace) {
-    if (pool.fallback != conf::Fallback::Refuse) {
-        return false;
-    }
-    out.refused = true;
-    if (trace) {
-        trace->notes.push_back("no usable member: fallback refuse answers no records");
-    }
-    return true;
-}
-
-void answerFallback(const conf::Pool& pool, const Rotation& rotation, size_t set, Answer& out,
-                    Trace* trace) {
-    if (refuses(pool, out, trace)) {
+void answerFallback(const conf::Pool& pool, WeightedSampler& sampler, Answer& out, Trace* trace) {
+    out.members.clear();
+    out.scope_prefix = 0;
+    if (pool.fallback == conf::Fallback::Refuse) {
+        out.refused = true;
+        if (trace) {
+            trace->notes.push_back("no usable member: fallback refuse answers no records");
+        }
         return;
     }
     out.fallback = true;
-    rotation.take(
-        set, size_t(pool.max_addrs_returned),
+    sampler.draw(
+        pool, size_t(pool.max_addrs_returned),
         [&](uint32_t i) { return pool.members[i].weight > 0; }, out.members);
     if (trace) {
         trace->notes.push_back(
-            "no usable member: fallback any answers weight>0 members whatever their health");
+            "no usable member: fallback any draws from every weight>0 member whatever its "
+            "health");
     }
 }
 

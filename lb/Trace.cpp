@@ -5,7 +5,7 @@
 namespace pharos::lb {
 
 std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, const Trace& trace,
-                        const Answer& answer) {
+                        const Answer& answer, const Client& client) {
     std::ostringstream os;
     os << "pool " << pool.name << " (" << conf::toString(pool.lb_method) << ", fallback "
        << conf::toString(pool.fallback) << ", max_addrs_returned " << pool.max_addrs_returned
@@ -35,8 +35,14 @@ std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, 
         }
         os << "\n";
     }
-    if (answer.scope_prefix > 0) {
-        os << "ECS scope /" << answer.scope_prefix << "\n";
+    int scope = scopeMaskFor(answer, client);
+    if (scope == 0) {
+        os << "the same answer for every client: pdns may cache it\n";
+    } else if (answer.steered_by_ecs) {
+        os << "ECS scope /" << scope << "\n";
+    } else {
+        os << "depends on the resolver's address: scopeMask /" << scope
+           << " keeps pdns from caching it for others\n";
     }
     return os.str();
 }

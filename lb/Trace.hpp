@@ -23,6 +23,6 @@ struct Trace {
 };
 
 std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, const Trace& trace,
-                        const Answer& answer);
+                        const Answer& answer, const Client& client);
 
 }  // namespace pharos::lb

@@ -1,5 +1,6 @@
-// wrr: weighted round-robin over the usable members (Polaris), max_addrs_returned distinct
-// addresses per answer.
+// wrr: a weighted draw over the usable members (Polaris's weighted rotation, drawn per lookup:
+// see WeightedSampler.hpp), max_addrs_returned distinct addresses per answer. The answer does
+// not depend on the client, so pdns may cache it.
 #include "lb/ClientAddress.hpp"
 #include "lb/Fallback.hpp"
 #include "lb/Methods.hpp"
@@ -9,23 +10,22 @@ namespace {
 
 class WeightedRoundRobin final : public Balancer {
   public:
-    explicit WeightedRoundRobin(const conf::Pool& pool) : pool_(pool), rotation_(pool, 2) {}
+    explicit WeightedRoundRobin(const conf::Pool& pool) : pool_(pool) {}
 
-    void decide(std::span<const Health> health, const Client& client, Answer& out,
-                Trace* trace) const override {
+    void decide(std::span<const Health> health, const Client& client, WeightedSampler& sampler,
+                Answer& out, Trace* trace) const override {
         chooseClient(pool_, client, trace);
         traceUnusable(pool_, health, trace);
-        rotation_.take(
-            0, size_t(pool_.max_addrs_returned),
+        sampler.draw(
+            pool_, size_t(pool_.max_addrs_returned),
             [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out.members);
         if (out.members.empty()) {
-            answerFallback(pool_, rotation_, 1, out, trace);
+            answerFallback(pool_, sampler, out, trace);
         }
     }
 
   private:
     const conf::Pool& pool_;
-    Rotation rotation_;
 };
 
 }  // namespace

@@ -60,10 +60,11 @@ struct Setup {
 void run(benchmark::State& state, conf::LbMethod method, int prefixes) {
     Setup s(method, int(state.range(0)), prefixes);
     lb::Answer answer;
+    lb::WeightedSampler sampler(1);
     size_t i = 0;
     for (auto _ : state) {
         answer.clear();
-        s.balancer->decide(s.health, s.clients[i++ & 1023], answer);
+        s.balancer->decide(s.health, s.clients[i++ & 1023], sampler, answer);
         benchmark::DoNotOptimize(answer.members.data());
     }
 }

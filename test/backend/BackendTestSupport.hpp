@@ -38,6 +38,14 @@ pools:
     members:
     - {ip: 192.0.2.10, name: v4, weight: 1}
     - {ip: 2001:db8::10, name: v6, weight: 1}
+  dual1:
+    monitor: forced
+    lb_method: wrr
+    members:
+    - {ip: 192.0.2.20, name: a4, weight: 1}
+    - {ip: 2001:db8::20, name: a6, weight: 1}
+    - {ip: 192.0.2.21, name: b4, weight: 1}
+    - {ip: 2001:db8::21, name: b6, weight: 1}
   geo:
     monitor: forced
     lb_method: twrr
@@ -48,6 +56,7 @@ pools:
 globalnames:
   MyWeb.Contoso.Local.: {pool: web, ttl: 1}
   dual.contoso.local: {pool: dual, ttl: 30}
+  dual1.contoso.local: {pool: dual1, ttl: 30}
   geo.contoso.local: {pool: geo, ttl: 5}
 )";
 
@@ -90,7 +99,7 @@ struct Backend {
         return ask(nlohmann::json{{"method", "lookup"}, {"parameters", p}}.dump());
     }
 
-    // The health slot of a member: pools sort by name (dual, geo, web).
+    // The health slot of a member: pools sort by name (dual, dual1, geo, web).
     size_t slot(const std::string& pool, size_t member) {
         const auto& c = resolver->config();
         return c.pools[size_t(c.poolIndex(pool))].first_slot + member;

@@ -1,3 +1,4 @@
+#include <set>
 #include "BackendTestSupport.hpp"
 
 using namespace pharos;
@@ -66,7 +67,28 @@ TEST_CASE("dual-stack pools answer each family from its own members") {
     CHECK(contents(b.lookup("ANY", "dual.contoso.local.")) ==
           Strings{"A 192.0.2.10", "AAAA 2001:db8::10"});
     b.set("dual", 0, lb::Health::Down);  // v4 down: fallback any still gives an A record
-    CHECK(contents(b.lookup("A", "dual.contoso.local.")) == Strings{"A 192.0.2.10"});
+    for (int i = 0; i < 20; ++i) {
+        CHECK(contents(b.lookup("ANY", "dual.contoso.local.")) ==
+              Strings{"A 192.0.2.10", "AAAA 2001:db8::10"});
+    }
+}
+
+TEST_CASE("dual-stack, one address, IPv4 all down: every ANY lookup has an A and an AAAA") {
+    test::Backend b;
+    b.set("dual1", 0, lb::Health::Down);
+    b.set("dual1", 2, lb::Health::Down);
+    std::set<std::string> seen;
+    for (int i = 0; i < 40; ++i) {
+        auto records = contents(b.lookup("ANY", "dual1.contoso.local."));
+        REQUIRE(records.size() == 2);
+        CHECK(records[0].rfind("A 192.0.2.2", 0) == 0);  // fallback any, within IPv4
+        CHECK(records[1].rfind("AAAA 2001:db8::2", 0) == 0);
+        seen.insert(records[0]);
+        auto a = contents(b.lookup("A", "dual1.contoso.local."));
+        REQUIRE(a.size() == 1);
+        CHECK(a[0].rfind("A ", 0) == 0);
+    }
+    CHECK(seen.size() == 2);  // the fallback spreads over both IPv4 members
 }
 
 TEST_CASE("health drives the answer; fail-open when the table cannot be trusted") {
@@ -82,7 +104,8 @@ TEST_CASE("ECS: real-remote steers twrr and the reply carries the scope") {
     test::Backend b;
     auto by_resolver = b.lookup("ANY", "geo.contoso.local.", "10.1.3.3");
     CHECK(contents(by_resolver) == Strings{"A 10.1.0.7"});
-    CHECK_FALSE(by_resolver["result"][0].contains("scopeMask"));
+    // Steered by the resolver: a scopeMask keeps pdns from caching it for other resolvers.
+    CHECK(by_resolver["result"][0]["scopeMask"] == 32);
     auto by_ecs = b.lookup("ANY", "geo.contoso.local.", "10.1.3.3", "10.2.44.0/24");
     CHECK(contents(by_ecs) == Strings{"A 10.2.0.7"});
     CHECK(by_ecs["result"][0]["scopeMask"] == 16);

@@ -39,30 +39,42 @@ inline conf::Pool pool(conf::LbMethod method, std::vector<conf::Member> members,
     return p;
 }
 
-// A balancer with everything it refers to kept alive beside it.
+inline lb::Client client(const std::string& resolver, const std::string& ecs = "") {
+    lb::Client c;
+    c.resolver = ip(resolver);
+    if (!ecs.empty()) {
+        c.ecs = *conf::Cidr::parse(ecs, false);
+    }
+    return c;
+}
+
+// A balancer with everything it refers to kept alive beside it, and a seeded sampler so every
+// run draws the same answers.
 struct Lb {
     conf::Pool pool;
     conf::Topology topology;
     lb::TopologyIndex index;
     std::unique_ptr<lb::Balancer> balancer;
+    lb::WeightedSampler sampler{12345};
 
     Lb(conf::Pool p, conf::Topology t = {})
         : pool(std::move(p)), topology(std::move(t)), index(topology) {
         balancer = lb::makeBalancer(pool, topology, index);
     }
-    lb::Answer decide(const std::vector<lb::Health>& health, const lb::Client& client = {}) {
+    lb::Answer decide(const std::vector<lb::Health>& health, const lb::Client& c = {}) {
         lb::Answer a;
-        balancer->decide(health, client, a);
+        balancer->decide(health, c, sampler, a);
         return a;
     }
     lb::Answer decide(const std::vector<lb::Health>& health, const std::string& resolver,
                       const std::string& ecs = "") {
-        lb::Client c;
-        c.resolver = ip(resolver);
-        if (!ecs.empty()) {
-            c.ecs = *conf::Cidr::parse(ecs, false);
-        }
-        return decide(health, c);
+        return decide(health, client(resolver, ecs));
+    }
+    // The scopeMask the backend would send pdns with this answer.
+    int scopeMask(const std::vector<lb::Health>& health, const std::string& resolver,
+                  const std::string& ecs = "") {
+        auto c = client(resolver, ecs);
+        return lb::scopeMaskFor(decide(health, c), c);
     }
     // How often each member is answered first over `queries` queries.
     std::map<uint32_t, int> firsts(const std::vector<lb::Health>& health, int queries) {

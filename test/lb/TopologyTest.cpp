@@ -98,6 +98,15 @@ TEST_CASE("twrr: clients go to their region; unknown regions to any") {
     CHECK((moved == Members{1} || moved == Members{2}));
     auto all_down = lb.decide({Down, Down, Down}, "10.1.5.5");
     CHECK(all_down.fallback);
+    CHECK(lb::scopeMaskFor(all_down, client("10.1.5.5")) == 0);  // all down: any client alike
+}
+
+TEST_CASE("twrr: an ECS source prefix of 0 steers by the resolver") {
+    auto lb = geo();
+    auto a = lb.decide({Up, Up, Up}, "10.2.5.5", "0.0.0.0/0");
+    CHECK(a.members == Members{1});
+    CHECK_FALSE(a.steered_by_ecs);
+    CHECK(lb.scopeMask({Up, Up, Up}, "10.2.5.5", "0.0.0.0/0") == 32);
 }
 
 TEST_CASE("twrr nearest: a failed region's clients go to its neighbours in order") {
@@ -121,12 +130,16 @@ TEST_CASE("twrr ECS: the subnet steers and sets the scope; resolver mode ignores
     CHECK(nowhere.scope_prefix == 24);
     auto plain = lb.decide({Up, Up, Up}, "10.1.5.5");
     CHECK(plain.members == Members{0});
-    CHECK(plain.scope_prefix == 0);
+    // Steered by the resolver's address: a scopeMask as long as the address keeps pdns from
+    // caching region a's answer for a resolver in region b.
+    CHECK(lb.scopeMask({Up, Up, Up}, "10.1.5.5") == 32);
+    CHECK(lb.scopeMask({Up, Up, Up}, "10.2.3.4") == 32);
 
     auto p = lb.pool;
     p.client_address = conf::ClientAddressSource::Resolver;
     Lb resolver(p, lb.topology);
     auto r = resolver.decide({Up, Up, Up}, "10.1.5.5", "10.3.7.0/24");
     CHECK(r.members == Members{0});
-    CHECK(r.scope_prefix == 0);
+    // The answer ignores the subnet but not the resolver: scoped to what the resolver sent.
+    CHECK(resolver.scopeMask({Up, Up, Up}, "10.1.5.5", "10.3.7.0/24") == 24);
 }
