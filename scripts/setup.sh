@@ -8,7 +8,7 @@ packages=(
     nlohmann-json3-dev libboost-dev libboost-system-dev libyaml-cpp-dev libssl-dev catch2
     libbenchmark-dev
     pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools sqlite3
-    dnsutils dnsperf python3 procps iproute2 bc
+    dnsutils dnsperf python3 procps iproute2 bc openssl
 )
 
 missing=()

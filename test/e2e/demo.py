@@ -36,7 +36,7 @@ def main():
             os.unlink(os.path.join(WORKDIR, stale))
     members = [Member("127.0.1.5", 8080, "www1", WORKDIR), Member("127.0.2.5", 8080, "www2", WORKDIR)]
     pharos = Pharos(bin_dir, CONFIG, WORKDIR)
-    pdns = Pdns(WORKDIR, 5300, WORKDIR + "/backend.sock", [], CONFIG, bin_dir, caches=True)
+    pdns = Pdns(WORKDIR, 5300, WORKDIR + "/backend.sock", [], CONFIG, bin_dir, caches="recommended")
     parts = [pdns, pharos.backend, pharos.health] + members
     ok = False
     try:

@@ -73,15 +73,24 @@ class Process:
 
 
 class Member(Process):
-    def __init__(self, address, port, name, log_dir):
+    """member.py on address:port; `extra` picks its kind (see member.py): HTTP by default."""
+
+    def __init__(self, address, port, name, log_dir, extra=()):
         super().__init__("member-" + name,
-                         ["python3", os.path.join(HERE, "member.py"), address, str(port), name],
-                         log_dir)
+                         ["python3", os.path.join(HERE, "member.py"), address, str(port), name]
+                         + list(extra), log_dir)
         self.address, self.port = address, port
+        self.udp = "--dns-answer" in extra
+
+    def listening(self):
+        if self.udp:  # the member prints its line once it has bound
+            return "listening" in self.log()
+        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
+        return port_open(self.address, self.port, family)
 
     def start(self):
         super().start()
-        if not wait_until(lambda: port_open(self.address, self.port), 5):
+        if not wait_until(self.listening, 5):
             raise RuntimeError("member %s did not start: %s" % (self.name, self.log()))
         return self
 
@@ -97,14 +106,8 @@ class Answer:
         return "Answer(%s, %s, scope=%s)" % (self.status, self.records, self.ecs_scope)
 
 
-def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None, timeout=2):
-    argv = ["dig", "@" + server, "-p", str(port), name, qtype, "+norecurse", "+time=1",
-            "+tries=1", "+nocookie"]
-    if source:
-        argv += ["-b", source]
-    if subnet:
-        argv.append("+subnet=" + subnet)
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 3).stdout
+def parse_dig(out):
+    """One dig response: status, answer records (name, ttl, type, value) and ECS scope."""
     status = re.search(r"status: (\w+)", out)
     records, section = [], None
     for line in out.splitlines():
@@ -120,13 +123,48 @@ def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None
                   int(scope.group(1)) if scope else None, out)
 
 
+def dig_argv(port, server, source, subnet):
+    argv = ["dig", "@" + server, "-p", str(port), "+norecurse", "+time=1", "+tries=1",
+            "+nocookie"]
+    if source:
+        argv += ["-b", source]
+    if subnet:
+        argv.append("+subnet=" + subnet)
+    return argv
+
+
+def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None, timeout=2):
+    argv = dig_argv(port, server, source, subnet) + [name, qtype]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 3).stdout
+    return parse_dig(out)
+
+
+def dig_many(name, count, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None):
+    """`count` separate DNS queries from one dig process (batch mode), one Answer each."""
+    with tempfile.NamedTemporaryFile("w", suffix=".dig") as batch:
+        batch.write(("%s %s\n" % (name, qtype)) * count)
+        batch.flush()
+        argv = dig_argv(port, server, source, subnet) + ["-f", batch.name]
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30 + count / 50).stdout
+    chunks = out.split(";; ->>HEADER<<-")[1:]
+    return [parse_dig(";; ->>HEADER<<-" + c) for c in chunks]
+
+
+# pdns cache settings: off, the ones scripts/pdns/pharos.conf recommends, and pdns's defaults.
+CACHES = {
+    "off": ["cache-ttl=0", "query-cache-ttl=0", "negquery-cache-ttl=0"],
+    "recommended": ["cache-ttl=1", "query-cache-ttl=1", "negquery-cache-ttl=1"],
+    "default": [],
+}
+
+
 class Pdns(Process):
     """pdns_server on 127.0.0.1:port with its own config dir and gsqlite3 database."""
 
     def __init__(self, workdir, port, backend_socket, zones, pharos_config, bin_dir,
-                 caches=False):
+                 caches="off", name="pdns"):
         self.workdir, self.port = workdir, port
-        self.conf_dir = os.path.join(workdir, "pdns")
+        self.conf_dir = os.path.join(workdir, name)
         os.makedirs(self.conf_dir, exist_ok=True)
         self.db = os.path.join(self.conf_dir, "pdns.sqlite3")
         lines = [
@@ -141,9 +179,7 @@ class Pdns(Process):
             "distributor-threads=3",
             "security-poll-suffix=",  # no outside lookups from tests
         ]
-        # caches=True uses the cache settings scripts/pdns/pharos.conf recommends.
-        ttl = 1 if caches else 0
-        lines += ["cache-ttl=%d" % ttl, "query-cache-ttl=%d" % ttl, "negquery-cache-ttl=%d" % ttl]
+        lines += CACHES[caches]
         with open(os.path.join(self.conf_dir, "pdns.conf"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if not os.path.exists(self.db):
@@ -153,7 +189,13 @@ class Pdns(Process):
         subprocess.run([os.path.join(HERE, "..", "..", "scripts", "pharos-zone.sh"),
                         "-c", pharos_config, "--pdns-config-dir", self.conf_dir] + zones,
                        check=True, env=env, stdout=subprocess.DEVNULL)
-        super().__init__("pdns", ["pdns_server", "--config-dir=" + self.conf_dir], workdir)
+        super().__init__(name, ["pdns_server", "--config-dir=" + self.conf_dir], workdir)
+
+    def control(self, *args):
+        """pdns_control against this instance, e.g. control("show", "packetcache-hit")."""
+        out = subprocess.run(["pdns_control", "--config-dir=" + self.conf_dir] + list(args),
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip()
 
     def start(self):
         super().start()

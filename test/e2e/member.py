@@ -1,14 +1,27 @@
 #!/usr/bin/env python3
-"""A pool member for tests and the demo: an HTTP server on one loopback address that answers
-every GET with 200 and its own name. Stopping the process is how a test takes a member down."""
+"""A pool member for tests and the demo, on one loopback address. Stopping the process is how a
+test takes a member down.
+
+  member.py ADDRESS PORT NAME                      HTTP: 200 and the name for every GET
+  member.py ADDRESS PORT NAME --path /health       HTTP: 200 on that path only, 404 elsewhere
+  member.py ADDRESS PORT NAME --tls CERT KEY       the same over TLS
+  member.py ADDRESS PORT NAME --tcp-reply TEXT     TCP: reads a line, answers TEXT, closes
+  member.py ADDRESS PORT NAME --dns-answer IP      DNS over UDP: every A question gets IP
+"""
+import argparse
 import http.server
-import sys
+import socket
+import socketserver
+import ssl
+import struct
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
-        body = ("OK " + self.server.member_name + "\n").encode()
-        self.send_response(200)
+        only = self.server.only_path
+        ok = only is None or self.path == only
+        body = (("OK " if ok else "no such path, ") + self.server.member_name + "\n").encode()
+        self.send_response(200 if ok else 404)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -18,12 +31,84 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def serve_http(args, family):
+    class Server(http.server.ThreadingHTTPServer):
+        address_family = family
+        allow_reuse_address = True
+
+    server = Server((args.address, args.port), Handler)
+    server.member_name, server.only_path = args.name, args.path
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    return server
+
+
+def serve_tcp(args, family):
+    reply = (args.tcp_reply + "\n").encode()
+
+    class LineHandler(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.rfile.readline(1024)
+            self.wfile.write(reply)
+
+    class Server(socketserver.ThreadingTCPServer):
+        address_family = family
+        allow_reuse_address = True
+        daemon_threads = True
+
+    return Server((args.address, args.port), LineHandler)
+
+
+def dns_reply(query, answer):
+    """The query's header and question, then one A record for `answer`."""
+    (qid,) = struct.unpack("!H", query[:2])
+    end = 12
+    while query[end] != 0:
+        end += query[end] + 1
+    question = query[12:end + 5]
+    header = struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0)
+    record = b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 60, 4) + socket.inet_aton(answer)
+    return header + question + record
+
+
+def serve_dns(args, family):
+    answer = args.dns_answer
+
+    class DnsHandler(socketserver.BaseRequestHandler):
+        def handle(self):
+            data, sock = self.request
+            try:
+                sock.sendto(dns_reply(data, answer), self.client_address)
+            except (IndexError, struct.error):
+                pass
+
+    class Server(socketserver.UDPServer):
+        address_family = family
+        allow_reuse_address = True
+
+    return Server((args.address, args.port), DnsHandler)
+
+
 def main():
-    address, port, name = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    http.server.ThreadingHTTPServer.allow_reuse_address = True
-    server = http.server.ThreadingHTTPServer((address, port), Handler)
-    server.member_name = name
-    print("member %s listening on %s:%d" % (name, address, port), flush=True)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("address")
+    parser.add_argument("port", type=int)
+    parser.add_argument("name")
+    parser.add_argument("--path")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--tcp-reply")
+    parser.add_argument("--dns-answer")
+    args = parser.parse_args()
+    family = socket.AF_INET6 if ":" in args.address else socket.AF_INET
+    if args.tcp_reply is not None:
+        server = serve_tcp(args, family)
+    elif args.dns_answer is not None:
+        server = serve_dns(args, family)
+    else:
+        server = serve_http(args, family)
+    print("member %s listening on %s:%d" % (args.name, args.address, args.port), flush=True)
     server.serve_forever()
 
 
