@@ -1,6 +1,8 @@
 #include "backend/GslbResolver.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "conf/DnsName.hpp"
 #include "conf/Log.hpp"
@@ -15,8 +17,24 @@ struct GslbResolver::Snapshot {
         std::vector<std::string> address_text;  // member addresses, formatted once
     };
     std::vector<PoolRuntime> pools;
+    // Names above a globalname (deep.contoso.local for a.deep.contoso.local) that are not
+    // globalnames themselves, with the smallest ttl below them. They exist as empty
+    // non-terminals: NXDOMAIN there would deny every name below (RFC 8020), and in a signed
+    // zone would contradict the NSEC chain that pharos-zone.sh writes.
+    std::unordered_map<std::string, uint32_t> ancestors;
 
     explicit Snapshot(conf::Config c) : config(std::move(c)), topology(config.topology) {
+        for (const auto& gn : config.globalnames) {
+            for (size_t dot = gn.name.find('.'); dot != std::string::npos;
+                 dot = gn.name.find('.', dot + 1)) {
+                std::string above = gn.name.substr(dot + 1);
+                if (config.findGlobalName(above)) {
+                    continue;
+                }
+                auto [it, added] = ancestors.emplace(above, gn.ttl);
+                it->second = std::min(it->second, gn.ttl);
+            }
+        }
         for (const auto& pool : config.pools) {
             PoolRuntime rt{lb::PoolBalancer(pool, config.topology, topology), {}};
             for (const auto& m : pool.members) {
@@ -86,6 +104,14 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
                 : request.qtype == "A"    ? Want::A
                 : request.qtype == "AAAA" ? Want::Aaaa
                                           : Want::Nothing;
+    if (!gn && want == Want::Any) {
+        if (auto it = snap.ancestors.find(name_); it != snap.ancestors.end()) {
+            reply += R"({"result":[)";
+            appendEmptyNonTerminal(request.qname, it->second, reply);
+            reply += "]}";
+            return;
+        }
+    }
     if (!gn || gn->pool_index < 0 || want == Want::Nothing) {
         reply += R"({"result":false})";
         return;
@@ -118,16 +144,21 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
         return;
     }
     if (first) {
-        // The name exists even when nothing is answered (fallback refuse). An empty
-        // non-terminal (type 0, as gsqlite3 stores them) tells pdns so: NOERROR/NODATA with the
-        // SOA, where `false` would make it NXDOMAIN.
-        reply += R"({"qtype":"TYPE0","qname":")";
-        appendEscaped(reply, request.qname);
-        reply += R"(","content":"","ttl":)";
-        reply += std::to_string(gn->ttl);
-        reply += R"(,"auth":true})";
+        appendEmptyNonTerminal(request.qname, gn->ttl, reply);  // fallback refuse
     }
     reply += "]}";
+}
+
+// The name exists but has no records: an empty non-terminal (type 0, as gsqlite3 stores them)
+// makes pdns answer NOERROR/NODATA with the SOA, where `false` would make it NXDOMAIN.
+void GslbResolver::appendEmptyNonTerminal(std::string_view qname, uint32_t ttl,
+                                          std::string& reply) {
+    char number[16];
+    reply += R"({"qtype":"TYPE0","qname":")";
+    appendEscaped(reply, qname);
+    reply += R"(","content":"","ttl":)";
+    reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
+    reply += R"(,"auth":true})";
 }
 
 void GslbResolver::appendRecords(const conf::Pool& pool,

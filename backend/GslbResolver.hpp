@@ -35,6 +35,7 @@ class GslbResolver {
   private:
     struct Snapshot;
     enum class Want { A, Aaaa, Any, Nothing };
+    static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
                        std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
                        bool& first);

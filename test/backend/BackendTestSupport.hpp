@@ -58,6 +58,7 @@ globalnames:
   dual.contoso.local: {pool: dual, ttl: 30}
   dual1.contoso.local: {pool: dual1, ttl: 30}
   geo.contoso.local: {pool: geo, ttl: 5}
+  a.deep.contoso.local: {pool: web, ttl: 9}
 )";
 
 constexpr const char* kTopology = "a: [10.1.0.0/16]\nb: [10.2.0.0/16]\n";

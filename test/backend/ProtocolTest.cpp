@@ -91,6 +91,17 @@ TEST_CASE("dual-stack, one address, IPv4 all down: every ANY lookup has an A and
     CHECK(seen.size() == 2);  // the fallback spreads over both IPv4 members
 }
 
+TEST_CASE("a name above a globalname is an empty non-terminal, not NXDOMAIN") {
+    test::Backend b;
+    auto deep = b.lookup("ANY", "Deep.contoso.local.");
+    REQUIRE(deep["result"].size() == 1);
+    CHECK(deep["result"][0]["qtype"] == "TYPE0");
+    CHECK(deep["result"][0]["ttl"] == 9);
+    CHECK(b.lookup("A", "deep.contoso.local.")["result"] == false);
+    CHECK(b.lookup("ANY", "b.deep.contoso.local.")["result"] == false);
+    CHECK(contents(b.lookup("ANY", "a.deep.contoso.local.")) == Strings{"A 10.1.0.5"});
+}
+
 TEST_CASE("health drives the answer; fail-open when the table cannot be trusted") {
     test::Backend b;
     b.set("web", 0, lb::Health::Down);
