@@ -96,8 +96,9 @@ class Member(Process):
 
 
 class Answer:
-    def __init__(self, status, records, ecs_scope, output):
+    def __init__(self, status, records, ecs_scope, output, flags=()):
         self.status, self.records, self.ecs_scope, self.output = status, records, ecs_scope, output
+        self.flags = set(flags)
 
     def values(self, rtype=None):
         return sorted(r[3] for r in self.records if rtype is None or r[2] == rtype)
@@ -119,8 +120,10 @@ def parse_dig(out):
             if len(parts) == 5:
                 records.append((parts[0].lower(), int(parts[1]), parts[3], parts[4]))
     scope = re.search(r"CLIENT-SUBNET: [0-9a-f.:]+/\d+/(\d+)", out)
+    flags = re.search(r";; flags: ([a-z ]*);", out)
     return Answer(status.group(1) if status else "TIMEOUT", records,
-                  int(scope.group(1)) if scope else None, out)
+                  int(scope.group(1)) if scope else None, out,
+                  flags.group(1).split() if flags else ())
 
 
 def dig_argv(port, server, source, subnet):
@@ -133,8 +136,9 @@ def dig_argv(port, server, source, subnet):
     return argv
 
 
-def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None, timeout=2):
-    argv = dig_argv(port, server, source, subnet) + [name, qtype]
+def dig(name, qtype="A", port=5300, server="127.0.0.1", source=None, subnet=None, timeout=2,
+        extra=()):
+    argv = dig_argv(port, server, source, subnet) + list(extra) + [name, qtype]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=timeout + 3).stdout
     return parse_dig(out)
 
@@ -162,7 +166,7 @@ class Pdns(Process):
     """pdns_server on 127.0.0.1:port with its own config dir and gsqlite3 database."""
 
     def __init__(self, workdir, port, backend_socket, zones, pharos_config, bin_dir,
-                 caches="off", name="pdns"):
+                 caches="off", name="pdns", extra=()):
         self.workdir, self.port = workdir, port
         self.conf_dir = os.path.join(workdir, name)
         os.makedirs(self.conf_dir, exist_ok=True)
@@ -179,17 +183,30 @@ class Pdns(Process):
             "distributor-threads=3",
             "security-poll-suffix=",  # no outside lookups from tests
         ]
-        lines += CACHES[caches]
+        lines += CACHES[caches] + list(extra)
         with open(os.path.join(self.conf_dir, "pdns.conf"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if not os.path.exists(self.db):
             with open(SCHEMA) as schema:
                 subprocess.run(["sqlite3", self.db], stdin=schema, check=True)
-        env = dict(os.environ, PHAROSCTL=os.path.join(bin_dir, "pharosctl"))
-        subprocess.run([os.path.join(HERE, "..", "..", "scripts", "pharos-zone.sh"),
-                        "-c", pharos_config, "--pdns-config-dir", self.conf_dir] + zones,
-                       check=True, env=env, stdout=subprocess.DEVNULL)
+        self.zone_script = [os.path.join(HERE, "..", "..", "scripts", "pharos-zone.sh"),
+                            "-c", pharos_config, "--pdns-config-dir", self.conf_dir] + zones
+        self.zone_env = dict(os.environ, PHAROSCTL=os.path.join(bin_dir, "pharosctl"))
+        self.run_zone_script()
         super().__init__(name, ["pdns_server", "--config-dir=" + self.conf_dir], workdir)
+
+    def run_zone_script(self):
+        """scripts/pharos-zone.sh, as an operator runs it after a change."""
+        return subprocess.run(self.zone_script, check=True, env=self.zone_env,
+                              capture_output=True, text=True).stdout
+
+    def util(self, *args):
+        """pdnsutil with this instance's configuration; raises when it fails."""
+        out = subprocess.run(["pdnsutil", "--config-dir=" + self.conf_dir] + list(args),
+                             capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError("pdnsutil %s failed: %s%s" % (args, out.stdout, out.stderr))
+        return out.stdout
 
     def control(self, *args):
         """pdns_control against this instance, e.g. control("show", "packetcache-hit")."""
