@@ -9,3 +9,4 @@ echo "== bench_lb";      build/bin/bench_lb --benchmark_min_time=0.2
 echo "== bench_backend"; build/bin/bench_backend 5
 echo "== bench_prober";  build/bin/bench_prober 10000 10
 echo "== bench/pdns";    bench/pdns/run.sh build 5
+echo "== bench/pdns/dnssec"; bench/pdns/dnssec.sh build 5
