@@ -106,6 +106,14 @@ TEST_CASE("a reader hammering a slot never sees a torn copy") {
     health::HealthTableWriter writer(config, 1);
     health::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
+    auto writeNumber = [&](uint32_t n) {
+        SlotView v;
+        v.state = n % 2 == 0 ? MemberState::Up : MemberState::Down;
+        v.last_change_ms = v.last_check_ms = n;
+        v.latency_us = v.consecutive_ok = v.consecutive_fail = n;
+        writer.write(0, v);
+    };
+    writeNumber(0);  // the reader may start before the first write below: it must see n = 0
     std::atomic<bool> stop{false};
     std::atomic<uint64_t> reads{0}, torn{0};
     std::thread hammer([&] {
@@ -125,11 +133,7 @@ TEST_CASE("a reader hammering a slot never sees a torn copy") {
     });
     // Keeps writing until the reader has read a while, however the threads are scheduled.
     for (uint32_t n = 1; n <= 300000 || reads < 10000; ++n) {
-        SlotView v;
-        v.state = n % 2 == 0 ? MemberState::Up : MemberState::Down;
-        v.last_change_ms = v.last_check_ms = n;
-        v.latency_us = v.consecutive_ok = v.consecutive_fail = n;
-        writer.write(0, v);
+        writeNumber(n);
     }
     stop = true;
     hammer.join();
