@@ -98,8 +98,9 @@ lb::Health HealthTableReader::verdict(uint32_t slot) const {
         case AdminOverride::ForcedUp:
             return lb::Health::Up;
         case AdminOverride::ForcedDown:
-        case AdminOverride::Drain:
             return lb::Health::Down;
+        case AdminOverride::Drain:
+            return lb::Health::Drained;
         case AdminOverride::None:
             break;
     }

@@ -42,8 +42,8 @@ class HealthTableReader {
     TableStatus status(uint64_t layout_hash, int64_t now_ms, int64_t stale_after_ms) const;
 
     // The effective verdict of one slot, admin override applied (forced up -> Up, forced down
-    // or drain -> Down). One atomic load. Only meaningful while status() is not Missing and
-    // the slot is below the table's slot count; otherwise Unknown.
+    // -> Down, drain -> Drained). One atomic load. Only meaningful while status() is not Missing
+    // and the slot is below the table's slot count; otherwise Unknown.
     lb::Health verdict(uint32_t slot) const;
 
     // A consistent copy of one slot (seqlock; retries while the writer is inside). False when

@@ -33,6 +33,8 @@ void traceUnusable(const conf::Pool& pool, std::span<const Health> health, Trace
             trace->skipped.push_back({i, "weight 0"});
         } else if (health[i] == Health::Down) {
             trace->skipped.push_back({i, "down"});
+        } else if (health[i] == Health::Drained) {
+            trace->skipped.push_back({i, "drained by an operator"});
         } else if (health[i] == Health::Unknown) {
             trace->skipped.push_back({i, "unknown (not probed yet)"});
         }

@@ -48,7 +48,7 @@ class ConsistentHash final : public Balancer {
         pick(
             key, [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out);
         if (out.members.empty()) {
-            answerFallback(pool_, sampler, out, trace);
+            answerFallback(pool_, health, sampler, out, trace);
         }
     }
 

@@ -31,7 +31,7 @@ class FailoverGroup final : public Balancer {
             firstUsable(health, out);
         }
         if (out.members.empty()) {
-            answerFallback(pool_, sampler, out, trace);
+            answerFallback(pool_, health, sampler, out, trace);
         }
     }
 

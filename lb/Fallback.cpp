@@ -2,7 +2,8 @@
 
 namespace pharos::lb {
 
-void answerFallback(const conf::Pool& pool, WeightedSampler& sampler, Answer& out, Trace* trace) {
+void answerFallback(const conf::Pool& pool, std::span<const Health> health,
+                    WeightedSampler& sampler, Answer& out, Trace* trace) {
     out.members.clear();
     out.scope_prefix = 0;
     if (pool.fallback == conf::Fallback::Refuse) {
@@ -15,11 +16,14 @@ void answerFallback(const conf::Pool& pool, WeightedSampler& sampler, Answer& ou
     out.fallback = true;
     sampler.draw(
         pool, size_t(pool.max_addrs_returned),
-        [&](uint32_t i) { return pool.members[i].weight > 0; }, out.members);
+        [&](uint32_t i) { return pool.members[i].weight > 0 && health[i] != Health::Drained; },
+        out.members);
     if (trace) {
         trace->notes.push_back(
-            "no usable member: fallback any draws from every weight>0 member whatever its "
-            "health");
+            out.members.empty()
+                ? "no usable member, and every weight>0 member is drained: no records"
+                : "no usable member: fallback any draws from every weight>0 member whatever its "
+                  "health, drained ones excepted");
     }
 }
 

@@ -6,9 +6,10 @@
 namespace pharos::lb {
 
 // `refuse`: no records. `any`: a weighted draw over every weight>0 member, health and regions
-// ignored, as Polaris does. When every member looks down the likeliest cause is the prober's
-// own network, and spreading the answers keeps some users served; the answer no longer
-// depends on the client, so its scope is 0.
-void answerFallback(const conf::Pool& pool, WeightedSampler& sampler, Answer& out, Trace* trace);
+// ignored, as Polaris does (drained members excepted: an operator took them out of service). When
+// every member looks down the likeliest cause is the prober's own network, and spreading the
+// answers keeps some users served; the answer no longer depends on the client, so its scope is 0.
+void answerFallback(const conf::Pool& pool, std::span<const Health> health,
+                    WeightedSampler& sampler, Answer& out, Trace* trace);
 
 }  // namespace pharos::lb

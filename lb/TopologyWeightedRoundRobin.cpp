@@ -53,7 +53,7 @@ class TopologyWeightedRoundRobin final : public Balancer {
                                          : "no usable member in the client's region: any region");
             return;
         }
-        answerFallback(pool_, sampler, out, trace);
+        answerFallback(pool_, health, sampler, out, trace);
     }
 
   private:

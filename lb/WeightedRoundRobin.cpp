@@ -20,7 +20,7 @@ class WeightedRoundRobin final : public Balancer {
             pool_, size_t(pool_.max_addrs_returned),
             [&](uint32_t i) { return usable(pool_.members[i], health[i]); }, out.members);
         if (out.members.empty()) {
-            answerFallback(pool_, sampler, out, trace);
+            answerFallback(pool_, health, sampler, out, trace);
         }
     }
 

@@ -91,7 +91,7 @@ TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
     REQUIRE(reader.refresh());
     CHECK(reader.verdict(0) == lb::Health::Up);
     CHECK(reader.verdict(1) == lb::Health::Up);
-    CHECK(reader.verdict(2) == lb::Health::Down);
+    CHECK(reader.verdict(2) == lb::Health::Drained);
     CHECK(reader.verdict(3) == lb::Health::Down);
     CHECK(reader.verdict(4) == lb::Health::Unknown);  // out of range
     struct stat st {};

@@ -198,3 +198,21 @@ TEST_CASE("a trace says why members were skipped and what was answered") {
     CHECK_THAT(text, Catch::Contains("client 192.0.2.1 from the resolver (no ECS)"));
     CHECK_THAT(text, Catch::Contains("the same answer for every client: pdns may cache it"));
 }
+
+TEST_CASE("drained members are never answered, not even by fallback any") {
+    for (auto method : {LbMethod::Wrr, LbMethod::FoGroup, LbMethod::CHash}) {
+        INFO(conf::toString(method));
+        Lb lb(pool(method, {member("10.0.0.1"), member("10.0.0.2"), member("10.0.0.3")}));
+        for (int i = 0; i < 50; ++i) {
+            auto up = lb.decide({lb::Health::Drained, Up, Up}, "192.0.2.1");
+            CHECK(std::find(up.members.begin(), up.members.end(), 0u) == up.members.end());
+            auto fallback = lb.decide({lb::Health::Drained, Down, Down}, "192.0.2.1");
+            CHECK(fallback.fallback);
+            CHECK(fallback.members.size() == 1);
+            CHECK(fallback.members[0] != 0);
+        }
+        auto none = lb.decide({lb::Health::Drained, lb::Health::Drained, lb::Health::Drained});
+        CHECK(none.members.empty());
+        CHECK_FALSE(none.refused);
+    }
+}
