@@ -19,7 +19,7 @@ class UnixSocketServer {
     // Binds `path` (mode 0660, group `group` when it exists). A stale socket file left by a
     // dead process is replaced; a socket someone still listens on is never taken over.
     UnixSocketServer(boost::asio::io_context& io, std::string path, const std::string& group,
-                     RemoteBackendProtocol& protocol, BackendCounters& counters);
+                     RemoteBackendProtocol& protocol);
     ~UnixSocketServer();
     void stop();
 
@@ -30,7 +30,6 @@ class UnixSocketServer {
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;
     RemoteBackendProtocol& protocol_;
-    BackendCounters& counters_;
 };
 
 }  // namespace pharos::backend
