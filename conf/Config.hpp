@@ -30,11 +30,13 @@ struct HttpParams {
     std::string body_match;   // pharos: substring the body must contain; empty: not checked
     bool verify_tls = false;  // pharos: Polaris never verifies certificates
     std::string ca_file;      // pharos: PEM bundle for verify_tls; empty: system store
+    friend bool operator==(const HttpParams&, const HttpParams&) = default;
 };
 
 struct TcpParams {
     std::string send_string;
     std::string match_re;  // case-insensitive; empty: a connect is enough
+    friend bool operator==(const TcpParams&, const TcpParams&) = default;
 };
 
 struct DnsParams {            // pharos extension: monitor: dns
@@ -43,6 +45,7 @@ struct DnsParams {            // pharos extension: monitor: dns
     std::string query_type_name = "A";
     std::vector<int> expected_rcodes{0};  // NOERROR
     std::string expected_answer;          // text that must appear in one answer RR; empty: any
+    friend bool operator==(const DnsParams&, const DnsParams&) = default;
 };
 
 struct MonitorParams {
@@ -55,6 +58,7 @@ struct MonitorParams {
     HttpParams http;
     TcpParams tcp;
     DnsParams dns;
+    friend bool operator==(const MonitorParams&, const MonitorParams&) = default;
 };
 
 struct Member {
@@ -65,6 +69,7 @@ struct Member {
     uint16_t monitor_port = 0;  // pharos: 0 means the pool monitor's port
     int priority = 0;           // pharos, fogroup only: lower is preferred
     int region = -1;            // index into Topology::regions; -1: outside every region
+    friend bool operator==(const Member&, const Member&) = default;
 };
 
 struct Pool {
@@ -94,6 +99,7 @@ struct Region {
     std::string name;
     std::vector<Cidr> cidrs;
     std::vector<int> neighbours;  // pharos: region indices, nearest first
+    friend bool operator==(const Region&, const Region&) = default;
 };
 
 struct Topology {
@@ -112,6 +118,8 @@ struct Settings {
     Seconds stale_after{10.0};
     StalePolicy on_stale = StalePolicy::FailOpen;
     std::string admin_state = "/var/lib/pharos/admin-state.json";
+    std::string control_socket = "/run/pharos/control.sock";  // pharosctl -> pharos-health
+    std::string control_group = "pharos";  // may change state (with root); owns admin_state
     std::string http_listen = "127.0.0.1:9180";
     std::string log_level = "info";
 };
@@ -130,6 +138,10 @@ struct Config {
     int poolIndex(const std::string& name) const;
     const GlobalName* findGlobalName(const std::string& canonical) const;
 };
+
+// What a reload from `before` to `after` changes, one line per change, for people (pharosctl
+// reload, the log). Empty when nothing does.
+std::vector<std::string> describeChanges(const Config& before, const Config& after);
 
 // Numbers the health-table slots (Pool::first_slot, Config::slot_count), computes layout_hash
 // and indexes globalnames. The loader calls it; tests that build a Config by hand call it too.

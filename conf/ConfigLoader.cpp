@@ -10,33 +10,6 @@
 namespace pharos::conf {
 namespace {
 
-// Parses YAML text; a syntax error becomes a ConfigError with its position.
-std::optional<YAML::Node> parseYaml(YamlReader& in, const std::string& text) {
-    try {
-        return YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        in.error(e.mark, "", "YAML syntax error: " + e.msg);
-        return std::nullopt;
-    }
-}
-
-std::optional<std::string> readFile(const std::string& path, std::vector<ConfigError>& errors,
-                                    const std::string& why) {
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-        errors.push_back({path, 0, 0, "", "cannot open " + why + ": " + std::strerror(errno)});
-        return std::nullopt;
-    }
-    std::string text;
-    char buf[65536];
-    size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
-        text.append(buf, n);
-    }
-    std::fclose(f);
-    return text;
-}
-
 LoadResult finish(Config config, std::vector<ConfigError> errors) {
     if (!errors.empty()) {
         return errors;

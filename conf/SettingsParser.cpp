@@ -60,6 +60,23 @@ void parseHealth(YamlReader& in, const YAML::Node& node, Settings& out) {
     }
 }
 
+void parseControl(YamlReader& in, const YAML::Node& node, Settings& out) {
+    if (!in.isMap(node, "control")) {
+        return;
+    }
+    in.checkKeys(node, "control", {"socket", "group"});
+    if (node["socket"]) {
+        if (auto v = in.string(node, "socket", "control", 107)) {
+            out.control_socket = *v;
+        }
+    }
+    if (node["group"]) {
+        if (auto v = in.string(node, "group", "control", 32)) {
+            out.control_group = *v;
+        }
+    }
+}
+
 void parseHttp(YamlReader& in, const YAML::Node& node, Settings& out) {
     if (!in.isMap(node, "http")) {
         return;
@@ -94,8 +111,9 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
     if (!in.isMap(root, "")) {
         return out;
     }
-    in.checkKeys(root, "",
-                 {"lb", "topology", "backend", "health", "admin_state", "http", "log_level"});
+    in.checkKeys(
+        root, "",
+        {"lb", "topology", "backend", "health", "admin_state", "control", "http", "log_level"});
     if (root["lb"]) {
         if (auto v = in.string(root, "lb", "")) {
             out.lb_file = resolve(dir, *v);
@@ -118,6 +136,9 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
         if (auto v = in.string(root, "admin_state", "")) {
             out.admin_state = resolve(dir, *v);
         }
+    }
+    if (root["control"]) {
+        parseControl(in, root["control"], out);
     }
     if (root["http"]) {
         parseHttp(in, root["http"], out);

@@ -1,8 +1,11 @@
 #include "conf/YamlReader.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -20,6 +23,32 @@ std::string ConfigError::str() const {
     }
     os << message;
     return os.str();
+}
+
+std::optional<YAML::Node> parseYaml(YamlReader& in, const std::string& text) {
+    try {
+        return YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        in.error(e.mark, "", "YAML syntax error: " + e.msg);
+        return std::nullopt;
+    }
+}
+
+std::optional<std::string> readFile(const std::string& path, std::vector<ConfigError>& errors,
+                                    const std::string& why) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) {
+        errors.push_back({path, 0, 0, "", "cannot open " + why + ": " + std::strerror(errno)});
+        return std::nullopt;
+    }
+    std::string text;
+    char buf[65536];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+        text.append(buf, n);
+    }
+    std::fclose(f);
+    return text;
 }
 
 std::string joinPath(const std::string& path, std::string_view key) {

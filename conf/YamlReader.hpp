@@ -52,6 +52,12 @@ class YamlReader {
     std::vector<ConfigError>& errors_;
 };
 
+// Parses YAML (or JSON) text; a syntax error is recorded with its position.
+std::optional<YAML::Node> parseYaml(YamlReader& in, const std::string& text);
+// The whole file, or nullopt after recording why it could not be read (`why` names it).
+std::optional<std::string> readFile(const std::string& path, std::vector<ConfigError>& errors,
+                                    const std::string& why);
+
 std::string joinPath(const std::string& path, std::string_view key);
 std::string didYouMean(std::string_view key, std::initializer_list<std::string_view> allowed);
 std::string didYouMean(std::string_view key, const std::vector<std::string>& allowed);

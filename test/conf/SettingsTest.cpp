@@ -45,6 +45,8 @@ TEST_CASE("an empty pharos.yaml takes every default and the Polaris files beside
     CHECK(s.stale_after.count() == 10);
     CHECK(s.on_stale == conf::StalePolicy::FailOpen);
     CHECK(s.admin_state == "/var/lib/pharos/admin-state.json");
+    CHECK(s.control_socket == "/run/pharos/control.sock");
+    CHECK(s.control_group == "pharos");
     CHECK(s.http_listen == "127.0.0.1:9180");
     CHECK(s.log_level == "info");
     CHECK(s.config_file == (d.dir / "pharos.yaml").string());
@@ -62,6 +64,7 @@ TEST_CASE("every pharos.yaml key is read") {
                                       "health:\n  table: /t1\n  table_group: dns\n"
                                       "  stale_after: 2500ms\n  on_stale: last-known\n"
                                       "admin_state: state.json\n"
+                                      "control:\n  socket: /tmp/c.sock\n  group: ops\n"
                                       "http:\n  listen: '[::1]:9999'\n"
                                       "log_level: debug\n"));
     INFO(test::allErrors(r));
@@ -76,6 +79,8 @@ TEST_CASE("every pharos.yaml key is read") {
     CHECK(s.stale_after.count() == Approx(2.5));
     CHECK(s.on_stale == conf::StalePolicy::LastKnown);
     CHECK(s.admin_state == (d.dir / "state.json").string());
+    CHECK(s.control_socket == "/tmp/c.sock");
+    CHECK(s.control_group == "ops");
     CHECK(s.http_listen == "[::1]:9999");
     CHECK(s.log_level == "debug");
 }
@@ -98,6 +103,7 @@ TEST_CASE("pharos.yaml errors name the file, line and key") {
         {"backend:\n  socket: /" + std::string(120, 's') + "\n", "backend.socket", "at most 107"},
         {"backend:\n  sockett: /x\n", "backend.sockett", "did you mean \"socket\""},
         {"http:\n  listen: localhost\n", "http.listen", "ADDRESS:PORT"},
+        {"control:\n  groupe: ops\n", "control.groupe", "did you mean \"group\""},
         {"health: 3\n", "health", "expected a map"},
     };
     for (const auto& c : cases) {

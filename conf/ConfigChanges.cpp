@@ -1,0 +1,109 @@
+// describeChanges(): what a reload changes, in words.
+#include <map>
+
+#include "conf/Config.hpp"
+
+namespace pharos::conf {
+namespace {
+
+std::string memberText(const Member& m) {
+    return m.name + " " + m.ip.str();
+}
+
+void settingChanges(const Settings& a, const Settings& b, std::vector<std::string>& out) {
+    auto diff = [&](const char* key, const std::string& x, const std::string& y,
+                    bool restart = false) {
+        if (x != y) {
+            out.push_back(std::string("setting ") + key + ": " + x + " -> " + y +
+                          (restart ? " (takes effect when the process restarts)" : ""));
+        }
+    };
+    diff("lb", a.lb_file, b.lb_file);
+    diff("topology", a.topology_file, b.topology_file);
+    diff("backend.socket", a.backend_socket, b.backend_socket, true);
+    diff("backend.socket_group", a.socket_group, b.socket_group, true);
+    diff("health.table", a.health_table, b.health_table);
+    diff("health.table_group", a.table_group, b.table_group);
+    diff("health.stale_after", std::to_string(a.stale_after.count()),
+         std::to_string(b.stale_after.count()));
+    diff("health.on_stale", a.on_stale == StalePolicy::LastKnown ? "last-known" : "fail-open",
+         b.on_stale == StalePolicy::LastKnown ? "last-known" : "fail-open");
+    diff("admin_state", a.admin_state, b.admin_state);
+    diff("control.socket", a.control_socket, b.control_socket, true);
+    diff("control.group", a.control_group, b.control_group);
+    diff("http.listen", a.http_listen, b.http_listen, true);
+    diff("log_level", a.log_level, b.log_level);
+}
+
+void poolChanges(const Pool& a, const Pool& b, std::vector<std::string>& out) {
+    std::string p = "pool " + a.name + ": ";
+    if (a.monitor != b.monitor || !(a.params == b.params)) {
+        out.push_back(p + "monitor settings changed");
+    }
+    if (a.lb_method != b.lb_method || a.fallback != b.fallback ||
+        a.max_addrs_returned != b.max_addrs_returned || a.client_address != b.client_address ||
+        a.topology_fallback != b.topology_fallback || a.chash_prefix_v4 != b.chash_prefix_v4 ||
+        a.chash_prefix_v6 != b.chash_prefix_v6) {
+        out.push_back(p + "load-balancing settings changed");
+    }
+    std::map<std::string, const Member*> before, after;
+    for (const auto& m : a.members) {
+        before[m.ip.str()] = &m;
+    }
+    for (const auto& m : b.members) {
+        after[m.ip.str()] = &m;
+    }
+    for (const auto& [ip, m] : before) {
+        if (!after.count(ip)) {
+            out.push_back(p + "member " + memberText(*m) + " removed");
+        } else if (!(*m == *after[ip])) {
+            out.push_back(p + "member " + memberText(*after[ip]) + " changed");
+        }
+    }
+    for (const auto& [ip, m] : after) {
+        if (!before.count(ip)) {
+            out.push_back(p + "member " + memberText(*m) + " added");
+        }
+    }
+}
+
+}  // namespace
+
+std::vector<std::string> describeChanges(const Config& before, const Config& after) {
+    std::vector<std::string> out;
+    settingChanges(before.settings, after.settings, out);
+    for (const auto& a : before.pools) {
+        int j = after.poolIndex(a.name);
+        if (j < 0) {
+            out.push_back("pool " + a.name + " removed");
+        } else {
+            poolChanges(a, after.pools[size_t(j)], out);
+        }
+    }
+    for (const auto& b : after.pools) {
+        if (before.poolIndex(b.name) < 0) {
+            out.push_back("pool " + b.name + " added with " + std::to_string(b.members.size()) +
+                          " members");
+        }
+    }
+    for (const auto& a : before.globalnames) {
+        const GlobalName* b = after.findGlobalName(a.name);
+        if (!b) {
+            out.push_back("globalname " + a.name + " removed");
+        } else if (a.pool != b->pool || a.ttl != b->ttl) {
+            out.push_back("globalname " + a.name + ": pool " + b->pool + ", ttl " +
+                          std::to_string(b->ttl));
+        }
+    }
+    for (const auto& b : after.globalnames) {
+        if (!before.findGlobalName(b.name)) {
+            out.push_back("globalname " + b.name + " added (pool " + b.pool + ")");
+        }
+    }
+    if (!(before.topology.regions == after.topology.regions)) {
+        out.push_back("topology changed");
+    }
+    return out;
+}
+
+}  // namespace pharos::conf
