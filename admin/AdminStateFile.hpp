@@ -1,0 +1,25 @@
+#pragma once
+// The admin-state file (pharos.yaml `admin_state`): the overrides as JSON, so they outlive
+// restarts of every process. Written whole and atomically; read with file:line:key errors.
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "admin/AdminOverrides.hpp"
+#include "conf/ConfigLoader.hpp"
+
+namespace pharos::admin {
+
+using AdminStateLoad = std::variant<AdminOverrides, std::vector<conf::ConfigError>>;
+
+// A missing file is an empty set of overrides (nothing was ever set).
+AdminStateLoad loadAdminState(const std::string& path);
+
+// Writes a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the
+// directory, so a crash leaves the old file or the new one, never a mix. The file gets mode
+// 0640 and `group` when that group exists. Throws std::runtime_error naming the path and the
+// system's reason (disk full, read-only...); `path` is then unchanged.
+void saveAdminState(const std::string& path, const AdminOverrides& overrides,
+                    const std::string& group);
+
+}  // namespace pharos::admin

@@ -1,0 +1,104 @@
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "admin/AdminStateFile.hpp"
+
+using namespace pharos;
+using health::AdminOverride;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+    fs::path dir = fs::temp_directory_path() / ("pharos-admin-" + std::to_string(getpid()));
+    TempDir() { fs::create_directories(dir); }
+    ~TempDir() { fs::remove_all(dir); }
+    std::string file(const std::string& name, const std::string& text) {
+        std::ofstream(dir / name) << text;
+        return (dir / name).string();
+    }
+};
+
+admin::Override drain(const std::string& member, int64_t until = 0) {
+    return {"web", member, "10.0.0." + member.substr(3), AdminOverride::Drain, "patching", "alice",
+            1000,  until};
+}
+}  // namespace
+
+TEST_CASE("overrides: set replaces, clear removes, expiry ends them") {
+    admin::AdminOverrides o;
+    o.set(drain("www1"));
+    o.set(drain("www2", 5000));
+    auto forced = drain("www1");
+    forced.action = AdminOverride::ForcedDown;
+    o.set(forced);
+    REQUIRE(o.all().size() == 2);
+    CHECK(o.find("web", "10.0.0.1")->action == AdminOverride::ForcedDown);
+    CHECK(o.expire(4999).empty());
+    auto ended = o.expire(5000);
+    REQUIRE(ended.size() == 1);
+    CHECK(ended[0].member == "www2");
+    CHECK(o.clear("web", "10.0.0.1"));
+    CHECK_FALSE(o.clear("web", "10.0.0.1"));
+    CHECK(o.all().empty());
+}
+
+TEST_CASE("admin-state file: what is saved is loaded back; a missing file is no overrides") {
+    TempDir d;
+    std::string path = (d.dir / "state.json").string();
+    auto missing = admin::loadAdminState(path);
+    REQUIRE(std::holds_alternative<admin::AdminOverrides>(missing));
+    CHECK(std::get<admin::AdminOverrides>(missing).all().empty());
+    admin::AdminOverrides o;
+    o.set(drain("www1", 99999));
+    auto up = drain("www2");
+    up.action = AdminOverride::ForcedUp;
+    up.reason = "quote \" and newline \n";
+    o.set(up);
+    admin::saveAdminState(path, o, "no-such-group");
+    struct stat st {};
+    REQUIRE(stat(path.c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0640);
+    CHECK_FALSE(fs::exists(path + ".tmp"));
+    auto loaded = admin::loadAdminState(path);
+    REQUIRE(std::holds_alternative<admin::AdminOverrides>(loaded));
+    CHECK(std::get<admin::AdminOverrides>(loaded) == o);
+}
+
+TEST_CASE("admin-state file: errors name the file, line and key") {
+    TempDir d;
+    auto bad = d.file("bad.json",
+                      "{\"version\": 1,\n \"overrides\": [\n"
+                      "  {\"pool\": \"web\", \"address\": \"10.0.0.1\", \"action\": \"dran\",\n"
+                      "   \"since_ms\": 1}]}\n");
+    auto r = admin::loadAdminState(bad);
+    REQUIRE(std::holds_alternative<std::vector<conf::ConfigError>>(r));
+    const auto& e = std::get<std::vector<conf::ConfigError>>(r).at(0);
+    CHECK(e.file == bad);
+    CHECK(e.line == 3);
+    CHECK(e.key == "overrides[0].action");
+    auto syntax =
+        admin::loadAdminState(d.file("syntax.json", "{\"version\": 1,\n  \"overrides\": [\n"));
+    REQUIRE(std::holds_alternative<std::vector<conf::ConfigError>>(syntax));
+    CHECK_THAT(std::get<std::vector<conf::ConfigError>>(syntax).at(0).str(),
+               Catch::Contains("YAML syntax error"));
+}
+
+TEST_CASE("admin-state file: a failed save throws and leaves the old file whole") {
+    TempDir d;
+    std::string path = (d.dir / "state.json").string();
+    admin::AdminOverrides one;
+    one.set(drain("www1"));
+    admin::saveAdminState(path, one, "");
+    admin::AdminOverrides two = one;
+    two.set(drain("www2"));
+    // A directory where the temporary file must go makes every write fail.
+    fs::create_directory(path + ".tmp");
+    CHECK_THROWS_WITH(admin::saveAdminState(path, two, ""), Catch::Contains(path + ".tmp"));
+    auto loaded = admin::loadAdminState(path);
+    REQUIRE(std::holds_alternative<admin::AdminOverrides>(loaded));
+    CHECK(std::get<admin::AdminOverrides>(loaded) == one);
+}
