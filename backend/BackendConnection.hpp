@@ -13,19 +13,26 @@ namespace pharos::backend {
 class BackendConnection : public std::enable_shared_from_this<BackendConnection> {
   public:
     BackendConnection(boost::asio::local::stream_protocol::socket socket,
-                      RemoteBackendProtocol& protocol, BackendCounters& counters)
-        : socket_(std::move(socket)), protocol_(protocol), counters_(counters) {}
+                      RemoteBackendProtocol& protocol)
+        : socket_(std::move(socket)), protocol_(protocol) {}
     void start() { read(); }
 
   private:
     void read();
     void onRead(const boost::system::error_code& error, size_t bytes);
     size_t answerCompleteRequests();  // returns how many it answered
+    bool repeatsPrevious(std::string_view request);
     void write();
+    // The counters in force now: a reload replaces the block they live in.
+    BackendCounters& counters() { return protocol_.resolver().counters(); }
 
     boost::asio::local::stream_protocol::socket socket_;
     RemoteBackendProtocol& protocol_;
-    BackendCounters& counters_;
+    // The previous request, to tell the second of the identical lookup pair pdns sends per DNS
+    // query from a new query (GslbResolver::lookup counts queries, not lookups).
+    uint64_t previous_hash_ = 0;
+    int64_t previous_ms_ = 0;
+    bool previous_was_repeat_ = false;
     std::array<char, 65536> chunk_;
     std::string pending_;  // bytes received that do not yet end in a newline
     std::string replies_;

@@ -1,11 +1,12 @@
 #include "backend/BackendCounters.hpp"
 
-#include <numeric>
-
 namespace pharos::backend {
 
 uint64_t BackendCounters::servicePercentileNs(double fraction) const {
-    uint64_t total = std::accumulate(service_time.begin(), service_time.end(), uint64_t(0));
+    uint64_t total = 0;
+    for (const auto& c : service_time) {
+        total += c;
+    }
     if (total == 0) {
         return 0;
     }
@@ -17,6 +18,15 @@ uint64_t BackendCounters::servicePercentileNs(double fraction) const {
         }
     }
     return service_time.size() * kServiceBucketNs;
+}
+
+uint64_t BackendCounters::servedWithinNs(uint64_t ns) const {
+    uint64_t total = 0;
+    size_t buckets = std::min<size_t>(ns / kServiceBucketNs, service_time.size() - 1);
+    for (size_t i = 0; i < buckets; ++i) {
+        total += service_time[i];
+    }
+    return total;
 }
 
 }  // namespace pharos::backend

@@ -45,10 +45,14 @@ struct GslbResolver::Snapshot {
     }
 };
 
-GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health, uint64_t seed)
+GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health,
+                           ResolverOptions options)
     : snapshot_(std::make_unique<Snapshot>(std::move(config))),
       health_(std::move(health)),
-      sampler_(seed) {
+      options_(std::move(options)),
+      stats_(std::make_unique<BackendStats>(options_.stats_block, options_.stats_group,
+                                            snapshot_->config, options_.started_ms)),
+      sampler_(options_.seed) {
     health_->refresh();
 }
 
@@ -59,7 +63,12 @@ const conf::Config& GslbResolver::config() const {
 }
 
 void GslbResolver::reload(conf::Config config) {
-    snapshot_ = std::make_unique<Snapshot>(std::move(config));
+    auto next = std::make_unique<Snapshot>(std::move(config));
+    stats_ =
+        std::make_unique<BackendStats>(options_.stats_block, options_.stats_group, next->config,
+                                       options_.started_ms, stats_.get(), &snapshot_->config);
+    ++stats_->header().reloads;
+    snapshot_ = std::move(next);
     health_->refresh();
 }
 
@@ -95,8 +104,10 @@ void appendEscaped(std::string& out, std::string_view text) {
 
 }  // namespace
 
-void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
-    ++counters_.lookups;
+void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool repeat) {
+    BackendCounters& counters = stats_->counters();
+    ++counters.lookups;
+    counters.queries += !repeat;
     const Snapshot& snap = *snapshot_;
     conf::canonicalNameInto(request.qname, name_);
     const conf::GlobalName* gn = snap.config.findGlobalName(name_);
@@ -116,12 +127,15 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
         reply += R"({"result":false})";
         return;
     }
-    ++counters_.lookup_hits;
+    ++counters.lookup_hits;
+    NameCounters& per_name = stats_->name(size_t(gn - snap.config.globalnames.data()));
+    per_name.queries += !repeat;
     size_t pool = size_t(gn->pool_index);
     const conf::Pool& p = snap.config.pools[pool];
     verdicts_.resize(p.members.size());
     bool trusted = health_->fill(snap.config, p, verdicts_);
-    counters_.fail_open_answers += !trusted;
+    counters.fail_open_answers += !trusted;
+    per_name.fail_open += !trusted && !repeat;
     lb::Client client = clientOf(request);
     const auto& rt = snap.pools[pool];
     size_t start = reply.size();
@@ -133,10 +147,12 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply) {
             continue;
         }
         rt.balancer.decide(family, verdicts_, client, sampler_, answer_);
-        counters_.fallback_answers += answer_.fallback;
-        counters_.refused_answers += answer_.refused;
+        counters.fallback_answers += answer_.fallback;
+        counters.refused_answers += answer_.refused;
+        per_name.fallback += answer_.fallback && !repeat;
+        per_name.refused += answer_.refused && !repeat;
         appendRecords(p, rt.address_text, request.qname, gn->ttl, lb::scopeMaskFor(answer_, client),
-                      reply, first);
+                      reply, first, !repeat);
     }
     if (first && want != Want::Any) {
         reply.resize(start);
@@ -164,9 +180,10 @@ void GslbResolver::appendEmptyNonTerminal(std::string_view qname, uint32_t ttl,
 void GslbResolver::appendRecords(const conf::Pool& pool,
                                  const std::vector<std::string>& address_text,
                                  std::string_view qname, uint32_t ttl, int scope_mask,
-                                 std::string& reply, bool& first) {
+                                 std::string& reply, bool& first, bool count) {
     char number[16];
     for (uint32_t index : answer_.members) {
+        stats_->answers(pool.first_slot + index) += count;
         reply += first ? "" : ",";
         first = false;
         reply += pool.members[index].ip.family == conf::Family::V6 ? R"({"qtype":"AAAA","qname":")"

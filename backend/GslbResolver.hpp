@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "backend/BackendCounters.hpp"
+#include "backend/BackendStats.hpp"
 #include "backend/HealthSource.hpp"
 #include "backend/LookupRequest.hpp"
 #include "conf/Config.hpp"
@@ -17,20 +17,29 @@
 
 namespace pharos::backend {
 
+struct ResolverOptions {
+    uint64_t seed = std::random_device{}();  // of the weighted draws (tests fix it)
+    std::string stats_block;                 // shared-memory name; empty: process memory
+    std::string stats_group;
+    int64_t started_ms = 0;
+};
+
 class GslbResolver {
   public:
-    // `seed` seeds the weighted draws (tests pass a fixed one).
     GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health,
-                 uint64_t seed = std::random_device{}());
+                 ResolverOptions options = {});
     ~GslbResolver();
 
-    // Appends the JSON reply for one lookup to `reply`.
-    void lookup(const LookupRequest& request, std::string& reply);
+    // Appends the JSON reply for one lookup to `reply`. `repeat`: the lookup is the second of
+    // an identical pair pdns sends for one DNS query; it is answered but not counted again.
+    void lookup(const LookupRequest& request, std::string& reply, bool repeat = false);
     void reload(conf::Config config);
+    void noteRejectedReload() { ++stats_->header().reload_failures; }
     void refreshHealth() { health_->refresh(); }
 
     const conf::Config& config() const;
-    BackendCounters& counters() { return counters_; }
+    BackendCounters& counters() { return stats_->counters(); }
+    BackendStats& stats() { return *stats_; }
 
   private:
     struct Snapshot;
@@ -38,11 +47,12 @@ class GslbResolver {
     static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
                        std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
-                       bool& first);
+                       bool& first, bool count);
 
     std::unique_ptr<Snapshot> snapshot_;
     std::unique_ptr<HealthSource> health_;
-    BackendCounters counters_;
+    ResolverOptions options_;
+    std::unique_ptr<BackendStats> stats_;
     std::string name_;                  // canonical qname, reused
     std::vector<lb::Health> verdicts_;  // reused
     lb::Answer answer_;                 // reused

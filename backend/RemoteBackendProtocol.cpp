@@ -63,18 +63,19 @@ bool readLookup(const json& params, LookupRequest& out, std::string& why) {
 
 }  // namespace
 
-void RemoteBackendProtocol::handle(std::string_view request, std::string& reply) {
+void RemoteBackendProtocol::handle(std::string_view request, std::string& reply, bool repeat) {
     ++resolver_.counters().requests;
     LookupRequest lookup;
     if (scanLookup(request, lookup)) {
         ++resolver_.counters().fast_path;
-        resolver_.lookup(lookup, reply);
+        resolver_.lookup(lookup, reply, repeat);
         return;
     }
-    handleParsed(request, reply);
+    handleParsed(request, reply, repeat);
 }
 
-void RemoteBackendProtocol::handleParsed(std::string_view request, std::string& reply) {
+void RemoteBackendProtocol::handleParsed(std::string_view request, std::string& reply,
+                                         bool repeat) {
     auto& counters = resolver_.counters();
     json message = json::parse(request.begin(), request.end(), nullptr, false);
     if (message.is_discarded() || !message.is_object()) {
@@ -95,6 +96,7 @@ void RemoteBackendProtocol::handleParsed(std::string_view request, std::string& 
         return;
     }
     if (method == "initialize") {
+        ++counters.initialize;
         reply += R"({"result":true})";
     } else if (method == "lookup") {
         LookupRequest lookup;
@@ -104,11 +106,13 @@ void RemoteBackendProtocol::handleParsed(std::string_view request, std::string& 
             appendError(reply, why);
             return;
         }
-        resolver_.lookup(lookup, reply);
+        resolver_.lookup(lookup, reply, repeat);
     } else if (method == "getAllDomains") {
+        ++counters.get_all_domains;
         reply += R"({"result":[]})";  // no zones of its own: pdns's zone cache stays on
     } else if (std::find(std::begin(kNothingHere), std::end(kNothingHere), method) !=
                std::end(kNothingHere)) {
+        ++counters.other_methods;
         reply += R"({"result":false})";
     } else {
         ++counters.unknown_methods;

@@ -13,11 +13,13 @@ class RemoteBackendProtocol {
   public:
     explicit RemoteBackendProtocol(GslbResolver& resolver) : resolver_(resolver) {}
 
-    // Appends the reply to `request` (without the trailing newline) to `reply`.
-    void handle(std::string_view request, std::string& reply);
+    // Appends the reply to `request` (without the trailing newline) to `reply`. `repeat`: the
+    // request repeats the one before it on the same connection (GslbResolver::lookup).
+    void handle(std::string_view request, std::string& reply, bool repeat = false);
+    GslbResolver& resolver() { return resolver_; }
 
   private:
-    void handleParsed(std::string_view request, std::string& reply);
+    void handleParsed(std::string_view request, std::string& reply, bool repeat);
 
     GslbResolver& resolver_;
 };

@@ -30,6 +30,7 @@ void reload(const std::string& path, backend::GslbResolver& resolver) {
     auto config = conf::loadAndReport(path);
     if (!config) {
         PHAROS_LOG(Error, "reload rejected; still serving the previous configuration");
+        resolver.noteRejectedReload();
         return;
     }
     if (config->settings.backend_socket != resolver.config().settings.backend_socket) {
@@ -79,9 +80,15 @@ int main(int argc, char** argv) {
         std::string socket_path = config->settings.backend_socket;
         std::string group = config->settings.socket_group;
         auto health = std::make_unique<backend::TableHealthSource>(config->settings.health_table);
-        backend::GslbResolver resolver(std::move(*config), std::move(health));
+        backend::ResolverOptions options;
+        options.stats_block = backend::statsBlockName(config->settings);
+        options.stats_group = config->settings.table_group;
+        options.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+        backend::GslbResolver resolver(std::move(*config), std::move(health), options);
         backend::RemoteBackendProtocol protocol(resolver);
-        backend::UnixSocketServer server(io, socket_path, group, protocol, resolver.counters());
+        backend::UnixSocketServer server(io, socket_path, group, protocol);
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
         handleSignals(signals, cli.config, resolver, server, io);
         boost::asio::steady_timer refresh(io);

@@ -277,8 +277,7 @@ int main(int argc, char** argv) {
     LoadResult pharos;
     {
         asio::io_context io(1);
-        backend::UnixSocketServer server(io, dir + "/pharos.sock", "root", protocol,
-                                         resolver->counters());
+        backend::UnixSocketServer server(io, dir + "/pharos.sock", "root", protocol);
         double cpu = 0;
         std::thread t([&] {
             pinToCore(0);

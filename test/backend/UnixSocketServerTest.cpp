@@ -69,8 +69,8 @@ struct Server {
 
     Server() {
         std::filesystem::create_directories(dir);
-        server = std::make_unique<backend::UnixSocketServer>(
-            io, path, "nogroup-for-tests", *backend.protocol, backend.resolver->counters());
+        server = std::make_unique<backend::UnixSocketServer>(io, path, "nogroup-for-tests",
+                                                             *backend.protocol);
         thread = std::thread([this] { io.run(); });
     }
     ~Server() {
@@ -179,17 +179,15 @@ TEST_CASE("server: a stale socket file is replaced, a live one never taken") {
     }
     test::Backend b;
     boost::asio::io_context io;
-    backend::UnixSocketServer first(io, path, "nogroup", *b.protocol, b.resolver->counters());
+    backend::UnixSocketServer first(io, path, "nogroup", *b.protocol);
     CHECK((std::filesystem::status(path).permissions() & std::filesystem::perms::all) ==
           (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
            std::filesystem::perms::group_read | std::filesystem::perms::group_write));
-    CHECK_THROWS_WITH(
-        backend::UnixSocketServer(io, path, "nogroup", *b.protocol, b.resolver->counters()),
-        Catch::Contains("another process is listening"));
+    CHECK_THROWS_WITH(backend::UnixSocketServer(io, path, "nogroup", *b.protocol),
+                      Catch::Contains("another process is listening"));
     std::filesystem::remove(path);
     std::ofstream(path) << "not a socket";
-    CHECK_THROWS_WITH(
-        backend::UnixSocketServer(io, path, "nogroup", *b.protocol, b.resolver->counters()),
-        Catch::Contains("not a socket"));
+    CHECK_THROWS_WITH(backend::UnixSocketServer(io, path, "nogroup", *b.protocol),
+                      Catch::Contains("not a socket"));
     std::filesystem::remove_all(dir);
 }
