@@ -16,6 +16,8 @@ struct Options {
     std::string client;             // explain --client IP
     std::string ecs;                // explain --ecs CIDR
     bool json = false;              // status --json
+    std::string reason;             // drain/force-* --reason TEXT
+    std::string until;              // drain/force-* --until TIME
 };
 
 // Loads -c's configuration, printing every error; nothing when it has errors.
@@ -25,5 +27,8 @@ int runValidate(const Options& options);
 int runNames(const Options& options);
 int runStatus(const Options& options);
 int runExplain(const Options& options);
+// drain, force-up, force-down, clear.
+int runOverride(const std::string& command, const Options& options);
+int runReload(const Options& options);
 
 }  // namespace pharos::ctl

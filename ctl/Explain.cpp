@@ -2,6 +2,7 @@
 #include <map>
 #include <random>
 
+#include "admin/AdminStateFile.hpp"
 #include "backend/HealthSource.hpp"
 #include "conf/DnsName.hpp"
 #include "ctl/Commands.hpp"
@@ -55,6 +56,22 @@ void explainFamily(const conf::Config& config, const conf::Pool& pool,
     }
 }
 
+// The operators' overrides on the pool's members, as the admin-state file records them.
+void printOverrides(const conf::Config& config, const conf::Pool& pool) {
+    auto loaded = admin::loadAdminState(config.settings.admin_state);
+    const auto* overrides = std::get_if<admin::AdminOverrides>(&loaded);
+    for (const auto& m : pool.members) {
+        const admin::Override* o = overrides ? overrides->find(pool.name, m.ip.str()) : nullptr;
+        if (o) {
+            std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(), m.ip.str().c_str(),
+                        o->action == health::AdminOverride::Drain      ? "drained"
+                        : o->action == health::AdminOverride::ForcedUp ? "forced up"
+                                                                       : "forced down",
+                        o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
+        }
+    }
+}
+
 }  // namespace
 
 // Runs the backend's own decision (lb::PoolBalancer, per address family, under the same table
@@ -88,6 +105,7 @@ int runExplain(const Options& options) {
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
     std::printf("health table %s: %s\n", health::toString(health.lastStatus()),
                 trusted ? "verdicts used" : "every member counts as up (fail-open)");
+    printOverrides(*config, pool);
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
         if (balancer.serves(family)) {
             explainFamily(*config, pool, balancer, family, verdicts, *client);

@@ -1,7 +1,10 @@
+#include <time.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "admin/AdminStateFile.hpp"
 #include "conf/ConfigLoader.hpp"
 #include "ctl/Commands.hpp"
 #include "health/HealthState.hpp"
@@ -23,7 +26,17 @@ std::string ago(int64_t then_ms, int64_t now_ms) {
 }
 
 const char* effective(lb::Health h) {
-    return h == lb::Health::Up ? "up" : h == lb::Health::Down ? "down" : "unknown";
+    switch (h) {
+        case lb::Health::Up:
+            return "up";
+        case lb::Health::Down:
+            return "down";
+        case lb::Health::Drained:
+            return "drained";
+        case lb::Health::Unknown:
+            break;
+    }
+    return "unknown";
 }
 
 // What `status` knows, read once, so the text and the JSON forms cannot disagree.
@@ -31,7 +44,29 @@ struct Snapshot {
     health::TableStatus status;
     bool verdicts_used;
     int64_t now_ms;
+    admin::AdminOverrides overrides;  // as the admin-state file has them
+    std::string overrides_error;      // why the file could not be read, if so
 };
+
+std::string utc(int64_t ms) {
+    time_t t = time_t(ms / 1000);
+    tm parts{};
+    gmtime_r(&t, &parts);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &parts);
+    return buf;
+}
+
+json overrideJson(const admin::Override& o) {
+    json j = {{"action", admin::actionName(o.action)},
+              {"by", o.by},
+              {"reason", o.reason},
+              {"since_ms", o.since_ms}};
+    if (o.until_ms != 0) {
+        j["until_ms"] = o.until_ms;
+    }
+    return j;
+}
 
 json memberJson(const conf::Pool& pool, size_t i, const health::HealthTableReader& table,
                 const Snapshot& snap) {
@@ -53,6 +88,9 @@ json memberJson(const conf::Pool& pool, size_t i, const health::HealthTableReade
     }
     // What the backend counts the member as: fail-open counts every member as up.
     j["effective"] = snap.verdicts_used ? effective(table.verdict(slot)) : "up";
+    if (const auto* o = snap.overrides.find(pool.name, m.ip.str())) {
+        j["override"] = overrideJson(*o);
+    }
     return j;
 }
 
@@ -70,6 +108,11 @@ json statusJson(const conf::Config& config, const health::HealthTableReader& tab
         doc["table"]["heartbeat_age_ms"] = snap.now_ms - h->heartbeat_ms.load();
         doc["table"]["generation"] = h->generation.load();
         doc["table"]["ready"] = h->ready.load() != 0;
+    }
+    doc["admin_state"] = {{"file", config.settings.admin_state},
+                          {"overrides", snap.overrides.all().size()}};
+    if (!snap.overrides_error.empty()) {
+        doc["admin_state"]["error"] = snap.overrides_error;
     }
     doc["pools"] = json::array();
     for (const auto& pool : config.pools) {
@@ -112,6 +155,26 @@ bool printMembers(const conf::Config& config, const health::HealthTableReader& t
     return flapping;
 }
 
+void printOverrides(const conf::Config& config, const Snapshot& snap) {
+    if (!snap.overrides_error.empty()) {
+        std::printf(
+            "admin state %s CANNOT BE READ: %s\n  pharos-health runs with no "
+            "overrides until a pharosctl command replaces the file\n",
+            config.settings.admin_state.c_str(), snap.overrides_error.c_str());
+    }
+    if (snap.overrides.all().empty()) {
+        return;
+    }
+    std::printf("admin overrides (%s):\n", config.settings.admin_state.c_str());
+    for (const auto& o : snap.overrides.all()) {
+        std::printf("  %s/%s %s: %s by %s since %s%s%s%s\n", o.pool.c_str(), o.member.c_str(),
+                    o.address.c_str(), admin::actionName(o.action), o.by.c_str(),
+                    utc(o.since_ms).c_str(), o.until_ms ? ", until " : "",
+                    o.until_ms ? utc(o.until_ms).c_str() : "",
+                    o.reason.empty() ? "" : (" (" + o.reason + ")").c_str());
+    }
+}
+
 void printText(const conf::Config& config, const health::HealthTableReader& table,
                const Snapshot& snap) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
@@ -124,6 +187,7 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
     }
     if (!snap.verdicts_used) {
         std::printf("  the backend answers as if every member were up (fail-open)\n");
+        printOverrides(config, snap);
         return;
     }
     if (snap.status != health::TableStatus::Ok) {
@@ -133,6 +197,7 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
         std::printf("* flapping: changed state %d times within the flapping window\n",
                     health::HealthState::kFlapChanges);
     }
+    printOverrides(config, snap);
 }
 
 }  // namespace
@@ -152,6 +217,14 @@ int runStatus(const Options& options) {
     snap.status = table.status(config->layout_hash, snap.now_ms,
                                int64_t(config->settings.stale_after.count() * 1000));
     snap.verdicts_used = health::usesVerdicts(snap.status, config->settings.on_stale);
+    auto loaded = admin::loadAdminState(config->settings.admin_state);
+    if (auto* o = std::get_if<admin::AdminOverrides>(&loaded)) {
+        snap.overrides = std::move(*o);
+    } else {
+        for (const auto& e : std::get<std::vector<conf::ConfigError>>(loaded)) {
+            snap.overrides_error += (snap.overrides_error.empty() ? "" : "; ") + e.str();
+        }
+    }
     if (options.json) {
         std::printf("%s\n", statusJson(*config, table, snap).dump(2).c_str());
     } else {

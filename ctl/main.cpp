@@ -19,6 +19,18 @@ constexpr const char* kUsage =
     "                       exit 0 when the backend uses its verdicts, 1 when it fails open\n"
     "  explain NAME --client IP [--ecs CIDR]\n"
     "                       the answer pharos gives that client for NAME, and why\n"
+    "  drain POOL [MEMBER] [--reason TEXT] [--until TIME]\n"
+    "                       stop answering the member (every member of POOL without\n"
+    "                       MEMBER), even in fallbacks; it is still probed\n"
+    "  force-up POOL [MEMBER] [--reason TEXT] [--until TIME]\n"
+    "  force-down POOL [MEMBER] [--reason TEXT] [--until TIME]\n"
+    "                       the verdict answers use, whatever the probes say\n"
+    "  clear POOL [MEMBER]  back to the probes' verdict\n"
+    "                       MEMBER is a name or an address; TIME is a duration from now\n"
+    "                       (30m, 2h) or a UTC time (2026-11-25T22:00Z). Overrides last\n"
+    "                       across restarts (admin_state); root and the control group only\n"
+    "  reload               check the configuration, then reload pharos-health and\n"
+    "                       pharos-backend; print what changed or every error\n"
     "\n"
     "options:\n"
     "  -c, --config PATH    pharos.yaml (default /etc/pharos/pharos.yaml)\n"
@@ -62,6 +74,10 @@ int main(int argc, char** argv) {
             ok = takeValue(argc, argv, i, options.ecs);
         } else if (arg == "--json") {
             options.json = true;
+        } else if (arg == "--reason") {
+            ok = takeValue(argc, argv, i, options.reason);
+        } else if (arg == "--until") {
+            ok = takeValue(argc, argv, i, options.until);
         } else if (!arg.empty() && arg[0] == '-') {
             std::fprintf(stderr, "pharosctl: unknown option %s\n%s", arg.c_str(), kUsage);
             return 2;
@@ -85,6 +101,13 @@ int main(int argc, char** argv) {
     }
     if (command == "explain") {
         return pharos::ctl::runExplain(options);
+    }
+    if (command == "drain" || command == "force-up" || command == "force-down" ||
+        command == "clear") {
+        return pharos::ctl::runOverride(command, options);
+    }
+    if (command == "reload") {
+        return pharos::ctl::runReload(options);
     }
     std::fprintf(stderr, "pharosctl: %s\n%s",
                  command.empty() ? "no command given" : ("unknown command " + command).c_str(),

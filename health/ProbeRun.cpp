@@ -191,6 +191,16 @@ void ProbeRun::setForced(MemberProbe& m) {
             now);
 }
 
+bool ProbeRun::setAdmin(uint32_t slot, AdminOverride admin) {
+    SlotView v = table_.read(slot);
+    if (v.admin == admin) {
+        return false;
+    }
+    v.admin = admin;
+    table_.write(slot, v);
+    return true;
+}
+
 void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms) {
     SlotView v = table_.read(m.slot);
     MemberState before = v.state;

@@ -25,6 +25,8 @@ class ProbeRun {
     void stop();
 
     const conf::Config& config() const { return config_; }
+    // Sets the admin override published in a slot's verdict word; returns whether it changed.
+    bool setAdmin(uint32_t slot, AdminOverride admin);
     const HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 

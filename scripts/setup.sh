@@ -32,12 +32,7 @@ if [ ${#missing[@]} -gt 0 ]; then
         --no-install-recommends "${missing[@]}"
 fi
 
-# pharos runs its own pdns_server instances; the packaged service would hold port 53.
-if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
-    "${sudo_cmd[@]}" systemctl disable --now pdns.service >/dev/null 2>&1 || true
-fi
-if pgrep -x pdns_server >/dev/null && [ -n "$(ss -lnup 'sport = :53' 2>/dev/null | grep pdns)" ]; then
-    echo "setup: stopping the distribution's pdns_server on port 53"
-    "${sudo_cmd[@]}" pkill -f '^/usr/sbin/pdns_server --guardian' || true
-fi
+# A pdns already running on this machine (an operator's name server) is left alone: the tests
+# and the demo run their own pdns_server instances on ports of their own (5300, 5391-5399), and
+# packages installed above were kept from starting by policy-rc.d.
 echo "setup: dependencies present"

@@ -1,0 +1,36 @@
+#include "ctl/ControlClient.hpp"
+
+#include <boost/asio.hpp>
+#include <cstdio>
+
+namespace pharos::ctl {
+
+std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann::json& request) {
+    namespace asio = boost::asio;
+    asio::io_context io;
+    asio::local::stream_protocol::socket socket(io);
+    boost::system::error_code error;
+    socket.connect(asio::local::stream_protocol::endpoint(path), error);
+    if (error) {
+        std::fprintf(stderr,
+                     "pharosctl: cannot reach pharos-health at %s: %s (is it running, and may "
+                     "you use its control socket?)\n",
+                     path.c_str(), error.message().c_str());
+        return std::nullopt;
+    }
+    std::string line = request.dump() + "\n";
+    asio::write(socket, asio::buffer(line), error);
+    std::string reply;
+    if (!error) {
+        asio::read_until(socket, asio::dynamic_buffer(reply), '\n', error);
+    }
+    auto json = nlohmann::json::parse(reply, nullptr, false);
+    if (reply.empty() || json.is_discarded()) {
+        std::fprintf(stderr, "pharosctl: no answer from pharos-health at %s%s%s\n", path.c_str(),
+                     error ? ": " : "", error ? error.message().c_str() : "");
+        return std::nullopt;
+    }
+    return json;
+}
+
+}  // namespace pharos::ctl

@@ -1,0 +1,13 @@
+#pragma once
+// pharosctl's side of pharos-health's control socket: one JSON request, one JSON reply.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace pharos::ctl {
+
+// Sends `request` to the control socket at `path` and returns the reply, or nullopt after
+// printing why the prober could not be asked.
+std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann::json& request);
+
+}  // namespace pharos::ctl

@@ -1,0 +1,62 @@
+#pragma once
+// Everything pharos-health owns, on one io_context thread: the configuration and the probe run
+// built for it, the admin overrides (loaded from and saved to the admin-state file, published
+// in the health table's verdict words, ended by their --until), and the commands that change
+// them, from the control socket or SIGHUP.
+#include <boost/asio.hpp>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "admin/AdminOverrides.hpp"
+#include "conf/Config.hpp"
+#include "health/ControlServer.hpp"
+#include "health/ProbeRun.hpp"
+
+namespace pharos::health {
+
+class Prober {
+  public:
+    // Throws when the first probe run cannot be built.
+    Prober(boost::asio::io_context& io, std::string config_path, conf::Config config);
+    ~Prober();
+
+    // Reloads the configuration file; keeps the running one when anything is wrong. Returns
+    // {"ok", "changes"} or {"ok": false, "errors"}.
+    nlohmann::json reload();
+    // One control request (already authorised).
+    nlohmann::json handle(const nlohmann::json& request, const sys::PeerCredentials& peer);
+    void stop();
+
+    const ProbeRun& run() const { return *run_; }
+    const admin::AdminOverrides& overrides() const { return overrides_; }
+
+  private:
+    struct Target {
+        const conf::Pool* pool;
+        uint32_t member;
+    };
+    // The members a command names: every member of `pool`, or the one whose name or address
+    // is `member`. A string is the error to report.
+    std::variant<std::vector<Target>, std::string> resolve(const std::string& pool,
+                                                           const std::string& member) const;
+    nlohmann::json setOverrides(const nlohmann::json& request, const sys::PeerCredentials& peer);
+    nlohmann::json clearOverrides(const nlohmann::json& request);
+    // Saves `next` and makes it current; false (and `error`) when it could not be saved.
+    bool commit(admin::AdminOverrides next, std::string& error);
+    void publishOverrides();
+    void scheduleExpiry();
+    void startControl();
+
+    boost::asio::io_context& io_;
+    std::string config_path_;
+    std::unique_ptr<ProbeRun> run_;
+    admin::AdminOverrides overrides_;
+    std::string broken_state_;  // why the admin-state file could not be read at start, if so
+    boost::asio::steady_timer expiry_;
+    std::unique_ptr<ControlServer> control_;
+};
+
+}  // namespace pharos::health
