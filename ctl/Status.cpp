@@ -1,7 +1,6 @@
 #include <time.h>
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 #include <string>
 
 #include "admin/AdminStateFile.hpp"
@@ -10,11 +9,10 @@
 #include "health/HealthState.hpp"
 #include "health/HealthTableReader.hpp"
 #include "health/ProbeRun.hpp"
+#include "status/StatusDocument.hpp"
 
 namespace pharos::ctl {
 namespace {
-
-using nlohmann::json;
 
 std::string ago(int64_t then_ms, int64_t now_ms) {
     if (then_ms == 0) {
@@ -23,20 +21,6 @@ std::string ago(int64_t then_ms, int64_t now_ms) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1fs ago", double(now_ms - then_ms) / 1000.0);
     return buf;
-}
-
-const char* effective(lb::Health h) {
-    switch (h) {
-        case lb::Health::Up:
-            return "up";
-        case lb::Health::Down:
-            return "down";
-        case lb::Health::Drained:
-            return "drained";
-        case lb::Health::Unknown:
-            break;
-    }
-    return "unknown";
 }
 
 // What `status` knows, read once, so the text and the JSON forms cannot disagree.
@@ -55,77 +39,6 @@ std::string utc(int64_t ms) {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &parts);
     return buf;
-}
-
-json overrideJson(const admin::Override& o) {
-    json j = {{"action", admin::actionName(o.action)},
-              {"by", o.by},
-              {"reason", o.reason},
-              {"since_ms", o.since_ms}};
-    if (o.until_ms != 0) {
-        j["until_ms"] = o.until_ms;
-    }
-    return j;
-}
-
-json memberJson(const conf::Pool& pool, size_t i, const health::HealthTableReader& table,
-                const Snapshot& snap) {
-    const auto& m = pool.members[i];
-    uint32_t slot = pool.first_slot + uint32_t(i);
-    json j = {{"name", m.name}, {"address", m.ip.str()}, {"weight", m.weight}};
-    health::SlotView v;
-    // The slot as the prober left it, even when the backend does not use it (fail-open).
-    if (table.readSlot(slot, v)) {
-        j["state"] = health::toString(v.state);
-        j["admin"] = health::toString(v.admin);
-        j["flapping"] = v.flapping;
-        j["last_change_ms"] = v.last_change_ms;
-        j["last_check_ms"] = v.last_check_ms;
-        j["latency_us"] = v.latency_us;
-        j["consecutive_ok"] = v.consecutive_ok;
-        j["consecutive_fail"] = v.consecutive_fail;
-        j["last_failure"] = v.reason == health::FailureReason::None ? "" : toString(v.reason);
-    }
-    // What the backend counts the member as: fail-open counts every member as up.
-    j["effective"] = snap.verdicts_used ? effective(table.verdict(slot)) : "up";
-    if (const auto* o = snap.overrides.find(pool.name, m.ip.str())) {
-        j["override"] = overrideJson(*o);
-    }
-    return j;
-}
-
-json statusJson(const conf::Config& config, const health::HealthTableReader& table,
-                const Snapshot& snap) {
-    json doc = {
-        {"table",
-         {{"name", config.settings.health_table},
-          {"status", health::toString(snap.status)},
-          {"verdicts_used", snap.verdicts_used},
-          {"on_stale", config.settings.on_stale == conf::StalePolicy::LastKnown ? "last-known"
-                                                                                : "fail-open"}}}};
-    if (const auto* h = table.header()) {
-        doc["table"]["writer_pid"] = h->writer_pid;
-        doc["table"]["heartbeat_age_ms"] = snap.now_ms - h->heartbeat_ms.load();
-        doc["table"]["generation"] = h->generation.load();
-        doc["table"]["ready"] = h->ready.load() != 0;
-    }
-    doc["admin_state"] = {{"file", config.settings.admin_state},
-                          {"overrides", snap.overrides.all().size()}};
-    if (!snap.overrides_error.empty()) {
-        doc["admin_state"]["error"] = snap.overrides_error;
-    }
-    doc["pools"] = json::array();
-    for (const auto& pool : config.pools) {
-        json p = {{"name", pool.name},
-                  {"monitor", conf::toString(pool.monitor)},
-                  {"lb_method", conf::toString(pool.lb_method)},
-                  {"members", json::array()}};
-        for (size_t i = 0; i < pool.members.size(); ++i) {
-            p["members"].push_back(memberJson(pool, i, table, snap));
-        }
-        doc["pools"].push_back(std::move(p));
-    }
-    return doc;
 }
 
 // Returns whether any member is flapping.
@@ -226,7 +139,8 @@ int runStatus(const Options& options) {
         }
     }
     if (options.json) {
-        std::printf("%s\n", statusJson(*config, table, snap).dump(2).c_str());
+        status::StatusInputs in{*config, table, snap.overrides, snap.overrides_error, snap.now_ms};
+        std::printf("%s\n", status::statusDocument(in).dump(2).c_str());
     } else {
         printText(*config, table, snap);
     }

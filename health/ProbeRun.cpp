@@ -76,9 +76,10 @@ std::vector<std::unique_ptr<Monitor>> makeMonitors(asio::io_context& io,
 
 }  // namespace
 
-ProbeRun::ProbeRun(asio::io_context& io, conf::Config config)
+ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* counters)
     : io_(io),
       config_(std::move(config)),
+      counters_(counters),
       monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),
       heartbeat_(io),
@@ -180,6 +181,9 @@ void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
     ++checks_;
     int64_t now = realtimeMs();
     bool changed = m.state.record(result.pass, now);
+    if (counters_) {
+        counters_->recordProbe(m.pool->name, result.latency_us / 1e6, result.pass, result.reason);
+    }
     publish(m, changed, result, now);
 }
 
@@ -214,6 +218,9 @@ void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, 
     v.reason = result.pass ? FailureReason::None : result.reason;
     if (changed) {
         v.last_change_ms = now_ms;
+        if (counters_) {
+            ++counters_->transitions[memberKey(m.pool->name, m.member->ip)];
+        }
         PHAROS_LOG(Info, m.pool->name << "/" << m.member->name << " " << m.member->ip.str() << ": "
                                       << toString(before) << " -> " << toString(v.state)
                                       << (result.pass ? "" : " (")

@@ -11,6 +11,7 @@
 #include "health/HealthState.hpp"
 #include "health/HealthTableWriter.hpp"
 #include "health/Monitor.hpp"
+#include "health/ProbeCounters.hpp"
 
 namespace pharos::health {
 
@@ -18,7 +19,8 @@ int64_t realtimeMs();
 
 class ProbeRun {
   public:
-    ProbeRun(boost::asio::io_context& io, conf::Config config);
+    // `counters` (may be null) receives every probe's outcome; it must outlive the run.
+    ProbeRun(boost::asio::io_context& io, conf::Config config, ProbeCounters* counters = nullptr);
     ~ProbeRun();
     void start();
     // Cancels every timer; results of probes still in flight are dropped.
@@ -42,6 +44,7 @@ class ProbeRun {
 
     boost::asio::io_context& io_;
     conf::Config config_;
+    ProbeCounters* counters_;
     // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail
     // the reload before the new table is published and the old one retired.
     std::vector<std::unique_ptr<Monitor>> monitors_;  // one per pool; null for forced

@@ -8,6 +8,9 @@
 #include "conf/CommandLine.hpp"
 #include "conf/ConfigLoader.hpp"
 #include "conf/Log.hpp"
+#include "http/MetricsText.hpp"
+#include "http/StatusPage.hpp"
+#include "status/StatusDocument.hpp"
 
 namespace pharos::health {
 
@@ -24,9 +27,11 @@ std::string describe(const conf::Pool& pool, uint32_t member) {
     return pool.name + "/" + m.name + " " + m.ip.str();
 }
 
-std::unique_ptr<ProbeRun> startRun(boost::asio::io_context& io, conf::Config config) {
+}  // namespace
+
+std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     conf::applyLogLevel(config);
-    auto run = std::make_unique<ProbeRun>(io, std::move(config));
+    auto run = std::make_unique<ProbeRun>(io_, std::move(config), &probe_counters_);
     run->start();
     // Parsing a large LB file leaves tens of MB of freed heap behind; hand it back so the
     // prober's footprint is what it uses.
@@ -34,10 +39,8 @@ std::unique_ptr<ProbeRun> startRun(boost::asio::io_context& io, conf::Config con
     return run;
 }
 
-}  // namespace
-
 Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Config config)
-    : io_(io), config_path_(std::move(config_path)), expiry_(io) {
+    : io_(io), config_path_(std::move(config_path)), started_ms_(realtimeMs()), expiry_(io) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
     if (auto* overrides = std::get_if<admin::AdminOverrides>(&loaded)) {
         overrides_ = std::move(*overrides);
@@ -50,9 +53,10 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
                                                             "file is kept until the next "
                                                             "pharosctl command replaces it.");
     }
-    run_ = startRun(io_, std::move(config));
+    run_ = startRun(std::move(config));
     publishOverrides();
     startControl();
+    startHttp();
     scheduleExpiry();
 }
 
@@ -63,6 +67,7 @@ Prober::~Prober() {
 void Prober::stop() {
     expiry_.cancel();
     control_.reset();
+    http_.reset();
     if (run_) {
         run_->stop();
     }
@@ -82,6 +87,40 @@ void Prober::startControl() {
     }
 }
 
+void Prober::startHttp() {
+    const std::string& listen = run_->config().settings.http_listen;
+    try {
+        http_ = std::make_unique<http::HttpServer>(
+            io_, listen, [this](const std::string& target) { return serveHttp(target); });
+        PHAROS_LOG(Info, "metrics and status on http://" << listen << "/");
+    } catch (const std::exception& e) {
+        PHAROS_LOG(Error, "http: " << e.what() << "; no /metrics or status page");
+    }
+}
+
+http::Response Prober::serveHttp(const std::string& target) {
+    const conf::Config& config = run_->config();
+    std::string path = target.substr(0, target.find('?'));
+    int64_t now = realtimeMs();
+    HealthTableReader table(config.settings.health_table);
+    table.refresh();
+    if (path == "/metrics") {
+        backend::BackendStatsReader backend(backend::statsBlockName(config.settings));
+        backend.refresh();
+        http::MetricsInputs in{config,  table, probe_counters_, overrides_,
+                               backend, now,   started_ms_};
+        return {200, "text/plain; version=0.0.4; charset=utf-8", http::metricsText(in)};
+    }
+    if (path == "/status") {
+        status::StatusInputs in{config, table, overrides_, broken_state_, now};
+        return {200, "application/json", status::statusDocument(in).dump(2)};
+    }
+    if (path == "/" || path == "/index.html") {
+        return {200, "text/html; charset=utf-8", std::string(http::statusPageHtml())};
+    }
+    return {404, "text/plain; charset=utf-8", "not found: try /, /status or /metrics\n"};
+}
+
 json Prober::reload() {
     auto loaded = conf::loadConfig(config_path_);
     if (auto* errors = std::get_if<std::vector<conf::ConfigError>>(&loaded)) {
@@ -96,7 +135,7 @@ json Prober::reload() {
     auto& config = std::get<conf::Config>(loaded);
     std::vector<std::string> changes = conf::describeChanges(run_->config(), config);
     try {
-        auto next = startRun(io_, std::move(config));  // takes over the verdicts
+        auto next = startRun(std::move(config));  // takes over the verdicts
         run_->stop();
         run_ = std::move(next);
     } catch (const std::exception& e) {

@@ -1,8 +1,10 @@
 #pragma once
 // Everything pharos-health owns, on one io_context thread: the configuration and the probe run
 // built for it, the admin overrides (loaded from and saved to the admin-state file, published
-// in the health table's verdict words, ended by their --until), and the commands that change
-// them, from the control socket or SIGHUP.
+// in the health table's verdict words, ended by their --until), the commands that change them,
+// from the control socket or SIGHUP, and the HTTP endpoint (`http.listen`: /metrics, /status,
+// the status page). The prober listens rather than the backend because it owns the state the
+// page shows and its loop has room; the backend's counts reach it through shared memory.
 #include <boost/asio.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -11,9 +13,13 @@
 #include <vector>
 
 #include "admin/AdminOverrides.hpp"
+#include "backend/BackendStatsReader.hpp"
 #include "conf/Config.hpp"
 #include "health/ControlServer.hpp"
+#include "health/HealthTableReader.hpp"
+#include "health/ProbeCounters.hpp"
 #include "health/ProbeRun.hpp"
+#include "http/HttpServer.hpp"
 
 namespace pharos::health {
 
@@ -49,14 +55,20 @@ class Prober {
     void publishOverrides();
     void scheduleExpiry();
     void startControl();
+    void startHttp();
+    http::Response serveHttp(const std::string& target);
+    std::unique_ptr<ProbeRun> startRun(conf::Config config);
 
     boost::asio::io_context& io_;
     std::string config_path_;
+    int64_t started_ms_;
+    ProbeCounters probe_counters_;  // outlives runs, so counts survive reloads
     std::unique_ptr<ProbeRun> run_;
     admin::AdminOverrides overrides_;
     std::string broken_state_;  // why the admin-state file could not be read at start, if so
     boost::asio::steady_timer expiry_;
     std::unique_ptr<ControlServer> control_;
+    std::unique_ptr<http::HttpServer> http_;
 };
 
 }  // namespace pharos::health

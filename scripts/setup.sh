@@ -8,7 +8,7 @@ packages=(
     nlohmann-json3-dev libboost-dev libboost-system-dev libyaml-cpp-dev libssl-dev catch2
     libbenchmark-dev
     pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools pdns-recursor sqlite3
-    dnsutils bind9-dnsutils dnsperf python3 procps iproute2 bc openssl
+    dnsutils bind9-dnsutils dnsperf python3 procps iproute2 bc openssl chromium
 )
 
 missing=()

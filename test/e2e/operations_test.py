@@ -12,11 +12,14 @@ import subprocess
 import sys
 import time
 import traceback
+import urllib.request
 
 from harness import Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until
 
-PDNS_PORT, MEMBER_PORT = 5397, 18280
+PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5397, 18280, 19181
 OPS_GROUP = "pharos-e2e-ops"
+# Files a person may want to look at after a run (the status page's screenshot).
+OUTPUT_DIR = os.environ.get("PHAROS_TEST_OUTPUT", "/tmp/pharos-test-output")
 NAME = "myweb.ops.test"
 
 LB = """
@@ -51,7 +54,8 @@ class World:
                     "health: {table: %s, table_group: root}\n"
                     "admin_state: %s\n"
                     "control: {socket: %s/control.sock, group: %s}\n"
-                    % (self.dir, self.table, self.state, self.dir, OPS_GROUP))
+                    "http: {listen: '127.0.0.1:%d'}\n"
+                    % (self.dir, self.table, self.state, self.dir, OPS_GROUP, HTTP_PORT))
         os.chmod(self.config, 0o644)
         self.members = {n: Member(ip, MEMBER_PORT, n, self.dir) for n, ip in
                         [("www1", "127.0.1.1"), ("www2", "127.0.2.1")]}  # www3 never listens
@@ -280,6 +284,93 @@ def test_reload_reports_changes_and_rejects_a_broken_file(w):
     assert w.answer() == ["127.0.1.1"]
     w.write_lb(ttl=5)
     ok(w.ctl("reload"))
+
+
+def http_get(path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (HTTP_PORT, path), timeout=5) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+
+
+def metric(text, name, labels=""):
+    """The value of one sample, e.g. metric(t, "pharos_member_up", 'member="www1"')."""
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            if all(l in line for l in labels.split(",") if l):
+                return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("no %s{%s} in /metrics" % (name, labels))
+
+
+def test_metrics_count_dns_queries_not_lookups(w):
+    status, ctype, before = http_get("/metrics")
+    assert status == 200 and ctype.startswith("text/plain; version=0.0.4"), ctype
+    for _ in range(10):
+        assert w.answer() == ["127.0.1.1"]
+    after = http_get("/metrics")[2]
+    name = 'globalname="%s"' % NAME
+    www1 = 'member="www1"'
+    delta = lambda n, l="": metric(after, n, l) - metric(before, n, l)
+    assert delta("pharos_globalname_queries_total", name) == 10, after
+    assert delta("pharos_member_answers_total", www1) == 10, after
+    # pdns asked pharos twice per query: the raw lookups show it.
+    assert delta("pharos_backend_requests_total", 'method="lookup"') == 20, after
+    assert metric(after, "pharos_member_up", www1) == 1
+    assert metric(after, "pharos_member_up", 'member="www3"') == 0
+    assert metric(after, "pharos_health_table_verdicts_used") == 1
+    assert metric(after, "pharos_backend_up") == 1
+    assert metric(after, "pharos_probe_failures_total", 'reason="connection refused"') > 0
+    ok(w.ctl("drain", "web", "www2", "--reason", "metrics"))
+    drained = http_get("/metrics")[2]
+    assert metric(drained, "pharos_member_admin_override",
+                  'member="www2",address="127.0.2.1",action="drain"') == 1
+    assert metric(drained, "pharos_member_answerable", 'member="www2"') == 0
+    ok(w.ctl("clear", "web", "www2"))
+    started = metric(after, "process_start_time_seconds", 'process="pharos-health"')
+    assert abs(started - time.time()) < 3600, started
+
+
+def test_status_json_is_pharosctls_document(w):
+    status, ctype, body = http_get("/status")
+    assert status == 200 and ctype == "application/json"
+    served = json.loads(body)
+    ctl = w.status()
+    for doc in (served, ctl):
+        for p in doc["pools"]:
+            for m in p["members"]:
+                for volatile in ["last_check_ms", "latency_us", "consecutive_ok",
+                                 "consecutive_fail"]:
+                    m.pop(volatile, None)
+        doc.pop("now_ms")
+        doc["table"].pop("heartbeat_age_ms")
+    assert served["pools"] == ctl["pools"]
+    assert served["globalnames"] == ctl["globalnames"]
+    assert served["globalnames"][0]["answers"] == {"A": ["127.0.1.1"]}
+    try:
+        http_get("/nothing")
+        assert False, "a path that does not exist answered"
+    except urllib.error.HTTPError as e:
+        assert e.code == 404
+
+
+def test_status_page_shows_a_stopped_member_in_a_browser(w):
+    w.members["www2"].kill()
+    assert wait_until(lambda: w.member_status("www2").get("state") == "down", 5)
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync",
+             "--user-data-dir=" + os.path.join(w.dir, "chromium"), "--virtual-time-budget=5000"]
+    url = "http://127.0.0.1:%d/" % HTTP_PORT
+    dom = subprocess.run(["chromium"] + flags + ["--dump-dom", url], capture_output=True,
+                         text=True, timeout=120)
+    rows = dict(re.findall(r'<tr data-member="([^"]*)" data-state="([^"]*)"', dom.stdout))
+    assert rows == {"web/www1": "up", "web/www2": "down", "web/www3": "down"}, dom.stdout[-3000:]
+    assert "connection refused" in dom.stdout and NAME in dom.stdout
+    os.makedirs(OUTPUT_DIR, exist_ok=True)
+    shot = os.path.join(OUTPUT_DIR, "status-page.png")
+    subprocess.run(["chromium"] + flags + ["--window-size=1280,720", "--screenshot=" + shot, url],
+                   capture_output=True, timeout=120)
+    assert os.path.getsize(shot) > 10000, shot
+    print("    screenshot: " + shot)
+    w.members["www2"].start()
+    assert wait_until(lambda: w.member_status("www2").get("state") == "up", 5)
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]

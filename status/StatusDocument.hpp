@@ -1,0 +1,26 @@
+#pragma once
+// The status document: the health table as the backend uses it, every member with its probe
+// state, override and effective verdict, and what each globalname answers now. `pharosctl
+// status --json`, pharos-health's /status and its status page all show this one document.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "admin/AdminOverrides.hpp"
+#include "conf/Config.hpp"
+#include "health/HealthTableReader.hpp"
+
+namespace pharos::status {
+
+struct StatusInputs {
+    const conf::Config& config;
+    const health::HealthTableReader& table;  // refreshed by the caller
+    const admin::AdminOverrides& overrides;
+    std::string overrides_error;  // why the admin-state file could not be read, if so
+    int64_t now_ms;               // CLOCK_REALTIME
+};
+
+nlohmann::json statusDocument(const StatusInputs& in);
+
+const char* toString(lb::Health health);
+
+}  // namespace pharos::status
