@@ -15,6 +15,13 @@ UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, std::string path
     accept();
 }
 
+UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, int listening_fd,
+                                   RemoteBackendProtocol& protocol)
+    : io_(io), acceptor_(io), protocol_(protocol) {
+    acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
+    accept();
+}
+
 UnixSocketServer::~UnixSocketServer() {
     stop();
 }
@@ -23,7 +30,9 @@ void UnixSocketServer::stop() {
     if (acceptor_.is_open()) {
         boost::system::error_code ignored;
         acceptor_.close(ignored);
-        unlink(path_.c_str());
+        if (!path_.empty()) {
+            unlink(path_.c_str());
+        }
     }
 }
 

@@ -20,6 +20,10 @@ class UnixSocketServer {
     // dead process is replaced; a socket someone still listens on is never taken over.
     UnixSocketServer(boost::asio::io_context& io, std::string path, const std::string& group,
                      RemoteBackendProtocol& protocol);
+    // Serves a socket that is already bound and listening (socket activation). Its file
+    // belongs to whoever made it, so stop() leaves it in place.
+    UnixSocketServer(boost::asio::io_context& io, int listening_fd,
+                     RemoteBackendProtocol& protocol);
     ~UnixSocketServer();
     void stop();
 
@@ -28,7 +32,7 @@ class UnixSocketServer {
 
     boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
-    std::string path_;
+    std::string path_;  // empty when the socket was handed over
     RemoteBackendProtocol& protocol_;
 };
 

@@ -9,6 +9,7 @@
 #include "backend/UnixSocketServer.hpp"
 #include "conf/CommandLine.hpp"
 #include "conf/Log.hpp"
+#include "sys/Systemd.hpp"
 
 namespace {
 
@@ -27,6 +28,11 @@ void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& re
 }
 
 void reload(const std::string& path, backend::GslbResolver& resolver) {
+    sys::notifySystemd("RELOADING=1");
+    // Whatever happens, the backend serves again (the new configuration or the old).
+    struct Ready {
+        ~Ready() { sys::notifySystemd("READY=1"); }
+    } ready;
     auto config = conf::loadAndReport(path);
     if (!config) {
         PHAROS_LOG(Error, "reload rejected; still serving the previous configuration");
@@ -54,6 +60,7 @@ void handleSignals(boost::asio::signal_set& signals, const std::string& path,
             return;
         }
         PHAROS_LOG(Info, "stopping");
+        sys::notifySystemd("STOPPING=1");
         server.stop();
         io.stop();
     });
@@ -88,13 +95,22 @@ int main(int argc, char** argv) {
                                  .count();
         backend::GslbResolver resolver(std::move(*config), std::move(health), options);
         backend::RemoteBackendProtocol protocol(resolver);
-        backend::UnixSocketServer server(io, socket_path, group, protocol);
+        // Under socket activation systemd holds the socket even while the backend is down, so
+        // pdns can start first and its connects wait instead of failing.
+        auto activated = sys::listeningSocketFromSystemd(socket_path);
+        auto server =
+            activated
+                ? std::make_unique<backend::UnixSocketServer>(io, *activated, protocol)
+                : std::make_unique<backend::UnixSocketServer>(io, socket_path, group, protocol);
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
-        handleSignals(signals, cli.config, resolver, server, io);
+        handleSignals(signals, cli.config, resolver, *server, io);
         boost::asio::steady_timer refresh(io);
         scheduleRefresh(refresh, resolver);
-        PHAROS_LOG(Info, "listening on " << socket_path << " for "
-                                         << resolver.config().globalnames.size() << " globalnames");
+        PHAROS_LOG(Info, (activated ? "serving the socket systemd passed for " : "listening on ")
+                             << socket_path << " for " << resolver.config().globalnames.size()
+                             << " globalnames");
+        sys::notifySystemd("READY=1\nSTATUS=serving " +
+                           std::to_string(resolver.config().globalnames.size()) + " globalnames");
         io.run();
     } catch (const std::exception& e) {
         PHAROS_LOG(Error, e.what());

@@ -11,6 +11,7 @@
 #include "http/MetricsText.hpp"
 #include "http/StatusPage.hpp"
 #include "status/StatusDocument.hpp"
+#include "sys/Systemd.hpp"
 
 namespace pharos::health {
 
@@ -40,7 +41,11 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
 }
 
 Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Config config)
-    : io_(io), config_path_(std::move(config_path)), started_ms_(realtimeMs()), expiry_(io) {
+    : io_(io),
+      config_path_(std::move(config_path)),
+      started_ms_(realtimeMs()),
+      expiry_(io),
+      readiness_(io) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
     if (auto* overrides = std::get_if<admin::AdminOverrides>(&loaded)) {
         overrides_ = std::move(*overrides);
@@ -58,6 +63,24 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
     startControl();
     startHttp();
     scheduleExpiry();
+    notifyReadyWhenTableIs(started_ms_ + 10000);
+}
+
+// systemd's READY=1 once every member has a first verdict, or after ten seconds at the most
+// (members that take that long to answer must not hold pharos's start back).
+void Prober::notifyReadyWhenTableIs(int64_t deadline_ms) {
+    if (run_->table().ready() || realtimeMs() >= deadline_ms) {
+        sys::notifySystemd(run_->table().ready()
+                               ? "READY=1\nSTATUS=every member has a verdict"
+                               : "READY=1\nSTATUS=some members have no verdict yet");
+        return;
+    }
+    readiness_.expires_after(std::chrono::milliseconds(100));
+    readiness_.async_wait([this, deadline_ms](const boost::system::error_code& e) {
+        if (!e) {
+            notifyReadyWhenTableIs(deadline_ms);
+        }
+    });
 }
 
 Prober::~Prober() {
@@ -66,6 +89,7 @@ Prober::~Prober() {
 
 void Prober::stop() {
     expiry_.cancel();
+    readiness_.cancel();
     control_.reset();
     http_.reset();
     if (run_) {

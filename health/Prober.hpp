@@ -56,6 +56,7 @@ class Prober {
     void scheduleExpiry();
     void startControl();
     void startHttp();
+    void notifyReadyWhenTableIs(int64_t deadline_ms);
     http::Response serveHttp(const std::string& target);
     std::unique_ptr<ProbeRun> startRun(conf::Config config);
 
@@ -67,6 +68,7 @@ class Prober {
     admin::AdminOverrides overrides_;
     std::string broken_state_;  // why the admin-state file could not be read at start, if so
     boost::asio::steady_timer expiry_;
+    boost::asio::steady_timer readiness_;
     std::unique_ptr<ControlServer> control_;
     std::unique_ptr<http::HttpServer> http_;
 };

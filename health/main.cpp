@@ -8,6 +8,7 @@
 #include "conf/Log.hpp"
 #include "health/Prober.hpp"
 #include "health/ProberLock.hpp"
+#include "sys/Systemd.hpp"
 
 namespace {
 
@@ -30,11 +31,14 @@ void handleSignals(boost::asio::signal_set& signals, boost::asio::io_context& io
         }
         if (signal != SIGHUP) {
             PHAROS_LOG(Info, "stopping; the table stays for the next prober");
+            sys::notifySystemd("STOPPING=1");
             prober.stop();
             io.stop();
             return;
         }
+        sys::notifySystemd("RELOADING=1");
         prober.reload();
+        sys::notifySystemd("READY=1");
         handleSignals(signals, io, prober);
     });
 }
