@@ -114,7 +114,7 @@ struct Settings {
     std::string backend_socket = "/run/pharos/backend.sock";
     std::string socket_group = "pdns";
     std::string health_table = "/pharos-health";
-    std::string table_group = "pdns";
+    std::string table_group = "pharos";  // pharos-backend and pharosctl read the table
     Seconds stale_after{10.0};
     StalePolicy on_stale = StalePolicy::FailOpen;
     std::string admin_state = "/var/lib/pharos/admin-state.json";

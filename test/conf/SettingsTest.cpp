@@ -41,7 +41,7 @@ TEST_CASE("an empty pharos.yaml takes every default and the Polaris files beside
     CHECK(s.backend_socket == "/run/pharos/backend.sock");
     CHECK(s.socket_group == "pdns");
     CHECK(s.health_table == "/pharos-health");
-    CHECK(s.table_group == "pdns");
+    CHECK(s.table_group == "pharos");
     CHECK(s.stale_after.count() == 10);
     CHECK(s.on_stale == conf::StalePolicy::FailOpen);
     CHECK(s.admin_state == "/var/lib/pharos/admin-state.json");
