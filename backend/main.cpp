@@ -68,13 +68,25 @@ void handleSignals(boost::asio::signal_set& signals, const std::string& path,
 
 }  // namespace
 
+constexpr pharos::conf::ProgramHelp kHelp{
+    "pharos-backend", "answers PowerDNS's remote backend for pharos's globalnames",
+    "    Serves pdns's remote-backend protocol (pdns 4.7, launch=gsqlite3,remote) on a unix\n"
+    "    socket: one JSON request per line. For a globalname it reads the members' verdicts\n"
+    "    from the health table pharos-health writes and answers what the pool's method\n"
+    "    chooses for the asking client; for any other name it answers nothing, and pdns\n"
+    "    answers from gsqlite3. With no trustworthy table it answers as if every member\n"
+    "    were up (fail-open), so DNS never goes dark because of the prober.\n",
+    "    backend.socket       the socket pdns connects to (or the one systemd passes with\n"
+    "                         LISTEN_FDS, pharos-backend.socket)\n"
+    "    health.table         the health table in /dev/shm, read-only\n"
+    "    <table>-backend      its counters in /dev/shm, read by pharos-health's /metrics\n",
+    "    SIGHUP   reload the configuration; a broken one is rejected and the running one kept\n"
+    "    SIGTERM  stop\n"};
+
 int main(int argc, char** argv) {
     setLogIdent("pharos-backend");
     conf::CommandLine cli;
-    if (auto exit = conf::parseCommandLine(argc, argv, "pharos-backend",
-                                           "Answers PowerDNS's remote backend for pharos's "
-                                           "globalnames on a unix socket.",
-                                           cli)) {
+    if (auto exit = conf::parseCommandLine(argc, argv, kHelp, cli)) {
         return *exit;
     }
     auto config = conf::loadAndReport(cli.config);

@@ -8,18 +8,36 @@
 
 namespace pharos::conf {
 
-std::optional<int> parseCommandLine(int argc, char** argv, const char* program,
-                                    const char* description, CommandLine& out) {
+namespace {
+
+void printHelp(const ProgramHelp& h) {
+    std::printf(
+        "NAME\n    %s - %s\n\n"
+        "SYNOPSIS\n    %s [-c PATH]\n\n"
+        "DESCRIPTION\n%s\n"
+        "OPTIONS\n"
+        "    -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
+        "    -h, --help         show this help\n"
+        "    -V, --version      show the version\n\n"
+        "FILES\n%s\n"
+        "SIGNALS\n%s\n"
+        "EXIT STATUS\n"
+        "    0 after SIGTERM, 1 when the configuration or a socket is unusable at start, 2 for a\n"
+        "    bad command line.\n\n"
+        "SEE ALSO\n"
+        "    pharosctl --help, /usr/share/doc/pharos/README.md, docs/ARCHITECTURE.md\n",
+        h.name, h.summary, h.name, h.description, h.files, h.signals);
+}
+
+}  // namespace
+
+std::optional<int> parseCommandLine(int argc, char** argv, const ProgramHelp& help,
+                                    CommandLine& out) {
+    const char* program = help.name;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "-h" || arg == "--help") {
-            std::printf(
-                "usage: %s [-c PATH]\n%s\n\n"
-                "  -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
-                "  -h, --help         show this help\n"
-                "  -V, --version      show the version\n"
-                "\nSIGHUP reloads the configuration; SIGTERM stops.\n",
-                program, description);
+            printHelp(help);
             return 0;
         }
         if (arg == "-V" || arg == "--version") {

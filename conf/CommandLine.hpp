@@ -11,10 +11,19 @@ struct CommandLine {
     std::string config = "/etc/pharos/pharos.yaml";
 };
 
+// What --help prints, as a manual page has it.
+struct ProgramHelp {
+    const char* name;
+    const char* summary;      // one line
+    const char* description;  // paragraphs, already wrapped
+    const char* files;        // the files and sockets the program uses
+    const char* signals;      // what each signal does
+};
+
 // Parses -c/--config, -h/--help, -V/--version. Returns an exit code when the program should
 // stop here (help, version, bad arguments), nothing when it should run.
-std::optional<int> parseCommandLine(int argc, char** argv, const char* program,
-                                    const char* description, CommandLine& out);
+std::optional<int> parseCommandLine(int argc, char** argv, const ProgramHelp& help,
+                                    CommandLine& out);
 
 // Loads the configuration, logging every error; nothing when it has errors.
 std::optional<Config> loadAndReport(const std::string& path);

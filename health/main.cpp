@@ -45,13 +45,27 @@ void handleSignals(boost::asio::signal_set& signals, boost::asio::io_context& io
 
 }  // namespace
 
+constexpr pharos::conf::ProgramHelp kHelp{
+    "pharos-health", "probes pharos's pool members and owns their verdicts and overrides",
+    "    Probes every member of every pool (http, https, tcp, dns or forced monitors) on one\n"
+    "    event loop, applies each pool's retries and rise, and publishes the verdicts in the\n"
+    "    shared-memory health table that pharos-backend reads. It owns the operators'\n"
+    "    overrides (pharosctl drain, force-up, force-down, clear), keeps them in the\n"
+    "    admin-state file, takes pharosctl's commands on its control socket and serves\n"
+    "    /metrics, /status and a status page over HTTP. A restarted prober adopts the table\n"
+    "    it finds, so answers do not change across a restart.\n",
+    "    health.table         the health table in /dev/shm (and <table>.lock: one prober)\n"
+    "    admin_state          the overrides, written atomically\n"
+    "    control.socket       pharosctl's commands (root and control.group only)\n"
+    "    http.listen          /metrics, /status and the status page\n",
+    "    SIGHUP   reload the configuration (as pharosctl reload does); a broken one is\n"
+    "             rejected and the running one kept\n"
+    "    SIGTERM  stop; the table stays for the next prober\n"};
+
 int main(int argc, char** argv) {
     setLogIdent("pharos-health");
     conf::CommandLine cli;
-    if (auto exit = conf::parseCommandLine(argc, argv, "pharos-health",
-                                           "Probes pharos's pool members and publishes their "
-                                           "verdicts in the shared-memory health table.",
-                                           cli)) {
+    if (auto exit = conf::parseCommandLine(argc, argv, kHelp, cli)) {
         return *exit;
     }
     auto config = conf::loadAndReport(cli.config);

@@ -32,7 +32,7 @@ for program in pharos-backend pharos-health pharosctl; do
     /usr/bin/$program --help | grep -q -- "--config" || fail "$program --help"
 done
 for command in validate names status explain drain force-up force-down clear reload; do
-    /usr/bin/pharosctl --help | grep -q "^  $command" || fail "pharosctl --help lacks $command"
+    /usr/bin/pharosctl --help | grep -q "^    $command" || fail "pharosctl --help lacks $command"
 done
 /usr/bin/pharosctl -c /etc/pharos/pharos.yaml validate >/dev/null || fail "the sample configuration"
 if command -v systemd-analyze >/dev/null; then
