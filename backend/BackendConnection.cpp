@@ -19,13 +19,16 @@ void BackendConnection::onRead(const boost::system::error_code& error, size_t by
     if (error) {
         // Closed or half-closed by the peer: no reply can be owed, and an incomplete request
         // dies with the connection.
-        counters().closed_mid_request += !pending_.empty();
+        counters().closed_mid_request += framer_.partial();
         ++counters().connections_closed;
         return;
     }
     auto arrived = std::chrono::steady_clock::now();
-    pending_.append(chunk_.data(), bytes);
-    size_t answered = answerCompleteRequests();
+    framer_.append(chunk_.data(), bytes);
+    size_t answered = framer_.takeRequests([this](std::string_view request) {
+        protocol_.handle(request, replies_, repeatsPrevious(request));
+        replies_ += '\n';
+    });
     if (answered > 0) {
         auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
                       std::chrono::steady_clock::now() - arrived)
@@ -34,10 +37,10 @@ void BackendConnection::onRead(const boost::system::error_code& error, size_t by
             counters().recordServiceNs(uint64_t(ns) / answered);
         }
     }
-    if (pending_.size() > kMaxRequestBytes) {
+    if (framer_.overflowing()) {
         ++counters().oversized;
         ++counters().connections_closed;
-        PHAROS_LOG(Warning, "closing a connection that sent " << pending_.size()
+        PHAROS_LOG(Warning, "closing a connection that sent " << framer_.pendingBytes()
                                                               << " bytes without a newline");
         replies_ += R"({"result":false,"log":["pharos: request too large"]})";
         replies_ += '\n';
@@ -54,22 +57,6 @@ void BackendConnection::onRead(const boost::system::error_code& error, size_t by
     } else {
         write();
     }
-}
-
-size_t BackendConnection::answerCompleteRequests() {
-    size_t start = 0;
-    size_t answered = 0;
-    for (size_t nl; (nl = pending_.find('\n', start)) != std::string::npos; start = nl + 1) {
-        std::string_view request(pending_.data() + start, nl - start);
-        if (request.find_first_not_of(" \r\t") == std::string_view::npos) {
-            continue;
-        }
-        protocol_.handle(request, replies_, repeatsPrevious(request));
-        replies_ += '\n';
-        ++answered;
-    }
-    pending_.erase(0, start);
-    return answered;
 }
 
 // pdns 4.7 sends each lookup of a remote-only name twice in a row on one connection, the

@@ -7,6 +7,7 @@
 
 #include "backend/BackendCounters.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
+#include "backend/RequestFramer.hpp"
 
 namespace pharos::backend {
 
@@ -20,7 +21,6 @@ class BackendConnection : public std::enable_shared_from_this<BackendConnection>
   private:
     void read();
     void onRead(const boost::system::error_code& error, size_t bytes);
-    size_t answerCompleteRequests();  // returns how many it answered
     bool repeatsPrevious(std::string_view request);
     void write();
     // The counters in force now: a reload replaces the block they live in.
@@ -34,7 +34,7 @@ class BackendConnection : public std::enable_shared_from_this<BackendConnection>
     int64_t previous_ms_ = 0;
     bool previous_was_repeat_ = false;
     std::array<char, 65536> chunk_;
-    std::string pending_;  // bytes received that do not yet end in a newline
+    RequestFramer framer_;
     std::string replies_;
 };
 

@@ -31,14 +31,15 @@ class Scanner {
         space();
         return i_ == s_.size();
     }
-    // A string without escapes; an escape sends the request to the full parser.
+    // A plain ASCII string; an escape or any byte above 0x7f (UTF-8 the full parser must
+    // validate) sends the request to the full parser.
     bool string(std::string_view& out) {
         if (!eat('"')) {
             return false;
         }
         size_t start = i_;
         while (i_ < s_.size() && s_[i_] != '"') {
-            if (s_[i_] == '\\' || uint8_t(s_[i_]) < 0x20) {
+            if (s_[i_] == '\\' || uint8_t(s_[i_]) < 0x20 || uint8_t(s_[i_]) > 0x7f) {
                 return false;
             }
             ++i_;
@@ -50,8 +51,13 @@ class Scanner {
         ++i_;
         return true;
     }
+    // A JSON integer: no leading zeros, no plus sign (from_chars alone takes "012").
     bool integer(int64_t& out) {
         space();
+        size_t digits = i_ + (i_ < s_.size() && s_[i_] == '-');
+        if (digits + 1 < s_.size() && s_[digits] == '0' && isDigit(s_[digits + 1])) {
+            return false;
+        }
         auto [end, ec] = std::from_chars(s_.data() + i_, s_.data() + s_.size(), out);
         if (ec != std::errc()) {
             return false;
@@ -73,14 +79,24 @@ class Scanner {
         if (c == '{' || c == '[') {
             return skipContainer(depth);
         }
-        size_t start = i_;
-        while (i_ < s_.size() && s_[i_] != ',' && s_[i_] != '}' && s_[i_] != ']' && s_[i_] != ' ') {
-            ++i_;
+        for (std::string_view word : {"true", "false", "null"}) {
+            if (s_.substr(i_, word.size()) == word) {
+                i_ += word.size();
+                return true;
+            }
         }
-        return i_ > start;
+        return number();
     }
 
   private:
+    static bool isDigit(char c) { return c >= '0' && c <= '9'; }
+    // Integers that fit in 64 bits: all pdns sends. Fractions, exponents and larger numbers
+    // (which nlohmann/json may refuse as out of range) go to the full parser.
+    bool number() {
+        int64_t ignored;
+        return integer(ignored);
+    }
+
     bool skipContainer(int depth) {
         char close = s_[i_] == '{' ? '}' : ']';
         bool object = close == '}';
@@ -158,12 +174,13 @@ bool scanLookup(std::string_view text, LookupRequest& out) {
         }
         if (key == "method") {
             std::string_view method;
-            if (!in.string(method) || method != "lookup") {
+            // A repeated key: JSON keeps the last value whole, which the full parser handles.
+            if (is_lookup || !in.string(method) || method != "lookup") {
                 return false;
             }
             is_lookup = true;
         } else if (key == "parameters") {
-            if (!scanParameters(in, out)) {
+            if (have_parameters || !scanParameters(in, out)) {
                 return false;
             }
             have_parameters = true;

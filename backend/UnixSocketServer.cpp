@@ -10,14 +10,14 @@ namespace pharos::backend {
 
 UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, std::string path,
                                    const std::string& group, RemoteBackendProtocol& protocol)
-    : io_(io), acceptor_(io), path_(std::move(path)), protocol_(protocol) {
+    : acceptor_(io), path_(std::move(path)), protocol_(protocol) {
     sys::bindUnixSocket(acceptor_, path_, group);
     accept();
 }
 
 UnixSocketServer::UnixSocketServer(boost::asio::io_context& io, int listening_fd,
                                    RemoteBackendProtocol& protocol)
-    : io_(io), acceptor_(io), protocol_(protocol) {
+    : acceptor_(io), protocol_(protocol) {
     acceptor_.assign(boost::asio::local::stream_protocol(), listening_fd);
     accept();
 }

@@ -11,9 +11,6 @@
 
 namespace pharos::backend {
 
-// A request longer than this without a newline is not pdns talking: the connection is closed.
-constexpr size_t kMaxRequestBytes = 1 << 20;
-
 class UnixSocketServer {
   public:
     // Binds `path` (mode 0660, group `group` when it exists). A stale socket file left by a
@@ -30,7 +27,6 @@ class UnixSocketServer {
   private:
     void accept();
 
-    boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;  // empty when the socket was handed over
     RemoteBackendProtocol& protocol_;

@@ -1,6 +1,7 @@
 // pharos-backend: answers PowerDNS's remote backend for the globalnames.
 #include <boost/asio.hpp>
 #include <chrono>
+#include <csignal>
 #include <memory>
 
 #include "backend/GslbResolver.hpp"
@@ -84,6 +85,9 @@ constexpr pharos::conf::ProgramHelp kHelp{
     "    SIGTERM  stop\n"};
 
 int main(int argc, char** argv) {
+    // A SIGHUP (systemctl reload, pharosctl reload) that comes before the handler below is
+    // installed must not kill a process that is still starting; it is dropped instead.
+    std::signal(SIGHUP, SIG_IGN);
     setLogIdent("pharos-backend");
     conf::CommandLine cli;
     if (auto exit = conf::parseCommandLine(argc, argv, kHelp, cli)) {

@@ -45,9 +45,11 @@ void parseMember(YamlReader& in, const YAML::Node& node, const std::string& path
     }
     in.checkKeys(node, path, {"ip", "name", "weight", "monitor_ip", "monitor_port", "priority"});
     Member m;
-    bool ok = in.required(node, "ip", path) & in.required(node, "name", path) &
-              in.required(node, "weight", path);
-    if (!ok) {
+    // All three are checked, so one run reports every missing key.
+    bool has_ip = in.required(node, "ip", path);
+    bool has_name = in.required(node, "name", path);
+    bool has_weight = in.required(node, "weight", path);
+    if (!has_ip || !has_name || !has_weight) {
         return;
     }
     auto ip = readAddress(in, node, "ip", path);

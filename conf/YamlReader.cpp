@@ -194,6 +194,10 @@ bool YamlReader::required(const YAML::Node& map, std::string_view key, const std
 std::optional<std::string> YamlReader::string(const YAML::Node& map, std::string_view key,
                                               const std::string& path, size_t max_len) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     std::string where = joinPath(path, key);
     if (!node.IsScalar()) {
         error(node, where, "expected a string, found " + describe(node));
@@ -211,6 +215,10 @@ std::optional<long long> YamlReader::integer(const YAML::Node& map, std::string_
                                              const std::string& path, long long min,
                                              long long max) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     std::string where = joinPath(path, key);
     long long value = 0;
     const std::string& text = node.IsScalar() ? node.Scalar() : std::string();
@@ -231,6 +239,10 @@ std::optional<long long> YamlReader::integer(const YAML::Node& map, std::string_
 std::optional<double> YamlReader::number(const YAML::Node& map, std::string_view key,
                                          const std::string& path, double min, double max) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     std::string where = joinPath(path, key);
     double value = 0;
     const std::string& text = node.IsScalar() ? node.Scalar() : std::string();
@@ -252,6 +264,10 @@ std::optional<double> YamlReader::number(const YAML::Node& map, std::string_view
 std::optional<double> YamlReader::duration(const YAML::Node& map, std::string_view key,
                                            const std::string& path, double min, double max) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     std::string where = joinPath(path, key);
     auto value = node.IsScalar() ? parseDuration(node.Scalar()) : std::nullopt;
     if (!value) {
@@ -272,6 +288,10 @@ std::optional<double> YamlReader::duration(const YAML::Node& map, std::string_vi
 std::optional<bool> YamlReader::boolean(const YAML::Node& map, std::string_view key,
                                         const std::string& path) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     if (node.IsScalar()) {
         const std::string& s = node.Scalar();
         if (s == "true" || s == "True" || s == "TRUE" || s == "yes") {
@@ -289,6 +309,10 @@ std::optional<int> YamlReader::choice(const YAML::Node& map, std::string_view ke
                                       const std::string& path,
                                       std::initializer_list<std::string_view> choices) {
     YAML::Node node = map[std::string(key)];
+    if (!node) {  // every typed read reports a missing key rather than throw
+        error(map, joinPath(path, key), "required key is missing");
+        return std::nullopt;
+    }
     if (node.IsScalar()) {
         int index = 0;
         for (auto c : choices) {

@@ -47,7 +47,8 @@ void TopologyIndex::markNested(std::vector<Length>& lengths) {
             int host_bits = 128 - lengths[outer].prefix;
             if (host_bits >= 64) {
                 last.lo = ~0ULL;
-                last.hi |= host_bits >= 128 ? ~0ULL : (~0ULL >> (128 - host_bits));
+                int hi_bits = host_bits - 64;  // 0 to 64; a shift by 64 would be undefined
+                last.hi |= hi_bits == 64 ? ~0ULL : hi_bits == 0 ? 0 : (~0ULL >> (64 - hi_bits));
             } else if (host_bits > 0) {
                 last.lo |= ~0ULL >> (64 - host_bits);
             }

@@ -32,7 +32,13 @@ TEST_CASE("the scanner leaves everything unusual to the JSON parser") {
           R"({"method":"lookup","parameters":{"qtype":"A"}})", R"({"method":"lookup"})",
           R"({"method":"lookup","parameters":{"qtype":"A","qname":"a."}} trailing)",
           R"({"method":"lookup","parameters":{"qtype":"A","qname":"a.")",
-          R"({"method":"lookup","parameters":{"qtype":1,"qname":"a."}})", "", "{", "null"}) {
+          R"({"method":"lookup","parameters":{"qtype":1,"qname":"a."}})", "", "{", "null",
+          // What JSON forbids must not pass here either (nlohmann rejects each).
+          R"({"method":"lookup","parameters":{"qtype":"A","qname":"a.","x":garbage}})",
+          R"({"method":"lookup","parameters":{"qtype":"A","qname":"a.","zone-id":012}})",
+          R"({"method":"lookup","parameters":{"qtype":"A","qname":"a.","x":1.}})",
+          R"({"method":"lookup","parameters":{"qtype":"A","qname":"a.","x":+1}})",
+          "{\"method\":\"lookup\",\"parameters\":{\"qtype\":\"A\",\"qname\":\"\xff.\"}}"}) {
         INFO(text);
         CHECK_FALSE(scanLookup(text, r));
     }

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "BackendTestSupport.hpp"
+#include "backend/RequestFramer.hpp"
 #include "backend/UnixSocketServer.hpp"
 
 using namespace pharos;

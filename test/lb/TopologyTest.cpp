@@ -143,3 +143,13 @@ TEST_CASE("twrr ECS: the subnet steers and sets the scope; resolver mode ignores
     // The answer ignores the subnet but not the resolver: scoped to what the resolver sent.
     CHECK(resolver.scopeMask({Up, Up, Up}, "10.1.5.5", "10.3.7.0/24") == 24);
 }
+
+TEST_CASE("topology: a /64 with a longer prefix inside narrows the scope (found by fuzzing)") {
+    auto t = topology({{"a", {"2001:db8:1:2::/64"}}, {"b", {"2001:db8:1:2:8000::/65"}}});
+    lb::TopologyIndex index(t);
+    auto m = index.find(ip("2001:db8:1:2::1"));
+    CHECK(m.region == 0);
+    CHECK(m.prefix == 64);
+    CHECK(m.more_specific_inside);
+    CHECK(index.find(ip("2001:db8:1:2:8000::1")).region == 1);
+}
