@@ -84,11 +84,16 @@ AdminStateLoad loadAdminState(const std::string& path) {
         return AdminOverrides{};
     }
     auto text = conf::readFile(path, errors, "the admin-state file");
-    conf::YamlReader in(path, errors);
-    std::optional<YAML::Node> root;
-    if (text) {
-        root = conf::parseYaml(in, *text);
+    if (!text) {
+        return errors;
     }
+    return parseAdminState(*text, path);
+}
+
+AdminStateLoad parseAdminState(const std::string& text, const std::string& name) {
+    std::vector<conf::ConfigError> errors;
+    conf::YamlReader in(name, errors);
+    std::optional<YAML::Node> root = conf::parseYaml(in, text);
     AdminOverrides out;
     if (root && in.isMap(*root, "")) {
         in.checkKeys(*root, "", {"version", "overrides"});

@@ -14,6 +14,8 @@ using AdminStateLoad = std::variant<AdminOverrides, std::vector<conf::ConfigErro
 
 // A missing file is an empty set of overrides (nothing was ever set).
 AdminStateLoad loadAdminState(const std::string& path);
+// The same from text; `name` stands for the file in errors.
+AdminStateLoad parseAdminState(const std::string& text, const std::string& name);
 
 // Writes a temporary file beside `path`, fsyncs it, renames it over `path` and fsyncs the
 // directory, so a crash leaves the old file or the new one, never a mix. The file gets mode

@@ -78,8 +78,7 @@ struct ControlServer::Session : std::enable_shared_from_this<Session> {
 
 ControlServer::ControlServer(asio::io_context& io, std::string path, std::string group,
                              Handler handler)
-    : io_(io),
-      acceptor_(io),
+    : acceptor_(io),
       path_(std::move(path)),
       group_(std::move(group)),
       handler_(std::move(handler)) {

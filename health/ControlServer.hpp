@@ -30,7 +30,6 @@ class ControlServer {
     struct Session;
     void accept();
 
-    boost::asio::io_context& io_;
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;
     std::string group_;

@@ -99,7 +99,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
 
     void receive() {
         parser_.body_limit(kMaxHttpBody);
-        parser_.header_limit(16 * 1024);
+        parser_.header_limit(kMaxHttpHeader);
         auto self = this->shared_from_this();
         http::async_read_header(stream_, buffer_, parser_, [self](const error_code& e, size_t) {
             self->params_.body_match.empty() || e ? self->onResponse(e) : self->receiveBody();
@@ -130,14 +130,10 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
                           e == asio::error::connection_reset || e == http::error::partial_message;
             return fail(closed ? FailureReason::ClosedEarly : FailureReason::Malformed);
         }
-        const auto& codes = params_.expected_codes;
-        int status = int(parser_.get().result_int());
-        if (std::find(codes.begin(), codes.end(), status) == codes.end()) {
-            return fail(FailureReason::BadStatus);
-        }
-        if (!params_.body_match.empty() &&
-            parser_.get().body().find(params_.body_match) == std::string::npos) {
-            return fail(FailureReason::BodyMismatch);
+        FailureReason verdict =
+            judgeHttpResponse(parser_.get().result_int(), parser_.get().body(), params_);
+        if (verdict != FailureReason::None) {
+            return fail(verdict);
         }
         deadline_.finish(true, FailureReason::None);
         close();
@@ -153,6 +149,18 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
 };
 
 }  // namespace
+
+FailureReason judgeHttpResponse(unsigned status, std::string_view body,
+                                const conf::HttpParams& params) {
+    const auto& codes = params.expected_codes;
+    if (std::find(codes.begin(), codes.end(), int(status)) == codes.end()) {
+        return FailureReason::BadStatus;
+    }
+    if (!params.body_match.empty() && body.find(params.body_match) == std::string_view::npos) {
+        return FailureReason::BodyMismatch;
+    }
+    return FailureReason::None;
+}
 
 HttpMonitor::HttpMonitor(asio::io_context& io, const conf::HttpParams& params)
     : io_(io), params_(std::make_shared<const conf::HttpParams>(params)) {

@@ -12,6 +12,11 @@ namespace pharos::health {
 // Bodies beyond this are not read: a member's health page is small, and the prober's memory
 // must not follow what a member sends.
 constexpr size_t kMaxHttpBody = 64 * 1024;
+constexpr size_t kMaxHttpHeader = 16 * 1024;
+
+// The verdict on a response the member sent: None when it passes, else why it fails.
+FailureReason judgeHttpResponse(unsigned status, std::string_view body,
+                                const conf::HttpParams& params);
 
 class HttpMonitor final : public Monitor {
   public:

@@ -77,8 +77,7 @@ std::vector<std::unique_ptr<Monitor>> makeMonitors(asio::io_context& io,
 }  // namespace
 
 ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* counters)
-    : io_(io),
-      config_(std::move(config)),
+    : config_(std::move(config)),
       counters_(counters),
       monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),

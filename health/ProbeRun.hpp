@@ -42,7 +42,6 @@ class ProbeRun {
     void beat();
     std::chrono::steady_clock::duration jittered(const MemberProbe& m);
 
-    boost::asio::io_context& io_;
     conf::Config config_;
     ProbeCounters* counters_;
     // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail

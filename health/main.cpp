@@ -2,6 +2,7 @@
 #include <sys/resource.h>
 
 #include <boost/asio.hpp>
+#include <csignal>
 #include <memory>
 
 #include "conf/CommandLine.hpp"
@@ -63,6 +64,9 @@ constexpr pharos::conf::ProgramHelp kHelp{
     "    SIGTERM  stop; the table stays for the next prober\n"};
 
 int main(int argc, char** argv) {
+    // A SIGHUP (systemctl reload, pharosctl reload) that comes before the handler below is
+    // installed must not kill a process that is still starting; it is dropped instead.
+    std::signal(SIGHUP, SIG_IGN);
     setLogIdent("pharos-health");
     conf::CommandLine cli;
     if (auto exit = conf::parseCommandLine(argc, argv, kHelp, cli)) {
