@@ -1,21 +1,49 @@
 #!/usr/bin/env bash
-# The README's test command: install dependencies, then build and run every test (unit and
-# end-to-end) in the default build type (build/) and in Release (build-release/, prefix /usr),
-# since -O3 brings its own warnings and its own timing; then build the Debian package from the
-# Release build, install it and run the end-to-end suite against it (scripts/package-test.sh;
-# PHAROS_SKIP_PACKAGE_TEST=1 skips that step). Arguments go to ctest (e.g. -R e2e).
+# The README's test command: installs the dependencies, then
+#   1. builds and runs every test (unit and end-to-end) in the default build type (build/) and
+#      in Release (build-release/, prefix /usr): -O3 brings its own warnings and timing;
+#   2. builds the Debian package from the Release build, installs it and runs the end-to-end
+#      suite against it (scripts/package-test.sh; PHAROS_SKIP_PACKAGE_TEST=1 skips it);
+#   3. runs every suite again under AddressSanitizer + UndefinedBehaviorSanitizer
+#      (build-asan/), and the threaded ones (table, prober, balancers, backend) under
+#      ThreadSanitizer (build-tsan/): any report fails;
+#   4. runs each fuzz target for PHAROS_FUZZ_SECONDS (default 60) over its corpus
+#      (test/fuzz/run.sh).
+# Arguments go to ctest (e.g. -R e2e) in steps 1 and 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-for type in RelWithDebInfo Release; do
-    dir=build
-    [ "$type" = RelWithDebInfo ] || dir=build-release
-    echo "== $type build in $dir/"
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
-    cmake --build "$dir" -j"$(nproc)"
-    (cd "$dir" && ctest --output-on-failure --timeout 600 "$@")
-done
+
+build() {  # dir cmake-args...
+    local dir=$1
+    shift
+    echo "== build $dir ($*)"
+    cmake -S . -B "$dir" "$@" >/dev/null
+}
+
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr
+cmake --build build -j"$(nproc)"
+(cd build && ctest --output-on-failure --timeout 600 "$@")
+
+build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
+cmake --build build-release -j"$(nproc)"
+(cd build-release && ctest --output-on-failure --timeout 600 "$@")
+
 if [ "${PHAROS_SKIP_PACKAGE_TEST:-0}" != 1 ]; then
     echo "== Debian package"
     scripts/package-test.sh build-release
 fi
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=address \
+    -DPHAROS_BUILD_BENCH=OFF
+cmake --build build-asan -j"$(nproc)"
+(cd build-asan && ctest --output-on-failure --timeout 900 "$@")
+
+build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
+    -DPHAROS_BUILD_BENCH=OFF
+cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend
+(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 \
+    -R '^(health|lb|backend)$')
+
+test/fuzz/run.sh "${PHAROS_FUZZ_SECONDS:-60}"

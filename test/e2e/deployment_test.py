@@ -15,7 +15,7 @@ import time
 import traceback
 
 from harness import (Member, Pdns, Pharos, dig, dig_many, make_workdir, remove_workdir,
-                     wait_until)
+                     wait_until, sanitizer_reports)
 
 PORTS = {"off": 5392, "default": 5393, "recommended": 5394}
 HTTP, HTTPS, TCP, DNS, NOBODY = 18180, 18443, 18190, 18153, 18199
@@ -157,7 +157,9 @@ class World:
             f.write("lb: lb.yaml\ntopology: topology.yaml\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: %s, table_group: root, stale_after: 2s,"
-                    " on_stale: last-known}\n" % (self.dir, self.table))
+                    " on_stale: last-known}\n"
+                    "control: {socket: %s/control.sock}\nhttp: {listen: '127.0.0.1:19184'}\n"
+                    % (self.dir, self.table, self.dir))
         cert, key = os.path.join(self.dir, "cert.pem"), os.path.join(self.dir, "key.pem")
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                         "-subj", "/CN=member", "-keyout", key, "-out", cert],
@@ -432,6 +434,9 @@ def main():
         print(world.logs())
     finally:
         world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
         if failed == 0:
             remove_workdir(world.dir)
     print("%d passed, %d failed" % (passed, failed))

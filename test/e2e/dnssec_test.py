@@ -11,7 +11,7 @@ import sys
 import time
 import traceback
 
-from harness import Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until
+from harness import Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until, sanitizer_reports
 
 AUTH_PORT, RECURSOR_PORT = 5395, 5396
 ZONE = "gslb.test"
@@ -90,7 +90,9 @@ class World:
         with open(self.config, "w") as f:
             f.write("lb: lb.yaml\ntopology: topology.yaml\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
-                    "health: {table: %s, table_group: root}\n" % (self.dir, self.table))
+                    "health: {table: %s, table_group: root}\n"
+                    "control: {socket: %s/control.sock}\nhttp: {listen: '127.0.0.1:19185'}\n"
+                    % (self.dir, self.table, self.dir))
         self.pharos = Pharos(bin_dir, self.config, self.dir)
         # The metadata and key caches off, so a change of NSEC mode shows at once.
         self.pdns = Pdns(self.dir, AUTH_PORT, self.dir + "/backend.sock", [], self.config,
@@ -260,6 +262,9 @@ def main():
         print(world.logs())
     finally:
         world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
         if failed == 0:
             remove_workdir(world.dir)
     print("%d passed, %d failed" % (passed, failed))

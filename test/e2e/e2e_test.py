@@ -8,7 +8,8 @@ import sys
 import time
 import traceback
 
-from harness import Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until
+from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
+                     sanitizer_reports)
 
 PDNS_PORT = 5391
 MEMBER_PORT = 18080
@@ -87,7 +88,8 @@ class World:
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: /pharos-e2e-%d, table_group: root, stale_after: 3s}\n"
                     "admin_state: %s/admin-state.json\nlog_level: info\n"
-                    % (self.dir, os.getpid(), self.dir))
+                    "control: {socket: %s/control.sock}\nhttp: {listen: '127.0.0.1:19183'}\n"
+                    % (self.dir, os.getpid(), self.dir, self.dir))
         self.members = {name: Member(ip, MEMBER_PORT, name, self.dir) for name, ip in [
             ("www1", "127.0.1.1"), ("www2", "127.0.2.1"),
             ("geo-a", "127.0.1.2"), ("geo-b", "127.0.2.2")]}
@@ -279,6 +281,7 @@ def test_dead_prober_fails_open(w):
     assert w.answer("geo.contoso.local", source="127.0.2.50") == ["127.0.2.2"]
     w.members["www1"].start()
     w.pharos.health.start()
+    assert w.pharos.health.logged_since_start("metrics and status on")
     assert wait_until(lambda: w.answer("myweb.contoso.local") == ["127.0.1.1"], 5)
 
 
@@ -287,7 +290,8 @@ def test_bad_reload_keeps_running_config(w):
     w.pharos.backend.send(signal.SIGHUP)
     w.pharos.health.send(signal.SIGHUP)
     time.sleep(1)
-    assert w.pharos.backend.running() and w.pharos.health.running()
+    assert w.pharos.backend.running() and w.pharos.health.running(), (
+        w.pharos.backend.proc.poll(), w.pharos.health.proc.poll())
     assert "lb.yaml:4:" in w.pharos.backend.log(), w.pharos.backend.log()[-2000:]
     assert "lb.yaml:4:" in w.pharos.health.log(), w.pharos.health.log()[-2000:]
     assert w.answer("myweb.contoso.local") == ["127.0.1.1"]
@@ -325,6 +329,9 @@ def main():
         print(world.logs())
     finally:
         world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
         if failed == 0:
             remove_workdir(world.dir)
     print("%d passed, %d failed" % (passed, failed))

@@ -39,10 +39,20 @@ class Process:
 
     def start(self):
         log = open(self.log_path, "ab")
+        self.log_start = log.tell()
         self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
         log.close()
         return self
+
+    def logged_since_start(self, text, timeout=10):
+        """Waits until this run of the process logs `text`: e.g. that it is past start-up and
+        has its signal handlers (a SIGHUP before them would end it)."""
+        def seen():
+            with open(self.log_path, "rb") as f:
+                f.seek(getattr(self, "log_start", 0))
+                return text in f.read().decode(errors="replace")
+        return wait_until(seen, timeout)
 
     def running(self):
         return self.proc is not None and self.proc.poll() is None
@@ -236,6 +246,25 @@ class Pharos:
     def ctl(self, *args):
         return subprocess.run([os.path.join(self.bin_dir, "pharosctl"), "-c", self.config]
                               + list(args), capture_output=True, text=True, timeout=10)
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer")
+
+
+def sanitizer_reports(workdir):
+    """Sanitizer reports the processes of a run left in their logs (a sanitizer build's
+    servers report into their stderr, which the harness keeps in workdir/*.log)."""
+    found = []
+    for name in sorted(os.listdir(workdir)):
+        if name.endswith(".log"):
+            with open(os.path.join(workdir, name), errors="replace") as f:
+                text = f.read()
+            for mark in SANITIZER_MARKS:
+                at = text.find(mark)
+                if at >= 0:
+                    found.append("%s: %s" % (name, text[max(0, at - 200):at + 2000]))
+    return found
 
 
 def make_workdir(prefix="pharos-e2e-"):

@@ -14,7 +14,8 @@ import time
 import traceback
 import urllib.request
 
-from harness import Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until
+from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
+                     sanitizer_reports)
 
 PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5397, 18280, 19181
 OPS_GROUP = "pharos-e2e-ops"
@@ -400,6 +401,9 @@ def main():
         print(world.logs())
     finally:
         world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
         if failed == 0:
             remove_workdir(world.dir)
     print("%d passed, %d failed" % (passed, failed))

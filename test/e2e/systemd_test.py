@@ -12,7 +12,8 @@ import sys
 import time
 import traceback
 
-from harness import Pdns, Pharos, Process, dig, make_workdir, remove_workdir, wait_until
+from harness import (Pdns, Pharos, Process, dig, make_workdir, remove_workdir, wait_until,
+                     sanitizer_reports)
 
 PDNS_PORT = 5389
 NAME = "www.activation.test"
@@ -204,6 +205,9 @@ def main():
                 print(world.logs()[-6000:])
     finally:
         world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
         if failed == 0:
             remove_workdir(world.dir)
     print("%d passed, %d failed" % (passed, failed))

@@ -1,0 +1,45 @@
+// What an http member sends back, through the parser and limits the http monitor uses, then
+// its verdict: any bytes, never a crash, never more memory than the bounds.
+#include <boost/beast/http.hpp>
+#include <cstdlib>
+
+#include "health/HttpMonitor.hpp"
+
+namespace http = boost::beast::http;
+using namespace pharos;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    static conf::HttpParams params = [] {
+        conf::HttpParams p;
+        p.expected_codes = {200, 204};
+        p.body_match = "OK";
+        return p;
+    }();
+    http::response_parser<http::string_body> parser;
+    parser.header_limit(health::kMaxHttpHeader);
+    parser.body_limit(health::kMaxHttpBody);
+    parser.eager(true);
+    boost::asio::const_buffer rest(data, size);
+    boost::beast::error_code error;
+    while (rest.size() > 0 && !parser.is_done()) {
+        size_t used = parser.put(rest, error);
+        if (error == http::error::need_more) {
+            break;
+        }
+        if (error || used == 0) {
+            return 0;
+        }
+        rest += used;
+    }
+    if (size > 0 && !error) {
+        parser.put_eof(error);
+    }
+    if (parser.is_header_done()) {
+        const auto& response = parser.get();
+        if (response.body().size() > health::kMaxHttpBody) {
+            std::abort();
+        }
+        health::judgeHttpResponse(response.result_int(), response.body(), params);
+    }
+    return 0;
+}
