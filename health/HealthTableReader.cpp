@@ -46,8 +46,14 @@ bool HealthTableReader::refresh() {
     // inode tells, even when the old writer died before it could mark its table retired.
     struct stat st {};
     bool exists = stat(("/dev/shm" + name_).c_str(), &st) == 0;
-    if (map_ && exists && st.st_ino == map_->inode &&
-        !map_->header->retired.load(std::memory_order_acquire)) {
+    bool retired = map_ && map_->header->retired.load(std::memory_order_acquire);
+    if (map_ && exists && st.st_ino == map_->inode && !retired) {
+        return true;
+    }
+    // Removed from /dev/shm but still written (the prober publishes it again within its next
+    // heartbeat, and retires this one then): keep reading it rather than fail open meanwhile.
+    // A dead prober's table goes stale by its heartbeat, removed or not.
+    if (map_ && !exists && !retired) {
         return true;
     }
     auto fresh = std::make_unique<Mapping>();

@@ -5,11 +5,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <unordered_map>
 
 #include "conf/Log.hpp"
 
 namespace pharos::health {
+
+namespace {
+uint64_t inodeOf(const std::string& shm_name) {
+    struct stat st {};
+    return stat(("/dev/shm" + shm_name).c_str(), &st) == 0 ? uint64_t(st.st_ino) : 0;
+}
+}  // namespace
 
 uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip) {
     uint64_t h = 0xcbf29ce484222325ULL;
@@ -33,6 +41,26 @@ HealthTableWriter::HealthTableWriter(const conf::Config& config, int64_t now_ms)
     initialise(config, now_ms);
     adoptFrom(name);
     renameSharedMemory(staging, name);
+    inode_ = inodeOf(name);
+}
+
+bool HealthTableWriter::republishIfGone(const std::string& name, const std::string& group) {
+    uint64_t now = inodeOf(name);
+    if (now != 0 && now == inode_) {
+        return false;
+    }
+    std::string staging = name + ".new." + std::to_string(getpid());
+    size_t bytes = tableBytes(header_->slot_count);
+    SharedMemory fresh = SharedMemory::create(staging, bytes, group);
+    // A plain copy: this process is the only writer, and no reader maps the new object yet.
+    std::memcpy(fresh.data(), memory_.data(), bytes);
+    renameSharedMemory(staging, name);
+    retire();
+    memory_ = std::move(fresh);
+    header_ = static_cast<TableHeader*>(memory_.data());
+    header_->retired.store(0, std::memory_order_release);
+    inode_ = inodeOf(name);
+    return true;
 }
 
 void HealthTableWriter::initialise(const conf::Config& config, int64_t now_ms) {

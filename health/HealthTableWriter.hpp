@@ -39,6 +39,10 @@ class HealthTableWriter {
     bool ready() const { return header_->ready.load(std::memory_order_acquire) != 0; }
     // Tells readers that a newer table replaced this one.
     void retire() { header_->retired.store(1, std::memory_order_release); }
+    // Publishes this table again under `name` when the object there is gone or is not this
+    // one (someone removed /dev/shm/<name>): readers would otherwise fail open for good while
+    // the prober wrote into an object nobody can find. Returns whether it had to.
+    bool republishIfGone(const std::string& name, const std::string& group);
     const TableHeader& header() const { return *header_; }
 
   private:
@@ -47,6 +51,7 @@ class HealthTableWriter {
 
     SharedMemory memory_;
     TableHeader* header_ = nullptr;
+    uint64_t inode_ = 0;  // of the object published under the name
     uint32_t adopted_ = 0;
 };
 

@@ -135,6 +135,15 @@ void ProbeRun::stop() {
 }
 
 void ProbeRun::beat() {
+    try {
+        const auto& s = config_.settings;
+        if (table_.republishIfGone(s.health_table, s.table_group)) {
+            PHAROS_LOG(Warning, "health table " << s.health_table
+                                                << " was removed or replaced; published again");
+        }
+    } catch (const std::exception& e) {
+        PHAROS_LOG(Error, "health table: cannot publish again: " << e.what());
+    }
     table_.heartbeat(realtimeMs());
     heartbeat_.expires_after(std::chrono::milliseconds(500));
     heartbeat_.async_wait([this, alive = alive_](const boost::system::error_code& e) {

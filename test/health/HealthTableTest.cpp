@@ -189,3 +189,27 @@ TEST_CASE("a restarted prober adopts the whole table, ready flag included") {
     CHECK(reader.verdict(0) == lb::Health::Up);
     CHECK(reader.verdict(1) == lb::Health::Down);
 }
+
+TEST_CASE("a table removed from /dev/shm is published again, verdicts and all") {
+    std::string name = uniqueName();
+    Cleanup cleanup{name};
+    auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2"}}});
+    health::HealthTableWriter writer(config, 1);
+    writer.write(1, state(MemberState::Down));
+    writer.markReady();
+    CHECK_FALSE(writer.republishIfGone(name, ""));  // still there: nothing to do
+    health::HealthTableReader reader(name);
+    REQUIRE(reader.refresh());
+    health::unlinkSharedMemory(name);
+    CHECK(reader.refresh());  // keeps reading the live, unlinked table meanwhile
+    CHECK(reader.verdict(1) == lb::Health::Down);
+    health::HealthTableReader newcomer(name);
+    CHECK_FALSE(newcomer.refresh());  // which nobody new can find
+    CHECK(writer.republishIfGone(name, ""));
+    CHECK(newcomer.refresh());
+    REQUIRE(reader.refresh());
+    CHECK(reader.status(config.layout_hash, 1, 1000) == health::TableStatus::Ok);
+    CHECK(reader.verdict(1) == lb::Health::Down);
+    writer.write(0, state(MemberState::Up));  // and the prober writes into the new one
+    CHECK(reader.verdict(0) == lb::Health::Up);
+}
