@@ -40,8 +40,14 @@ void BackendConnection::onRead(const boost::system::error_code& error, size_t by
     if (framer_.overflowing()) {
         ++counters().oversized;
         ++counters().connections_closed;
-        PHAROS_LOG(Warning, "closing a connection that sent " << framer_.pendingBytes()
-                                                              << " bytes without a newline");
+        static bool logged = false;  // a flood must not flood the log too
+        if (!logged) {
+            PHAROS_LOG(Warning, "closing a connection that sent "
+                                    << framer_.pendingBytes()
+                                    << " bytes without a newline (logged once, counted in "
+                                       "/metrics)");
+            logged = true;
+        }
         replies_ += R"({"result":false,"log":["pharos: request too large"]})";
         replies_ += '\n';
         auto self = shared_from_this();

@@ -33,7 +33,9 @@ class BackendConnection : public std::enable_shared_from_this<BackendConnection>
     uint64_t previous_hash_ = 0;
     int64_t previous_ms_ = 0;
     bool previous_was_repeat_ = false;
-    std::array<char, 65536> chunk_;
+    // Small: pdns's requests are a few hundred bytes (longer ones take several reads), and
+    // thousands of idle connections must not cost 64 KiB each.
+    std::array<char, 4096> chunk_;
     RequestFramer framer_;
     std::string replies_;
 };

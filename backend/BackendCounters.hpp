@@ -41,7 +41,8 @@ struct BackendCounters {
     Counter oversized;          // request longer than the bound; connection closed
     Counter connections;        // accepted
     Counter connections_closed;
-    Counter closed_mid_request;  // peer closed with part of a request unanswered
+    Counter refused_connections;  // over backend.max_connections: closed at once
+    Counter closed_mid_request;   // peer closed with part of a request unanswered
     // Server time from a request's arrival to its reply being handed to the socket, in 50 ns
     // buckets up to 100 us; the last bucket holds everything slower.
     static constexpr uint32_t kServiceBucketNs = 50;

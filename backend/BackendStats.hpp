@@ -20,7 +20,7 @@
 namespace pharos::backend {
 
 constexpr uint64_t kStatsMagic = 0x5342534f52414850ULL;  // "PHAROSBS" little-endian
-constexpr uint32_t kStatsVersion = 1;
+constexpr uint32_t kStatsVersion = 2;                    // 2: refused_connections
 
 struct StatsHeader {
     std::atomic<uint64_t> magic;  // written last: a reader that sees it sees the rest

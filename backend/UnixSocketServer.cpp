@@ -43,8 +43,20 @@ void UnixSocketServer::accept() {
             return;
         }
         if (!error) {
-            ++protocol_.resolver().counters().connections;
-            std::make_shared<BackendConnection>(std::move(socket), protocol_)->start();
+            auto& counters = protocol_.resolver().counters();
+            if (counters.connections - counters.connections_closed >= limit_) {
+                ++counters.refused_connections;
+                if (!limit_logged_) {
+                    PHAROS_LOG(Warning, "over " << limit_
+                                                << " open connections (backend.max_connections): "
+                                                   "closing new ones; logged once, counted in "
+                                                   "/metrics");
+                    limit_logged_ = true;
+                }
+            } else {
+                ++counters.connections;
+                std::make_shared<BackendConnection>(std::move(socket), protocol_)->start();
+            }
         }
         accept();
     });

@@ -23,6 +23,9 @@ class UnixSocketServer {
                      RemoteBackendProtocol& protocol);
     ~UnixSocketServer();
     void stop();
+    // Past this many open connections a new one is accepted and closed at once (pdns's own,
+    // one per distributor thread, are long open by then), logged once and counted.
+    void setConnectionLimit(uint64_t limit) { limit_ = limit; }
 
   private:
     void accept();
@@ -30,6 +33,8 @@ class UnixSocketServer {
     boost::asio::local::stream_protocol::acceptor acceptor_;
     std::string path_;  // empty when the socket was handed over
     RemoteBackendProtocol& protocol_;
+    uint64_t limit_ = 4096;
+    bool limit_logged_ = false;
 };
 
 }  // namespace pharos::backend

@@ -1,4 +1,6 @@
 // pharos-backend: answers PowerDNS's remote backend for the globalnames.
+#include <sys/resource.h>
+
 #include <boost/asio.hpp>
 #include <chrono>
 #include <csignal>
@@ -10,11 +12,25 @@
 #include "backend/UnixSocketServer.hpp"
 #include "conf/CommandLine.hpp"
 #include "conf/Log.hpp"
+#include "sys/Privileges.hpp"
 #include "sys/Systemd.hpp"
 
 namespace {
 
 using namespace pharos;
+
+// Each pdns connection holds a descriptor: raise the soft limit to the hard one and report it.
+uint64_t fileLimit() {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return 1024;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return uint64_t(limit.rlim_cur);
+}
 
 // Re-maps the health table when the prober replaced it; once a second, off the lookup path.
 void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& resolver) {
@@ -99,6 +115,7 @@ int main(int argc, char** argv) {
     }
     conf::applyLogLevel(*config);
     try {
+        auto run_as = sys::prepareToRunAs(config->settings.user);
         boost::asio::io_context io(1);
         std::string socket_path = config->settings.backend_socket;
         std::string group = config->settings.socket_group;
@@ -118,6 +135,11 @@ int main(int argc, char** argv) {
             activated
                 ? std::make_unique<backend::UnixSocketServer>(io, *activated, protocol)
                 : std::make_unique<backend::UnixSocketServer>(io, socket_path, group, protocol);
+        if (run_as) {
+            sys::becomeUser(*run_as);  // the socket bound and the stats block made
+        }
+        server->setConnectionLimit(std::min<uint64_t>(resolver.config().settings.max_connections,
+                                                      fileLimit() > 64 ? fileLimit() - 64 : 16));
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
         handleSignals(signals, cli.config, resolver, *server, io);
         boost::asio::steady_timer refresh(io);

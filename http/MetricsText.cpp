@@ -155,6 +155,8 @@ void backendTotals(const backend::BackendCounters& c, Writer& w) {
     w.sample("pharos_backend_errors_total", "kind=\"oversized\"", uint64_t(c.oversized));
     w.sample("pharos_backend_errors_total", "kind=\"closed_mid_request\"",
              uint64_t(c.closed_mid_request));
+    w.sample("pharos_backend_errors_total", "kind=\"over_connection_limit\"",
+             uint64_t(c.refused_connections));
     w.family("pharos_backend_connections_open", "gauge", "pdns connections open now");
     w.sample("pharos_backend_connections_open", "",
              uint64_t(c.connections) - uint64_t(c.connections_closed));
