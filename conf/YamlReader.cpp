@@ -44,10 +44,16 @@ std::optional<std::string> readFile(const std::string& path, std::vector<ConfigE
     std::string text;
     char buf[65536];
     size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) {
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && text.size() <= kMaxConfigBytes) {
         text.append(buf, n);
     }
     std::fclose(f);
+    if (text.size() > kMaxConfigBytes) {
+        errors.push_back({path, 0, 0, "",
+                          why + " is larger than " + std::to_string(kMaxConfigBytes >> 20) +
+                              " MiB, the most pharos reads"});
+        return std::nullopt;
+    }
     return text;
 }
 

@@ -54,6 +54,9 @@ class YamlReader {
 
 // Parses YAML (or JSON) text; a syntax error is recorded with its position.
 std::optional<YAML::Node> parseYaml(YamlReader& in, const std::string& text);
+// Configuration files past this size are refused: 100k pools fit in a tenth of it.
+constexpr size_t kMaxConfigBytes = 64u << 20;
+
 // The whole file, or nullopt after recording why it could not be read (`why` names it).
 std::optional<std::string> readFile(const std::string& path, std::vector<ConfigError>& errors,
                                     const std::string& why);
