@@ -113,6 +113,7 @@ struct Settings {
     std::string topology_file;  // empty: no topology
     std::string backend_socket = "/run/pharos/backend.sock";
     std::string socket_group = "pdns";
+    uint64_t max_connections = 4096;  // backend connections open at once
     std::string health_table = "/pharos-health";
     std::string table_group = "pharos";  // pharos-backend and pharosctl read the table
     Seconds stale_after{10.0};
@@ -122,6 +123,7 @@ struct Settings {
     std::string control_group = "pharos";  // may change state (with root); owns admin_state
     std::string http_listen = "127.0.0.1:9180";
     std::string log_level = "info";
+    std::string user = "pharos";  // started as root: who to become once the sockets are bound
 };
 
 struct Config {

@@ -14,7 +14,12 @@ void parseBackend(YamlReader& in, const YAML::Node& node, Settings& out) {
     if (!in.isMap(node, "backend")) {
         return;
     }
-    in.checkKeys(node, "backend", {"socket", "socket_group"});
+    in.checkKeys(node, "backend", {"socket", "socket_group", "max_connections"});
+    if (node["max_connections"]) {
+        if (auto v = in.integer(node, "max_connections", "backend", 16, 1000000)) {
+            out.max_connections = uint64_t(*v);
+        }
+    }
     if (node["socket"]) {
         // sun_path holds 108 bytes including the terminating NUL.
         if (auto v = in.string(node, "socket", "backend", 107)) {
@@ -77,21 +82,43 @@ void parseControl(YamlReader& in, const YAML::Node& node, Settings& out) {
     }
 }
 
+bool isLoopback(const IpAddress& a) {
+    if (a.family == Family::V4) {
+        return a.bytes[0] == 127;
+    }
+    IpAddress one = *IpAddress::parse("::1");
+    return a == one;
+}
+
 void parseHttp(YamlReader& in, const YAML::Node& node, Settings& out) {
     if (!in.isMap(node, "http")) {
         return;
     }
-    in.checkKeys(node, "http", {"listen"});
+    in.checkKeys(node, "http", {"listen", "allow_remote"});
+    bool allow_remote =
+        node["allow_remote"] && in.boolean(node, "allow_remote", "http").value_or(false);
     if (node["listen"]) {
         if (auto v = in.string(node, "listen", "http", 64)) {
             auto colon = v->rfind(':');
             bool ok = colon != std::string::npos && colon + 1 < v->size() &&
+                      colon + 6 >= v->size() &&
                       v->find_first_not_of("0123456789", colon + 1) == std::string::npos &&
                       std::stoul(v->substr(colon + 1)) <= 65535;
-            if (ok) {
-                out.http_listen = *v;
+            std::string host = ok ? v->substr(0, colon) : "";
+            if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+                host = host.substr(1, host.size() - 2);
+            }
+            auto address = IpAddress::parse(host);
+            if (!ok || !address) {
+                in.error(node["listen"], "http.listen",
+                         "expected ADDRESS:PORT with an IP address, found " + *v);
+            } else if (!allow_remote && !isLoopback(*address)) {
+                // The page and /metrics show the whole deployment and take no password.
+                in.error(node["listen"], "http.listen",
+                         *v + " is not a loopback address; set http.allow_remote: true to "
+                              "serve other hosts");
             } else {
-                in.error(node["listen"], "http.listen", "expected ADDRESS:PORT, found " + *v);
+                out.http_listen = *v;
             }
         }
     }
@@ -111,9 +138,14 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
     if (!in.isMap(root, "")) {
         return out;
     }
-    in.checkKeys(
-        root, "",
-        {"lb", "topology", "backend", "health", "admin_state", "control", "http", "log_level"});
+    in.checkKeys(root, "",
+                 {"lb", "topology", "backend", "health", "admin_state", "control", "http",
+                  "log_level", "user"});
+    if (root["user"]) {
+        if (auto v = in.string(root, "user", "", 32)) {
+            out.user = *v;
+        }
+    }
     if (root["lb"]) {
         if (auto v = in.string(root, "lb", "")) {
             out.lb_file = resolve(dir, *v);

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "sys/Privileges.hpp"
+
 namespace pharos::health {
 
 ProberLock::ProberLock(const std::string& table) {
@@ -15,6 +17,9 @@ ProberLock::ProberLock(const std::string& table) {
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd_ < 0) {
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+    }
+    if (sys::createdFilesOwner() != uid_t(-1)) {
+        (void)fchown(fd_, sys::createdFilesOwner(), -1);  // the dropped user reopens it later
     }
     if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "conf/Log.hpp"
+#include "sys/Privileges.hpp"
 
 namespace pharos::health {
 
@@ -69,6 +70,10 @@ SharedMemory SharedMemory::create(const std::string& name, size_t bytes, const s
                                  std::strerror(errno));
     }
     fchmod(fd, 0640);  // the umask must not widen or narrow what readers rely on
+    if (sys::createdFilesOwner() != uid_t(-1) && fchown(fd, sys::createdFilesOwner(), -1) != 0) {
+        PHAROS_LOG(Warning,
+                   "cannot give " << name << " to pharos's user: " << std::strerror(errno));
+    }
     if (!group.empty()) {
         if (struct group* g = getgrnam(group.c_str())) {
             if (fchown(fd, uid_t(-1), g->gr_gid) != 0) {

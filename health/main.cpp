@@ -9,6 +9,7 @@
 #include "conf/Log.hpp"
 #include "health/Prober.hpp"
 #include "health/ProberLock.hpp"
+#include "sys/Privileges.hpp"
 #include "sys/Systemd.hpp"
 
 namespace {
@@ -78,10 +79,14 @@ int main(int argc, char** argv) {
     }
     raiseFileLimit();
     try {
+        auto run_as = sys::prepareToRunAs(config->settings.user);
         // A reload may rename the table, but the lock stays on the name the prober began with.
         health::ProberLock lock(config->settings.health_table);
         boost::asio::io_context io(1);
         health::Prober prober(io, cli.config, std::move(*config));
+        if (run_as) {
+            sys::becomeUser(*run_as);  // sockets bound and the table made: root is done
+        }
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
         handleSignals(signals, io, prober);
         io.run();

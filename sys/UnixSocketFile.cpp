@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "conf/Log.hpp"
+#include "sys/Privileges.hpp"
 
 namespace pharos::sys {
 namespace {
@@ -44,7 +45,7 @@ void clearStaleSocket(const std::string& path) {
 
 void setGroupAndMode(const std::string& path, const std::string& group) {
     if (struct group* g = getgrnam(group.c_str())) {
-        if (chown(path.c_str(), uid_t(-1), g->gr_gid) != 0) {
+        if (chown(path.c_str(), createdFilesOwner(), g->gr_gid) != 0) {
             PHAROS_LOG(Warning, "cannot give " << path << " to group " << group << ": "
                                                << std::strerror(errno));
         }

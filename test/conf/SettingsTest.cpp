@@ -66,6 +66,7 @@ TEST_CASE("every pharos.yaml key is read") {
                                       "admin_state: state.json\n"
                                       "control:\n  socket: /tmp/c.sock\n  group: ops\n"
                                       "http:\n  listen: '[::1]:9999'\n"
+                                      "user: nobody\n"
                                       "log_level: debug\n"));
     INFO(test::allErrors(r));
     REQUIRE(std::holds_alternative<conf::Config>(r));
@@ -83,6 +84,7 @@ TEST_CASE("every pharos.yaml key is read") {
     CHECK(s.control_group == "ops");
     CHECK(s.http_listen == "[::1]:9999");
     CHECK(s.log_level == "debug");
+    CHECK(s.user == "nobody");
 }
 
 TEST_CASE("pharos.yaml errors name the file, line and key") {
@@ -104,6 +106,7 @@ TEST_CASE("pharos.yaml errors name the file, line and key") {
         {"backend:\n  sockett: /x\n", "backend.sockett", "did you mean \"socket\""},
         {"http:\n  listen: localhost\n", "http.listen", "ADDRESS:PORT"},
         {"control:\n  groupe: ops\n", "control.groupe", "did you mean \"group\""},
+        {"http:\n  listen: 0.0.0.0:9180\n", "http.listen", "not a loopback address"},
         {"health: 3\n", "health", "expected a map"},
     };
     for (const auto& c : cases) {
@@ -141,4 +144,14 @@ TEST_CASE("the default topology file is optional") {
     REQUIRE(std::holds_alternative<conf::Config>(r));
     CHECK(std::get<conf::Config>(r).settings.topology_file.empty());
     CHECK(std::get<conf::Config>(r).pools[0].members[0].region == -1);
+}
+
+TEST_CASE("http.listen serves other hosts only when allow_remote says so") {
+    ConfigDir d;
+    auto r = conf::loadConfig(d.write("pharos.yaml",
+                                      "http:\n  listen: 0.0.0.0:9180\n"
+                                      "  allow_remote: true\n"));
+    INFO(test::allErrors(r));
+    REQUIRE(std::holds_alternative<conf::Config>(r));
+    CHECK(std::get<conf::Config>(r).settings.http_listen == "0.0.0.0:9180");
 }

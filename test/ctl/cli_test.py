@@ -23,7 +23,9 @@ def sample_dir():
     for f in ["polaris-lb.yaml", "polaris-topology.yaml"]:
         shutil.copy(os.path.join(ROOT, "test", "data", f), d)
     with open(os.path.join(d, "pharos.yaml"), "w") as f:
-        f.write("health: {table: /pharos-cli-%d}\n" % os.getpid())
+        f.write("health: {table: /pharos-cli-%d}\nuser: root\n"
+                "control: {socket: %s/control.sock}\nhttp: {listen: '127.0.0.1:19187'}\n"
+                % (os.getpid(), d))
     return d
 
 
@@ -46,7 +48,7 @@ def test_servers_refuse_a_bad_config_with_every_error():
     for program in ["pharos-backend", "pharos-health"]:
         r = run(program, "-c", os.path.join(d, "pharos.yaml"))
         assert r.returncode == 1, (program, r)
-        assert "pharos.yaml:2:1: loglevel: unknown key (did you mean \"log_level\"?)" in r.stderr, r.stderr
+        assert "pharos.yaml:5:1: loglevel: unknown key (did you mean \"log_level\"?)" in r.stderr, r.stderr
     shutil.rmtree(d)
 
 
