@@ -15,7 +15,8 @@ install(PROGRAMS scripts/pharos-zone.sh DESTINATION ${CMAKE_INSTALL_BINDIR} RENA
 install(FILES conf/examples/pharos.yaml conf/examples/polaris-lb.yaml
               conf/examples/polaris-topology.yaml
         DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/pharos)
-install(FILES README.md docs/ARCHITECTURE.md docs/LB.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+install(FILES README.md docs/ARCHITECTURE.md docs/LB.md docs/SECURITY.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME pharos)

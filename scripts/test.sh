@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs the dependencies, then
 #   1. builds and runs every test (unit and end-to-end) in the default build type (build/) and
-#      in Release (build-release/, prefix /usr): -O3 brings its own warnings and timing;
+#      in Release (build-release/, prefix /usr): -O3 brings its own warnings and timing; the
+#      fault drills and a 60 s soak (test/faults/, label "faults") run in the Release build;
 #   2. builds the Debian package from the Release build, installs it and runs the end-to-end
 #      suite against it (scripts/package-test.sh; PHAROS_SKIP_PACKAGE_TEST=1 skips it);
 #   3. runs every suite again under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -23,7 +24,7 @@ build() {  # dir cmake-args...
 
 build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build -j"$(nproc)"
-(cd build && ctest --output-on-failure --timeout 600 "$@")
+(cd build && ctest --output-on-failure --timeout 600 -LE faults "$@")
 
 build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build-release -j"$(nproc)"
@@ -38,7 +39,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=address \
     -DPHAROS_BUILD_BENCH=OFF
 cmake --build build-asan -j"$(nproc)"
-(cd build-asan && ctest --output-on-failure --timeout 900 "$@")
+(cd build-asan && ctest --output-on-failure --timeout 900 -LE faults "$@")
 
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
     -DPHAROS_BUILD_BENCH=OFF

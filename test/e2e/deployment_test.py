@@ -154,7 +154,7 @@ class World:
         with open(os.path.join(self.dir, "topology.yaml"), "w") as f:
             f.write(TOPOLOGY)
         with open(self.config, "w") as f:
-            f.write("lb: lb.yaml\ntopology: topology.yaml\n"
+            f.write("lb: lb.yaml\ntopology: topology.yaml\nuser: root\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: %s, table_group: root, stale_after: 2s,"
                     " on_stale: last-known}\n"

@@ -88,7 +88,7 @@ class World:
             with open(os.path.join(self.dir, name), "w") as f:
                 f.write(text)
         with open(self.config, "w") as f:
-            f.write("lb: lb.yaml\ntopology: topology.yaml\n"
+            f.write("lb: lb.yaml\ntopology: topology.yaml\nuser: root\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: %s, table_group: root}\n"
                     "control: {socket: %s/control.sock}\nhttp: {listen: '127.0.0.1:19185'}\n"

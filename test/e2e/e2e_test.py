@@ -84,7 +84,7 @@ class World:
         with open(os.path.join(self.dir, "topology.yaml"), "w") as f:
             f.write(TOPOLOGY)
         with open(self.config, "w") as f:
-            f.write("lb: lb.yaml\ntopology: topology.yaml\n"
+            f.write("lb: lb.yaml\ntopology: topology.yaml\nuser: root\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: /pharos-e2e-%d, table_group: root, stale_after: 3s}\n"
                     "admin_state: %s/admin-state.json\nlog_level: info\n"

@@ -7,13 +7,18 @@ test takes a member down.
   member.py ADDRESS PORT NAME --tls CERT KEY       the same over TLS
   member.py ADDRESS PORT NAME --tcp-reply TEXT     TCP: reads a line, answers TEXT, closes
   member.py ADDRESS PORT NAME --dns-answer IP      DNS over UDP: every A question gets IP
+  member.py ADDRESS PORT NAME --misbehave MODE     TCP: hang (accept, never answer), slow (one
+                                                   byte a second), huge (10 MB), garbage,
+                                                   reset (RST at once)
 """
 import argparse
 import http.server
+import random
 import socket
 import socketserver
 import ssl
 import struct
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -61,6 +66,42 @@ def serve_tcp(args, family):
     return Server((args.address, args.port), LineHandler)
 
 
+def serve_misbehaving(args, family):
+    mode = args.misbehave
+
+    class Misbehaving(socketserver.BaseRequestHandler):
+        def handle(self):
+            sock = self.request
+            if mode == "reset":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return  # closing with linger 0 sends RST
+            sock.settimeout(60)
+            try:
+                sock.recv(4096)
+                if mode == "hang":
+                    time.sleep(3600)
+                elif mode == "slow":
+                    for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK":
+                        sock.sendall(bytes([byte]))
+                        time.sleep(1)
+                elif mode == "huge":
+                    sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10485760\r\n\r\n")
+                    chunk = b"x" * 65536
+                    for _ in range(160):
+                        sock.sendall(chunk)
+                elif mode == "garbage":
+                    sock.sendall(bytes(random.randrange(256) for _ in range(4096)))
+            except OSError:
+                pass
+
+    class Server(socketserver.ThreadingTCPServer):
+        address_family = family
+        allow_reuse_address = True
+        daemon_threads = True
+
+    return Server((args.address, args.port), Misbehaving)
+
+
 def dns_reply(query, answer):
     """The query's header and question, then one A record for `answer`."""
     (qid,) = struct.unpack("!H", query[:2])
@@ -100,9 +141,12 @@ def main():
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     parser.add_argument("--tcp-reply")
     parser.add_argument("--dns-answer")
+    parser.add_argument("--misbehave", choices=["hang", "slow", "huge", "garbage", "reset"])
     args = parser.parse_args()
     family = socket.AF_INET6 if ":" in args.address else socket.AF_INET
-    if args.tcp_reply is not None:
+    if args.misbehave:
+        server = serve_misbehaving(args, family)
+    elif args.tcp_reply is not None:
         server = serve_tcp(args, family)
     elif args.dns_answer is not None:
         server = serve_dns(args, family)

@@ -50,7 +50,7 @@ class World:
         self.config = os.path.join(self.dir, "pharos.yaml")
         self.write_lb(ttl=5)
         with open(self.config, "w") as f:
-            f.write("lb: lb.yaml\ntopology: null\n"
+            f.write("lb: lb.yaml\ntopology: null\nuser: root\n"
                     "backend: {socket: %s/backend.sock, socket_group: root}\n"
                     "health: {table: %s, table_group: root}\n"
                     "admin_state: %s\n"

@@ -95,7 +95,7 @@ class World:
         with open(os.path.join(self.dir, "lb.yaml"), "w") as f:
             f.write(LB)
         with open(self.config, "w") as f:
-            f.write("lb: lb.yaml\ntopology: null\n"
+            f.write("lb: lb.yaml\ntopology: null\nuser: root\n"
                     "backend: {socket: %s, socket_group: root}\n"
                     "health: {table: %s, table_group: root}\n"
                     "control: {socket: %s/control.sock}\n"
@@ -182,6 +182,51 @@ def test_prober_says_ready_once_every_member_has_a_verdict(w):
     assert wait_until(lambda: "READY=1\nSTATUS=every member has a verdict" in notify.read(), 5), \
         notify.messages
     w.pharos.health.stop()
+
+
+def test_started_as_root_both_become_the_configured_user(w):
+    """Without systemd, as root: bind and create, then become `user` (here nobody) for good;
+    a reload (new shared memory, renamed over the old) and a drain (the admin-state file)
+    still work as that user."""
+    home = os.path.join(w.dir, "as-nobody")
+    os.makedirs(home)
+    os.chmod(w.dir, 0o755)
+    os.chmod(home, 0o755)
+    os.chown(home, 65534, 65534)
+    config = os.path.join(home, "pharos.yaml")
+    table = w.table + "-nobody"
+    with open(config, "w") as f:
+        f.write("lb: %s/lb.yaml\ntopology: null\nuser: nobody\n"
+                "backend: {socket: %s/backend.sock, socket_group: root}\n"
+                "health: {table: %s, table_group: root}\n"
+                "admin_state: %s/admin-state.json\n"
+                "control: {socket: %s/control.sock, group: root}\n"
+                "http: {listen: '127.0.0.1:19188'}\n" % (w.dir, home, table, home, home))
+    os.chmod(os.path.join(w.dir, "lb.yaml"), 0o644)
+    pharos = Pharos(w.pharos.bin_dir, config, home)
+    try:
+        pharos.health.start()
+        pharos.backend.start()
+        assert pharos.health.logged_since_start("running as user nobody"), pharos.health.log()
+        assert pharos.backend.logged_since_start("running as user nobody"), pharos.backend.log()
+        for p in (pharos.health, pharos.backend):
+            with open("/proc/%d/status" % p.proc.pid) as f:
+                uids = [l for l in f if l.startswith("Uid:")][0].split()[1:]
+            assert uids == ["65534"] * 4, (p.name, uids)
+        for p in (pharos.health, pharos.backend):
+            p.send(signal.SIGHUP)
+        assert pharos.health.logged_since_start("configuration reloaded")
+        assert pharos.backend.logged_since_start("configuration reloaded")
+        drain = pharos.ctl("drain", "web", "m1")
+        assert drain.returncode == 0, drain
+        assert os.stat(os.path.join(home, "admin-state.json")).st_uid == 65534
+        assert pharos.health.running() and pharos.backend.running()
+    finally:
+        pharos.backend.stop()
+        pharos.health.stop()
+        for suffix in ["", ".lock", "-backend"]:
+            if os.path.exists("/dev/shm" + table + suffix):
+                os.unlink("/dev/shm" + table + suffix)
 
 
 TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
