@@ -18,6 +18,8 @@ void serve(int fd, std::string name, std::string address) {
     std::string hit = R"({"result":[{"qtype":"A","qname":")" + name + R"(","content":")" + address +
                       R"(","ttl":60,"auth":true}]})"
                       "\n";
+    // pdns 4.7 writes its requests with json11, which puts a space after each colon.
+    std::string qname = R"("qname": ")" + name + '"';
     std::string buffer;
     char chunk[65536];
     for (;;) {
@@ -38,9 +40,9 @@ void serve(int fd, std::string name, std::string address) {
             } else if (line.find("\"getAllDomains\"") != std::string::npos) {
                 reply = &empty;
             } else if (line.find("\"lookup\"") != std::string::npos &&
-                       line.find("\"qname\":\"" + name + "\"") != std::string::npos &&
-                       (line.find("\"qtype\":\"ANY\"") != std::string::npos ||
-                        line.find("\"qtype\":\"A\"") != std::string::npos)) {
+                       line.find(qname) != std::string::npos &&
+                       (line.find(R"("qtype": "ANY")") != std::string::npos ||
+                        line.find(R"("qtype": "A")") != std::string::npos)) {
                 reply = &hit;
             } else {
                 reply = &none;
