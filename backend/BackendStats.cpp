@@ -48,17 +48,28 @@ BackendStats::BackendStats(const std::string& name, const std::string& group,
     }
     header_->magic.store(kStatsMagic, std::memory_order_release);
     if (!name.empty()) {
-        health::renameSharedMemory(staging, name);
-    }
-    if (previous) {
-        const_cast<BackendStats*>(previous)->header_->retired.store(1, std::memory_order_release);
+        name_ = name;
+        staging_ = staging;
     }
 }
 
-BackendStats::~BackendStats() = default;
+void BackendStats::publish(BackendStats* previous) {
+    if (!staging_.empty()) {
+        health::renameSharedMemory(staging_, name_);
+        staging_.clear();
+    }
+    if (previous) {
+        previous->header_->retired.store(1, std::memory_order_release);
+    }
+}
 
-void BackendStats::carryOver(const BackendStats& previous, const conf::Config& before,
-                             const conf::Config& after) {
+BackendStats::~BackendStats() {
+    if (!staging_.empty()) {  // built for a reload that never took effect
+        health::unlinkSharedMemory(staging_);
+    }
+}
+
+void BackendStats::carryTotals(const BackendStats& previous) {
     auto copy = [](Counter& to, const Counter& from) { to.set(from); };
     copy(header_->reloads, previous.header_->reloads);
     copy(header_->reload_failures, previous.header_->reload_failures);
@@ -68,6 +79,12 @@ void BackendStats::carryOver(const BackendStats& previous, const conf::Config& b
     for (size_t i = 0; i < sizeof(BackendCounters) / sizeof(Counter); ++i) {
         copy(to[i], from[i]);
     }
+}
+
+void BackendStats::carryOver(const BackendStats& previous, const conf::Config& before,
+                             const conf::Config& after) {
+    auto copy = [](Counter& to, const Counter& from) { to.set(from); };
+    carryTotals(previous);
     for (size_t i = 0; i < after.globalnames.size(); ++i) {
         if (const auto* old = before.findGlobalName(after.globalnames[i].name)) {
             const NameCounters& o = previous.names_[size_t(old - before.globalnames.data())];

@@ -49,9 +49,11 @@ std::string statsBlockName(const conf::Settings& settings);
 
 class BackendStats {
   public:
-    // Publishes a block for `config` under `name`, or keeps it in process memory when `name`
-    // is empty (tests, benchmarks). `previous` (this process's block before a reload, with its
-    // configuration) hands over its counts: totals whole, per name and member by identity.
+    // Builds a block for `config` to publish under `name`, or keeps it in process memory when
+    // `name` is empty (tests, benchmarks). `previous` (this process's block before a reload,
+    // with its configuration) hands over its counts: totals whole, per name and member by
+    // identity. Until publish(), readers of `name` still see the previous block: a reload is
+    // built on another thread while lookups count into the block in use.
     BackendStats(const std::string& name, const std::string& group, const conf::Config& config,
                  int64_t started_ms, const BackendStats* previous = nullptr,
                  const conf::Config* previous_config = nullptr);
@@ -65,6 +67,10 @@ class BackendStats {
     const BackendCounters& counters() const { return *counters_; }
     NameCounters& name(size_t globalname) { return names_[globalname]; }
     Counter& answers(uint32_t slot) { return answers_[slot]; }
+    // Lookups counted into `previous` while this block was being built are not lost.
+    void carryTotals(const BackendStats& previous);
+    // Puts this block under its name and marks `previous` retired, so readers switch over.
+    void publish(BackendStats* previous);
 
   private:
     void carryOver(const BackendStats& previous, const conf::Config& before,
@@ -72,6 +78,7 @@ class BackendStats {
 
     health::SharedMemory memory_;
     std::vector<uint64_t> heap_;  // backing store when not shared
+    std::string name_, staging_;  // staging_ is empty once published
     StatsHeader* header_ = nullptr;
     BackendCounters* counters_ = nullptr;
     NameCounters* names_ = nullptr;

@@ -53,6 +53,7 @@ GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> he
       stats_(std::make_unique<BackendStats>(options_.stats_block, options_.stats_group,
                                             snapshot_->config, options_.started_ms)),
       sampler_(options_.seed) {
+    stats_->publish(nullptr);
     health_->refresh();
 }
 
@@ -62,14 +63,38 @@ const conf::Config& GslbResolver::config() const {
     return snapshot_->config;
 }
 
-void GslbResolver::reload(conf::Config config) {
-    auto next = std::make_unique<Snapshot>(std::move(config));
-    stats_ =
-        std::make_unique<BackendStats>(options_.stats_block, options_.stats_group, next->config,
-                                       options_.started_ms, stats_.get(), &snapshot_->config);
-    ++stats_->header().reloads;
-    snapshot_ = std::move(next);
+struct GslbResolver::Prepared {
+    std::unique_ptr<Snapshot> snapshot;
+    std::unique_ptr<BackendStats> stats;
+};
+
+void GslbResolver::FreePrepared::operator()(Prepared* p) const {
+    delete p;
+}
+
+GslbResolver::PreparedPtr GslbResolver::prepare(conf::Config config) const {
+    PreparedPtr next(new Prepared);
+    next->snapshot = std::make_unique<Snapshot>(std::move(config));
+    next->stats = std::make_unique<BackendStats>(options_.stats_block, options_.stats_group,
+                                                 next->snapshot->config, options_.started_ms,
+                                                 stats_.get(), &snapshot_->config);
+    return next;
+}
+
+GslbResolver::PreparedPtr GslbResolver::install(PreparedPtr next) {
+    // Totals counted since prepare() copied them; counts per name and member between
+    // prepare() and now stay with the old block.
+    next->stats->carryTotals(*stats_);
+    ++next->stats->header().reloads;
+    next->stats->publish(stats_.get());
+    std::swap(snapshot_, next->snapshot);
+    std::swap(stats_, next->stats);
     health_->refresh();
+    return next;
+}
+
+void GslbResolver::reload(conf::Config config) {
+    install(prepare(std::move(config)));
 }
 
 namespace {

@@ -33,7 +33,18 @@ class GslbResolver {
     // Appends the JSON reply for one lookup to `reply`. `repeat`: the lookup is the second of
     // an identical pair pdns sends for one DNS query; it is answered but not counted again.
     void lookup(const LookupRequest& request, std::string& reply, bool repeat = false);
-    void reload(conf::Config config);
+    // A reload in two steps, so the lookup thread never parses or builds. prepare() runs on
+    // any thread, one at a time: it reads the current snapshot and counters, which only
+    // install() replaces. install() runs on the lookup thread, swaps pointers, and hands back
+    // what it replaced, to be freed on another thread.
+    struct Prepared;
+    struct FreePrepared {
+        void operator()(Prepared* p) const;  // where Prepared is complete
+    };
+    using PreparedPtr = std::unique_ptr<Prepared, FreePrepared>;
+    PreparedPtr prepare(conf::Config config) const;
+    PreparedPtr install(PreparedPtr next);
+    void reload(conf::Config config);  // prepare() and install() at once, for tests
     void noteRejectedReload() { ++stats_->header().reload_failures; }
     void refreshHealth() { health_->refresh(); }
 

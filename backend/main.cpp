@@ -6,6 +6,7 @@
 #include <csignal>
 #include <memory>
 
+#include "backend/ConfigReloader.hpp"
 #include "backend/GslbResolver.hpp"
 #include "backend/HealthSource.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
@@ -32,9 +33,11 @@ uint64_t fileLimit() {
     return uint64_t(limit.rlim_cur);
 }
 
-// Re-maps the health table when the prober replaced it; once a second, off the lookup path.
+// Re-maps the health table when the prober replaced it, off the lookup path. Ten times a
+// second (one stat() each): a backend that started before the prober's first table, or saw it
+// replaced, fails open only until then, and the first failover after a start keeps its bound.
 void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& resolver) {
-    timer.expires_after(std::chrono::seconds(1));
+    timer.expires_after(std::chrono::milliseconds(100));
     timer.async_wait([&timer, &resolver](const boost::system::error_code& e) {
         if (e) {
             return;
@@ -44,36 +47,15 @@ void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& re
     });
 }
 
-void reload(const std::string& path, backend::GslbResolver& resolver) {
-    sys::notifySystemd("RELOADING=1");
-    // Whatever happens, the backend serves again (the new configuration or the old).
-    struct Ready {
-        ~Ready() { sys::notifySystemd("READY=1"); }
-    } ready;
-    auto config = conf::loadAndReport(path);
-    if (!config) {
-        PHAROS_LOG(Error, "reload rejected; still serving the previous configuration");
-        resolver.noteRejectedReload();
-        return;
-    }
-    if (config->settings.backend_socket != resolver.config().settings.backend_socket) {
-        PHAROS_LOG(Warning, "backend.socket changed; the new path takes effect on restart");
-    }
-    conf::applyLogLevel(*config);
-    resolver.reload(std::move(*config));
-    PHAROS_LOG(Info, "configuration reloaded from " << path);
-}
-
-void handleSignals(boost::asio::signal_set& signals, const std::string& path,
-                   backend::GslbResolver& resolver, backend::UnixSocketServer& server,
-                   boost::asio::io_context& io) {
-    signals.async_wait([&, path](const boost::system::error_code& e, int signal) {
+void handleSignals(boost::asio::signal_set& signals, backend::ConfigReloader& reloader,
+                   backend::UnixSocketServer& server, boost::asio::io_context& io) {
+    signals.async_wait([&](const boost::system::error_code& e, int signal) {
         if (e) {
             return;
         }
         if (signal == SIGHUP) {
-            reload(path, resolver);
-            handleSignals(signals, path, resolver, server, io);
+            reloader.request();
+            handleSignals(signals, reloader, server, io);
             return;
         }
         PHAROS_LOG(Info, "stopping");
@@ -141,7 +123,8 @@ int main(int argc, char** argv) {
         server->setConnectionLimit(std::min<uint64_t>(resolver.config().settings.max_connections,
                                                       fileLimit() > 64 ? fileLimit() - 64 : 16));
         boost::asio::signal_set signals(io, SIGHUP, SIGTERM, SIGINT);
-        handleSignals(signals, cli.config, resolver, *server, io);
+        backend::ConfigReloader reloader(io, resolver, cli.config);
+        handleSignals(signals, reloader, *server, io);
         boost::asio::steady_timer refresh(io);
         scheduleRefresh(refresh, resolver);
         PHAROS_LOG(Info, (activated ? "serving the socket systemd passed for " : "listening on ")

@@ -1,5 +1,7 @@
 #include "conf/Config.hpp"
 
+#include <algorithm>
+
 namespace pharos::conf {
 
 int Topology::regionIndex(const std::string& name) const {
@@ -12,6 +14,13 @@ int Topology::regionIndex(const std::string& name) const {
 }
 
 int Config::poolIndex(const std::string& name) const {
+    // Pools are sorted by name (the loader sorts them), so a binary search finds a name among
+    // 100k pools; the scan below only runs for a name that is absent, or a hand-built config.
+    auto it = std::lower_bound(pools.begin(), pools.end(), name,
+                               [](const Pool& p, const std::string& n) { return p.name < n; });
+    if (it != pools.end() && it->name == name) {
+        return int(it - pools.begin());
+    }
     for (size_t i = 0; i < pools.size(); ++i) {
         if (pools[i].name == name) {
             return int(i);

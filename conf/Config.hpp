@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "conf/CopyOnWrite.hpp"
 #include "conf/IpAddress.hpp"
 
 namespace pharos::conf {
@@ -27,9 +28,10 @@ struct HttpParams {
     std::string hostname;  // empty: the probed address is sent as Host and no SNI
     std::string url_path = "/";
     std::vector<int> expected_codes{200};
-    std::string body_match;   // pharos: substring the body must contain; empty: not checked
-    bool verify_tls = false;  // pharos: Polaris never verifies certificates
-    std::string ca_file;      // pharos: PEM bundle for verify_tls; empty: system store
+    std::string body_match;         // pharos: substring the body must contain; empty: not checked
+    bool verify_tls = false;        // pharos: Polaris never verifies certificates
+    std::string ca_file;            // pharos: PEM bundle for verify_tls; empty: system store
+    bool tls_session_reuse = true;  // pharos: resume each member's last TLS session
     friend bool operator==(const HttpParams&, const HttpParams&) = default;
 };
 
@@ -75,7 +77,7 @@ struct Member {
 struct Pool {
     std::string name;
     MonitorKind monitor = MonitorKind::Http;
-    MonitorParams params;
+    CopyOnWrite<MonitorParams> params;  // pools with the same settings share one copy
     LbMethod lb_method = LbMethod::Wrr;
     Fallback fallback = Fallback::Any;
     int max_addrs_returned = 1;

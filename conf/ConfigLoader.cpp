@@ -28,8 +28,24 @@ void loadLbInto(const std::string& lb_text, const std::string& topology_text,
         }
     }
     YamlReader lb_in(lb_name, errors);
-    if (auto root = parseYaml(lb_in, lb_text)) {
-        parseLbFile(lb_in, *root, config.topology, config);
+    size_t before = errors.size();
+    try {
+        if (auto doc = ChunkedYaml::parse(lb_in, lb_text, {"pools", "globalnames"})) {
+            parseLbFile(lb_in, *doc, config.topology, config);
+            if (errors.size() > before && doc->chunked()) {
+                // A broken file is read again whole, so its errors are exactly those of the
+                // whole document: a piece read alone may fail differently.
+                throw ChunkedYaml::Recut{};
+            }
+        }
+    } catch (const ChunkedYaml::Recut&) {
+        errors.resize(before);
+        config.pools.clear();
+        config.globalnames.clear();
+        config.globalname_index.clear();
+        if (auto doc = ChunkedYaml::parse(lb_in, lb_text, {"pools", "globalnames"}, true)) {
+            parseLbFile(lb_in, *doc, config.topology, config);
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <unordered_map>
 
 #include "conf/DnsName.hpp"
 #include "conf/Parsers.hpp"
@@ -142,8 +143,26 @@ void parsePoolOptions(YamlReader& in, const YAML::Node& node, const std::string&
     }
 }
 
+// Pools with equal monitor settings share one copy. Files have a few distinct monitors; past
+// kDistinctKept of them the rest keep their own copies, so a pathological file costs memory,
+// not a quadratic load.
+constexpr size_t kDistinctKept = 64;
+
+void shareMonitorParams(Pool& pool, std::vector<CopyOnWrite<MonitorParams>>& distinct) {
+    for (const auto& params : distinct) {
+        if (params == pool.params) {
+            pool.params = params;
+            return;
+        }
+    }
+    if (distinct.size() < kDistinctKept) {
+        distinct.push_back(pool.params);
+    }
+}
+
 void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
-               const Topology& topology, bool have_topology, Config& out) {
+               const Topology& topology, bool have_topology,
+               std::vector<CopyOnWrite<MonitorParams>>& distinct, Config& out) {
     std::string path =
         name.find('.') == std::string::npos ? "pools." + name : "pools[" + name + "]";
     if (!in.isMap(node, path)) {
@@ -156,6 +175,7 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
     Pool pool;
     pool.name = name;
     parseMonitor(in, node, path, pool);
+    shareMonitorParams(pool, distinct);
     if (in.required(node, "lb_method", path)) {
         if (auto v = in.choice(node, "lb_method", path, {"wrr", "twrr", "fogroup", "chash"})) {
             pool.lb_method = LbMethod(*v);
@@ -198,13 +218,11 @@ void parseGlobalName(YamlReader& in, const YAML::Node& key, const YAML::Node& no
         in.error(key, path, "not a valid DNS name (labels of 1-63 characters, 253 in all)");
         return;
     }
-    for (const auto& other : out.globalnames) {
-        if (other.name == gn.name) {
-            in.error(key, path,
-                     "the same name as another globalname (names ignore case and "
-                     "the trailing dot)");
-            return;
-        }
+    // finalizeLayout() rebuilds the index; here it finds duplicates without a quadratic scan.
+    if (!out.globalname_index.emplace(gn.name, int(out.globalnames.size())).second) {
+        in.error(key, path,
+                 "the same name as another globalname (names ignore case and the trailing dot)");
+        return;
     }
     if (!in.isMap(node, path)) {
         return;
@@ -229,28 +247,40 @@ void parseGlobalName(YamlReader& in, const YAML::Node& key, const YAML::Node& no
 
 }  // namespace
 
-void parseLbFile(YamlReader& in, const YAML::Node& root, const Topology& topology, Config& out) {
+void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topology, Config& out) {
+    const YAML::Node& root = doc.root();
     if (!in.isMap(root, "")) {
         return;
     }
     in.checkKeys(root, "", {"pools", "globalnames"});
     bool have_topology = !topology.regions.empty();
     if (in.required(root, "pools", "") && in.isMap(root["pools"], "pools")) {
-        for (const auto& kv : root["pools"]) {
-            std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+        std::unordered_map<std::string, int> lines;  // where each pool name was first seen
+        std::vector<CopyOnWrite<MonitorParams>> distinct;
+        doc.forEach(in, "pools", [&](const YAML::Node& key, const YAML::Node& value) {
+            std::string name = key.IsScalar() ? key.Scalar() : "";
             if (name.empty() || name.size() > 256) {
-                in.error(kv.first, "pools", "a pool name is a string of 1-256 characters");
-                continue;
+                in.error(key, "pools", "a pool name is a string of 1-256 characters");
+                return;
             }
-            parsePool(in, name, kv.second, topology, have_topology, out);
-        }
+            int line = in.lineOf(key);
+            if (auto [it, fresh] = lines.emplace(name, line); !fresh) {
+                in.error(key, "pools." + name,
+                         "a pool of this name is defined already, on line " +
+                             std::to_string(it->second));
+                return;
+            }
+            parsePool(in, name, value, topology, have_topology, distinct, out);
+        });
     }
     std::sort(out.pools.begin(), out.pools.end(),
               [](const Pool& a, const Pool& b) { return a.name < b.name; });
+    out.pools.shrink_to_fit();  // the vector doubled as it grew: up to half of it spare
     if (in.required(root, "globalnames", "") && in.isMap(root["globalnames"], "globalnames")) {
-        for (const auto& kv : root["globalnames"]) {
-            parseGlobalName(in, kv.first, kv.second, out);
-        }
+        doc.forEach(in, "globalnames", [&](const YAML::Node& key, const YAML::Node& value) {
+            parseGlobalName(in, key, value, out);
+        });
+        out.globalnames.shrink_to_fit();
     }
 }
 

@@ -111,6 +111,12 @@ void parseHttp(YamlReader& in, const YAML::Node& p, const std::string& path, Mon
     if (p["ca_file"]) {
         h.ca_file = in.string(p, "ca_file", path, 4096).value_or("");
     }
+    // A resumed handshake does not present the certificate again: with verify_tls, a replaced
+    // or expired certificate would pass for as long as the member accepts the session.
+    h.tls_session_reuse = !h.verify_tls;
+    if (p["tls_session_reuse"]) {
+        h.tls_session_reuse = in.boolean(p, "tls_session_reuse", path).value_or(!h.verify_tls);
+    }
     parsePort(in, p, path, out);
     if (out.port == 0) {
         out.port = h.use_ssl ? 443 : 80;
@@ -236,7 +242,7 @@ void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& pat
         return;
     }
 
-    MonitorParams& m = out.params;
+    MonitorParams& m = out.params.edit();
     if (out.monitor == MonitorKind::Forced) {
         // Polaris's forced monitor defaults: it never probes, so the timing hardly matters.
         m.interval = Seconds(3600);
@@ -245,10 +251,10 @@ void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& pat
     }
     switch (out.monitor) {
         case MonitorKind::Http:
-            in.checkKeys(
-                p, ppath,
-                {"interval", "timeout", "retries", "rise", "use_ssl", "hostname", "url_path",
-                 "port", "expected_codes", "body_match", "verify_tls", "ca_file"});
+            in.checkKeys(p, ppath,
+                         {"interval", "timeout", "retries", "rise", "use_ssl", "hostname",
+                          "url_path", "port", "expected_codes", "body_match", "verify_tls",
+                          "ca_file", "tls_session_reuse"});
             parseHttp(in, p, ppath, m);
             break;
         case MonitorKind::Tcp:

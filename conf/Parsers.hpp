@@ -3,6 +3,7 @@
 // returns what it could build; loadConfig() only trusts the result when no error was recorded.
 #include <yaml-cpp/yaml.h>
 
+#include "conf/ChunkedYaml.hpp"
 #include "conf/Config.hpp"
 #include "conf/YamlReader.hpp"
 
@@ -17,7 +18,8 @@ Topology parseTopology(YamlReader& in, const YAML::Node& root);
 // monitor + monitor_params of one pool.
 void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& path, Pool& out);
 
-// polaris-lb.yaml. Needs the topology to place twrr members in regions.
-void parseLbFile(YamlReader& in, const YAML::Node& root, const Topology& topology, Config& out);
+// polaris-lb.yaml, its pools and globalnames read an entry at a time. Needs the topology to
+// place twrr members in regions.
+void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topology, Config& out);
 
 }  // namespace pharos::conf

@@ -146,12 +146,16 @@ void YamlReader::error(const YAML::Mark& at, const std::string& key, std::string
     ConfigError e;
     e.file = file_;
     if (!at.is_null()) {
-        e.line = at.line + 1;
+        e.line = line_offset_ + at.line + 1;
         e.column = at.column + 1;
     }
     e.key = key;
     e.message = std::move(message);
     errors_.push_back(std::move(e));
+}
+
+int YamlReader::lineOf(const YAML::Node& node) const {
+    return node.IsDefined() && !node.Mark().is_null() ? line_offset_ + node.Mark().line + 1 : 0;
 }
 
 void YamlReader::error(const YAML::Node& at, const std::string& key, std::string message) {

@@ -19,8 +19,25 @@ class YamlReader {
         : file_(std::move(file)), errors_(errors) {}
 
     const std::string& file() const { return file_; }
+
+    // While alive, marks count from `line` (0-based): for a node parsed from part of a file.
+    class LineOffset {
+      public:
+        LineOffset(YamlReader& in, int line) : in_(in), saved_(in.line_offset_) {
+            in.line_offset_ = line;
+        }
+        ~LineOffset() { in_.line_offset_ = saved_; }
+        LineOffset(const LineOffset&) = delete;
+        LineOffset& operator=(const LineOffset&) = delete;
+
+      private:
+        YamlReader& in_;
+        int saved_;
+    };
+
     void error(const YAML::Node& at, const std::string& key, std::string message);
     void error(const YAML::Mark& at, const std::string& key, std::string message);
+    int lineOf(const YAML::Node& node) const;  // 1-based, in the file; 0 when unknown
 
     // Reports keys of `map` outside `allowed` (with a "did you mean" hint) and duplicate keys.
     void checkKeys(const YAML::Node& map, const std::string& path,
@@ -50,6 +67,7 @@ class YamlReader {
   private:
     std::string file_;
     std::vector<ConfigError>& errors_;
+    int line_offset_ = 0;
 };
 
 // Parses YAML (or JSON) text; a syntax error is recorded with its position.

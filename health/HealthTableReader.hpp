@@ -34,7 +34,7 @@ class HealthTableReader {
     HealthTableReader& operator=(const HealthTableReader&) = delete;
 
     // Maps the object, or re-maps it when the prober replaced it (reload or restart). Makes
-    // system calls: the owner calls it at start and from a timer (about once a second), never
+    // system calls: the owner calls it at start and from a timer (ten times a second), never
     // per lookup. Returns whether a table is mapped afterwards.
     bool refresh();
 

@@ -21,11 +21,12 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
   public:
     template <typename... StreamArgs>
     HttpProbe(asio::io_context& io, std::shared_ptr<const conf::HttpParams> params, ProbeDone done,
-              StreamArgs&&... args)
+              std::shared_ptr<TlsSessions> sessions, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...),
           keep_(std::move(params)),
           params_(*keep_),
-          deadline_(io, std::move(done)) {}
+          deadline_(io, std::move(done)),
+          sessions_(std::move(sessions)) {}
 
     void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
         auto self = this->shared_from_this();
@@ -39,6 +40,13 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
         if constexpr (kTls) {
             if (!params_.hostname.empty()) {
                 SSL_set_tlsext_host_name(stream_.native_handle(), params_.hostname.c_str());
+            }
+            if (sessions_) {
+                session_key_ = target.address.to_string() + "|" + std::to_string(target.port) +
+                               "|" + params_.hostname;
+                if (SSL_SESSION* session = sessions_->find(session_key_)) {
+                    SSL_set_session(stream_.native_handle(), session);
+                }
             }
             if (params_.verify_tls) {
                 stream_.set_verify_callback(asio::ssl::host_name_verification(
@@ -135,6 +143,16 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
         if (verdict != FailureReason::None) {
             return fail(verdict);
         }
+        if constexpr (kTls) {
+            // Read after the response, when TLS 1.3 has delivered its session ticket. The
+            // connection ends without a close_notify (as Polaris's checks end); marked shut
+            // down cleanly, OpenSSL does not flag the session unresumable when it is freed.
+            if (sessions_) {
+                SSL* ssl = stream_.native_handle();
+                SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+                sessions_->keep(session_key_, SSL_get1_session(ssl));
+            }
+        }
         deadline_.finish(true, FailureReason::None);
         close();
     }
@@ -146,9 +164,24 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
     http::request<http::empty_body> request_;
     http::response_parser<http::string_body> parser_;
     boost::beast::flat_buffer buffer_{8192};
+    std::shared_ptr<TlsSessions> sessions_;
+    std::string session_key_;
 };
 
 }  // namespace
+
+SSL_SESSION* TlsSessions::find(const std::string& key) const {
+    auto it = sessions_.find(key);
+    return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void TlsSessions::keep(const std::string& key, SSL_SESSION* session) {
+    if (!session || !SSL_SESSION_is_resumable(session)) {
+        SSL_SESSION_free(session);
+        return;
+    }
+    sessions_[key].reset(session);
+}
 
 FailureReason judgeHttpResponse(unsigned status, std::string_view body,
                                 const conf::HttpParams& params) {
@@ -168,6 +201,9 @@ HttpMonitor::HttpMonitor(asio::io_context& io, const conf::HttpParams& params)
         return;
     }
     tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    if (params.tls_session_reuse) {
+        sessions_ = std::make_shared<TlsSessions>();
+    }
     if (params.verify_tls) {
         tls_->set_verify_mode(asio::ssl::verify_peer);
         if (params.ca_file.empty()) {
@@ -184,10 +220,10 @@ void HttpMonitor::probe(const ProbeTarget& target, std::chrono::milliseconds tim
                         ProbeDone done) {
     if (tls_) {
         using TlsStream = asio::ssl::stream<tcp::socket>;
-        std::make_shared<HttpProbe<TlsStream>>(io_, params_, std::move(done), io_, *tls_)
+        std::make_shared<HttpProbe<TlsStream>>(io_, params_, std::move(done), sessions_, io_, *tls_)
             ->start(target, timeout);
     } else {
-        std::make_shared<HttpProbe<tcp::socket>>(io_, params_, std::move(done), io_)
+        std::make_shared<HttpProbe<tcp::socket>>(io_, params_, std::move(done), nullptr, io_)
             ->start(target, timeout);
     }
 }

@@ -4,6 +4,8 @@
 // checked only with verify_tls (Polaris never checks, for private CAs).
 #include <boost/asio/ssl.hpp>
 #include <memory>
+#include <string>
+#include <unordered_map>
 
 #include "health/Monitor.hpp"
 
@@ -18,6 +20,22 @@ constexpr size_t kMaxHttpHeader = 16 * 1024;
 FailureReason judgeHttpResponse(unsigned status, std::string_view body,
                                 const conf::HttpParams& params);
 
+// The TLS session each https member gave on its last check, offered on the next one: the
+// check still opens a fresh connection and completes a handshake (what proves the listener
+// alive, as in Polaris), but an abbreviated one, without the certificate exchange and key
+// agreement that cost most of an https check's CPU.
+class TlsSessions {
+  public:
+    SSL_SESSION* find(const std::string& key) const;          // not owned; null when none
+    void keep(const std::string& key, SSL_SESSION* session);  // takes ownership
+
+  private:
+    struct Free {
+        void operator()(SSL_SESSION* s) const { SSL_SESSION_free(s); }
+    };
+    std::unordered_map<std::string, std::unique_ptr<SSL_SESSION, Free>> sessions_;
+};
+
 class HttpMonitor final : public Monitor {
   public:
     HttpMonitor(boost::asio::io_context& io, const conf::HttpParams& params);
@@ -29,6 +47,7 @@ class HttpMonitor final : public Monitor {
     std::shared_ptr<const conf::HttpParams> params_;
     // Shared with the probes' TLS streams, which may outlive this monitor across a reload.
     std::shared_ptr<boost::asio::ssl::context> tls_;
+    std::shared_ptr<TlsSessions> sessions_;  // null unless use_ssl and tls_session_reuse
 };
 
 }  // namespace pharos::health

@@ -1,6 +1,10 @@
 #include "health/ProbeRun.hpp"
 
+#include <malloc.h>
 #include <time.h>
+
+#include <algorithm>
+#include <unordered_map>
 
 #include "conf/Log.hpp"
 #include "health/DnsMonitor.hpp"
@@ -25,8 +29,8 @@ struct ProbeRun::MemberProbe {
     uint32_t slot;
     ProbeTarget target;
     HealthState state;
-    asio::steady_timer timer;
     bool in_flight = false;
+    bool tick_missed = false;  // a tick came while a check was in flight
 };
 
 namespace {
@@ -43,11 +47,11 @@ asio::ip::address toAsio(const conf::IpAddress& ip) {
 std::unique_ptr<Monitor> makeMonitor(asio::io_context& io, const conf::Pool& pool) {
     switch (pool.monitor) {
         case conf::MonitorKind::Http:
-            return std::make_unique<HttpMonitor>(io, pool.params.http);
+            return std::make_unique<HttpMonitor>(io, pool.params->http);
         case conf::MonitorKind::Tcp:
-            return std::make_unique<TcpMonitor>(io, pool.params.tcp);
+            return std::make_unique<TcpMonitor>(io, pool.params->tcp);
         case conf::MonitorKind::Dns:
-            return std::make_unique<DnsMonitor>(io, pool.params.dns);
+            return std::make_unique<DnsMonitor>(io, pool.params->dns);
         case conf::MonitorKind::Forced:
             return nullptr;
     }
@@ -57,19 +61,60 @@ std::unique_ptr<Monitor> makeMonitor(asio::io_context& io, const conf::Pool& poo
 ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
     ProbeTarget t;
     t.address = toAsio(m.monitor_ip);
-    t.port = m.monitor_port ? m.monitor_port : pool.params.port;
+    t.port = m.monitor_port ? m.monitor_port : pool.params->port;
     std::string address = m.monitor_ip.str();
-    t.host = !pool.params.http.hostname.empty()        ? pool.params.http.hostname
+    t.host = !pool.params->http.hostname.empty()       ? pool.params->http.hostname
              : m.monitor_ip.family == conf::Family::V6 ? "[" + address + "]"
                                                        : address;
     return t;
 }
 
-std::vector<std::unique_ptr<Monitor>> makeMonitors(asio::io_context& io,
-                                                   const conf::Config& config) {
-    std::vector<std::unique_ptr<Monitor>> monitors;
+// What makes two pools' monitors interchangeable: the kind and every parameter a probe uses
+// (port and timing are per member and per pool, not the monitor's).
+std::string monitorKey(const conf::Pool& pool) {
+    const auto& p = *pool.params;
+    std::string key = std::to_string(int(pool.monitor));
+    auto add = [&key](const std::string& field) {
+        key += '\0';
+        key += std::to_string(field.size()) + ':' + field;
+    };
+    add(p.http.use_ssl ? "ssl" : "");
+    add(p.http.hostname);
+    add(p.http.url_path);
+    for (int code : p.http.expected_codes) {
+        add(std::to_string(code));
+    }
+    add(p.http.body_match);
+    add(p.http.verify_tls ? "verify" : "");
+    add(p.http.ca_file);
+    add(p.http.tls_session_reuse ? "resume" : "");
+    add(p.tcp.send_string);
+    add(p.tcp.match_re);
+    add(p.dns.query_name);
+    add(std::to_string(p.dns.query_type));
+    for (int rcode : p.dns.expected_rcodes) {
+        add(std::to_string(rcode));
+    }
+    add(p.dns.expected_answer);
+    return key;
+}
+
+// One monitor per distinct set of parameters: generated configurations repeat the same check
+// across thousands of pools, and a monitor (an https one holds a TLS context) is not small.
+ProbeRun::Monitors makeMonitors(asio::io_context& io, const conf::Config& config) {
+    ProbeRun::Monitors monitors;
+    std::unordered_map<std::string, Monitor*> made;
     for (const auto& pool : config.pools) {
-        monitors.push_back(makeMonitor(io, pool));
+        if (pool.monitor == conf::MonitorKind::Forced) {
+            monitors.of_pool.push_back(nullptr);
+            continue;
+        }
+        auto [it, fresh] = made.emplace(monitorKey(pool), nullptr);
+        if (fresh) {
+            monitors.owned.push_back(makeMonitor(io, pool));
+            it->second = monitors.owned.back().get();
+        }
+        monitors.of_pool.push_back(it->second);
     }
     return monitors;
 }
@@ -81,25 +126,31 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
       counters_(counters),
       monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),
+      schedule_(io, [this](uint32_t i) { onDue(members_[i]); }),
       heartbeat_(io),
       random_(std::random_device{}()) {
+    members_.reserve(config_.slot_count);  // never grows after this: probes hold addresses
     for (size_t p = 0; p < config_.pools.size(); ++p) {
         const auto& pool = config_.pools[p];
-        auto interval_ms = int64_t(pool.params.interval.count() * 1000);
+        auto interval_ms = int64_t(pool.params->interval.count() * 1000);
         for (size_t i = 0; i < pool.members.size(); ++i) {
             uint32_t slot = pool.first_slot + uint32_t(i);
-            auto m = std::make_unique<MemberProbe>(MemberProbe{
-                &pool, &pool.members[i], monitors_[p].get(), slot, targetOf(pool, pool.members[i]),
-                HealthState(pool.params.retries, pool.params.rise, interval_ms),
-                asio::steady_timer(io)});
+            MemberProbe m{&pool,
+                          &pool.members[i],
+                          monitors_.of_pool[p],
+                          slot,
+                          targetOf(pool, pool.members[i]),
+                          HealthState(pool.params->retries, pool.params->rise, interval_ms)};
             SlotView known = table_.read(slot);  // carried over from an earlier table
-            m->state.restore(known.state, known.consecutive_ok, known.consecutive_fail);
+            m.state.restore(known.state, known.consecutive_ok, known.consecutive_fail);
             unknown_ += known.state == MemberState::Unknown;
             members_.push_back(std::move(m));
         }
     }
     PHAROS_LOG(Info, "health table " << config_.settings.health_table << ": " << table_.slotCount()
-                                     << " members, " << table_.adopted() << " verdicts carried over"
+                                     << " members, " << monitors_.owned.size()
+                                     << " distinct monitors, " << table_.adopted()
+                                     << " verdicts carried over"
                                      << (table_.ready() ? ", ready" : ""));
 }
 
@@ -108,17 +159,23 @@ ProbeRun::~ProbeRun() {
 }
 
 void ProbeRun::start() {
-    for (auto& m : members_) {
-        if (!m->monitor) {
-            setForced(*m);
+    auto probed = std::count_if(members_.begin(), members_.end(),
+                                [](const MemberProbe& m) { return m.monitor != nullptr; });
+    // First probes are spread so thousands of members do not fire together; within 2 s (as
+    // Polaris) so the table is ready soon after a start, but at most kFirstChecksPerSecond:
+    // every first check of 100,000 unreachable members in flight at once would hold hundreds
+    // of MB, and set the process's peak memory for its whole life.
+    double longest = std::max(2.0, double(probed) / kFirstChecksPerSecond);
+    for (uint32_t i = 0; i < members_.size(); ++i) {
+        MemberProbe& m = members_[i];
+        if (!m.monitor) {
+            setForced(m);
             continue;
         }
-        // First probes are spread so thousands of members do not fire together; within 2 s
-        // (as Polaris) so the table is ready soon after a start.
-        double spread = std::min(m->pool->params.interval.count(), 2.0);
+        double spread = std::min(m.pool->params->interval.count(), longest);
         std::uniform_real_distribution<double> first(0, spread);
-        schedule(*m, std::chrono::duration_cast<steady_clock::duration>(
-                         std::chrono::duration<double>(first(random_))));
+        schedule_.after(i, std::chrono::duration_cast<steady_clock::duration>(
+                               std::chrono::duration<double>(first(random_))));
     }
     if (unknown_ == 0) {
         table_.markReady();  // every verdict was carried over, or there is nothing to probe
@@ -129,9 +186,7 @@ void ProbeRun::start() {
 void ProbeRun::stop() {
     *alive_ = false;
     heartbeat_.cancel();
-    for (auto& m : members_) {
-        m->timer.cancel();
-    }
+    schedule_.stop();
 }
 
 void ProbeRun::beat() {
@@ -153,34 +208,37 @@ void ProbeRun::beat() {
     });
 }
 
-// interval +-5 %, so members that started together drift apart instead of firing in step.
+// 95 to 100 % of the interval, so members that started together drift apart instead of firing
+// in step, and never later than the interval, which the detection bound counts on.
 steady_clock::duration ProbeRun::jittered(const MemberProbe& m) {
-    std::uniform_real_distribution<double> jitter(0.95, 1.05);
+    std::uniform_real_distribution<double> jitter(0.95, 1.0);
     return std::chrono::duration_cast<steady_clock::duration>(
-        std::chrono::duration<double>(m.pool->params.interval.count() * jitter(random_)));
+        std::chrono::duration<double>(m.pool->params->interval.count() * jitter(random_)));
 }
 
-void ProbeRun::schedule(MemberProbe& m, steady_clock::duration delay) {
-    m.timer.expires_after(delay);
-    m.timer.async_wait([this, &m, alive = alive_](const boost::system::error_code& e) {
-        if (e || !*alive) {
-            return;
-        }
-        schedule(m, jittered(m));
-        runProbe(m);
-    });
+void ProbeRun::onDue(MemberProbe& m) {
+    schedule_.after(uint32_t(&m - members_.data()), jittered(m));
+    runProbe(m);
 }
 
 void ProbeRun::runProbe(MemberProbe& m) {
     if (m.in_flight) {
-        return;  // the previous check is still running: skip this tick
+        // Checks never pile up, but a tick is not lost either: when timeout equals the
+        // interval the previous check ends just as this tick comes, and skipping would double
+        // the time to detect a member that hangs. The next check starts when this one ends.
+        m.tick_missed = true;
+        return;
     }
     m.in_flight = true;
-    auto timeout = std::chrono::milliseconds(int64_t(m.pool->params.timeout.count() * 1000));
+    auto timeout = std::chrono::milliseconds(int64_t(m.pool->params->timeout.count() * 1000));
     m.monitor->probe(m.target, timeout, [this, &m, alive = alive_](const ProbeResult& r) {
         if (*alive) {
             m.in_flight = false;
             onResult(m, r);
+            if (m.tick_missed) {
+                m.tick_missed = false;
+                runProbe(m);
+            }
         }
     });
 }
@@ -196,7 +254,7 @@ void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
 }
 
 void ProbeRun::setForced(MemberProbe& m) {
-    bool up = m.pool->params.forced_up;
+    bool up = m.pool->params->forced_up;
     int64_t now = realtimeMs();
     bool changed = m.state.record(up, now);
     publish(m, changed, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0},
@@ -242,6 +300,9 @@ void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, 
     if (unknown_ == 0 && !table_.ready()) {
         table_.markReady();
         PHAROS_LOG(Info, "health table ready: every member has a verdict");
+        // The first round had far more checks in flight than later ones will (spread over
+        // seconds, not over the interval): give back the heap they left.
+        malloc_trim(0);
     }
 }
 

@@ -12,6 +12,7 @@
 #include "health/HealthTableWriter.hpp"
 #include "health/Monitor.hpp"
 #include "health/ProbeCounters.hpp"
+#include "health/ProbeSchedule.hpp"
 
 namespace pharos::health {
 
@@ -32,9 +33,15 @@ class ProbeRun {
     const HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 
+    struct Monitors {
+        std::vector<std::unique_ptr<Monitor>> owned;  // one per distinct monitor
+        std::vector<Monitor*> of_pool;                // per pool; null for forced
+    };
+
   private:
+    static constexpr double kFirstChecksPerSecond = 10000;
     struct MemberProbe;
-    void schedule(MemberProbe& m, std::chrono::steady_clock::duration delay);
+    void onDue(MemberProbe& m);
     void runProbe(MemberProbe& m);
     void onResult(MemberProbe& m, const ProbeResult& result);
     void setForced(MemberProbe& m);
@@ -46,9 +53,10 @@ class ProbeRun {
     ProbeCounters* counters_;
     // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail
     // the reload before the new table is published and the old one retired.
-    std::vector<std::unique_ptr<Monitor>> monitors_;  // one per pool; null for forced
+    Monitors monitors_;
     HealthTableWriter table_;
-    std::vector<std::unique_ptr<MemberProbe>> members_;
+    std::vector<MemberProbe> members_;  // by slot
+    ProbeSchedule schedule_;
     boost::asio::steady_timer heartbeat_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::mt19937 random_;

@@ -7,6 +7,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 echo "== bench_lb";      build/bin/bench_lb --benchmark_min_time=0.2
 echo "== bench_backend"; build/bin/bench_backend 5
-echo "== bench_prober";  build/bin/bench_prober 10000 10
+for kind in tcp http https https-noresume; do
+    echo "== bench_prober $kind"; build/bin/bench_prober $kind 10000 10
+done
 echo "== bench/pdns";    bench/pdns/run.sh build 5
 echo "== bench/pdns/dnssec"; bench/pdns/dnssec.sh build 5
+echo "== bench/config-scale"; bench/config-scale/run.py build/bin 1000 10000 100000
+echo "== bench/failover"; bench/failover/run.py build/bin 50 20

@@ -14,7 +14,7 @@ std::string withMonitor(const std::string& monitor, const std::string& params) {
 }  // namespace
 
 TEST_CASE("http monitor defaults are Polaris's") {
-    auto m = loadOk(withMonitor("http", "")).pools[0].params;
+    auto m = *loadOk(withMonitor("http", "")).pools[0].params;
     CHECK(m.interval.count() == 10);
     CHECK(m.timeout.count() == 5);
     CHECK(m.retries == 2);
@@ -24,20 +24,20 @@ TEST_CASE("http monitor defaults are Polaris's") {
     CHECK(m.http.expected_codes == std::vector<int>{200});
     CHECK(m.http.hostname.empty());
     CHECK_FALSE(m.http.verify_tls);
-    auto tls = loadOk(withMonitor("http", "      use_ssl: true\n")).pools[0].params;
+    auto tls = *loadOk(withMonitor("http", "      use_ssl: true\n")).pools[0].params;
     CHECK(tls.port == 443);
 }
 
 TEST_CASE("http monitor keys, pharos extensions included") {
-    auto m = loadOk(withMonitor("http",
-                                "      use_ssl: true\n      hostname: app.example\n"
-                                "      url_path: health\n      port: 8443\n"
-                                "      expected_codes: [200, 204, 301]\n      interval: 0.5\n"
-                                "      timeout: 250ms\n      retries: 0\n      rise: 3\n"
-                                "      body_match: OK\n      verify_tls: true\n"
-                                "      ca_file: /etc/ssl/ca.pem\n"))
-                 .pools[0]
-                 .params;
+    auto m = *loadOk(withMonitor("http",
+                                 "      use_ssl: true\n      hostname: app.example\n"
+                                 "      url_path: health\n      port: 8443\n"
+                                 "      expected_codes: [200, 204, 301]\n      interval: 0.5\n"
+                                 "      timeout: 250ms\n      retries: 0\n      rise: 3\n"
+                                 "      body_match: OK\n      verify_tls: true\n"
+                                 "      ca_file: /etc/ssl/ca.pem\n"))
+                  .pools[0]
+                  .params;
     CHECK(m.http.use_ssl);
     CHECK(m.http.hostname == "app.example");
     CHECK(m.http.url_path == "/health");  // Polaris prefixes the slash
@@ -50,6 +50,16 @@ TEST_CASE("http monitor keys, pharos extensions included") {
     CHECK(m.http.body_match == "OK");
     CHECK(m.http.verify_tls);
     CHECK(m.http.ca_file == "/etc/ssl/ca.pem");
+}
+
+TEST_CASE("TLS sessions are reused unless the certificate is verified, or as told") {
+    auto params = [](const std::string& lines) {
+        return loadOk(withMonitor("http", "      use_ssl: true\n" + lines)).pools[0].params->http;
+    };
+    CHECK(params("").tls_session_reuse);
+    CHECK_FALSE(params("      verify_tls: true\n").tls_session_reuse);
+    CHECK(params("      verify_tls: true\n      tls_session_reuse: true\n").tls_session_reuse);
+    CHECK_FALSE(params("      tls_session_reuse: false\n").tls_session_reuse);
 }
 
 TEST_CASE("monitor limits: interval, timeout, retries, codes") {
@@ -86,18 +96,19 @@ TEST_CASE("monitor limits: interval, timeout, retries, codes") {
 }
 
 TEST_CASE("an unset timeout follows a short interval; Polaris files with interval 1 load") {
-    auto m = loadOk(withMonitor("http", "      interval: 1\n")).pools[0].params;
+    auto m = *loadOk(withMonitor("http", "      interval: 1\n")).pools[0].params;
     CHECK(m.timeout.count() == 1);
-    auto fast = loadOk(withMonitor("tcp", "      port: 22\n      interval: 0.2\n")).pools[0].params;
+    auto fast =
+        *loadOk(withMonitor("tcp", "      port: 22\n      interval: 0.2\n")).pools[0].params;
     CHECK(fast.timeout.count() == Approx(0.2));
 }
 
 TEST_CASE("tcp monitor: port required, send_string and match_re checked") {
-    auto m = loadOk(withMonitor("tcp",
-                                "      port: 6379\n      send_string: \"PING\\r\\n\"\n"
-                                "      match_re: \"^\\\\+pong\"\n"))
-                 .pools[0]
-                 .params;
+    auto m = *loadOk(withMonitor("tcp",
+                                 "      port: 6379\n      send_string: \"PING\\r\\n\"\n"
+                                 "      match_re: \"^\\\\+pong\"\n"))
+                  .pools[0]
+                  .params;
     CHECK(m.port == 6379);
     CHECK(m.tcp.send_string == "PING\r\n");
     CHECK(m.tcp.match_re == "^\\+pong");
@@ -114,22 +125,22 @@ TEST_CASE("tcp monitor: port required, send_string and match_re checked") {
 }
 
 TEST_CASE("forced monitor: status up by default, Polaris timing") {
-    auto up = loadOk(withMonitor("forced", "")).pools[0].params;
+    auto up = *loadOk(withMonitor("forced", "")).pools[0].params;
     CHECK(up.forced_up);
     CHECK(up.interval.count() == 3600);
-    auto down = loadOk(withMonitor("forced", "      status: down\n")).pools[0].params;
+    auto down = *loadOk(withMonitor("forced", "      status: down\n")).pools[0].params;
     CHECK_FALSE(down.forced_up);
     auto bad = loadOneError(withMonitor("forced", "      status: sideways\n"));
     CHECK(bad.key == "pools.p.monitor_params.status");
 }
 
 TEST_CASE("dns monitor (pharos extension)") {
-    auto m = loadOk(withMonitor("dns",
-                                "      query_name: Probe.Example.\n      query_type: AAAA\n"
-                                "      expected_rcodes: [NOERROR, NXDOMAIN]\n"
-                                "      expected_answer: 2001:db8::1\n"))
-                 .pools[0]
-                 .params;
+    auto m = *loadOk(withMonitor("dns",
+                                 "      query_name: Probe.Example.\n      query_type: AAAA\n"
+                                 "      expected_rcodes: [NOERROR, NXDOMAIN]\n"
+                                 "      expected_answer: 2001:db8::1\n"))
+                  .pools[0]
+                  .params;
     CHECK(m.port == 53);
     CHECK(m.dns.query_name == "probe.example");
     CHECK(m.dns.query_type == 28);
@@ -153,4 +164,26 @@ TEST_CASE("monitor kind and empty monitor_params") {
             .replace(withMonitor("http", "").find("    lb_method"), 0, "    monitor_params: {}\n"));
     CHECK(empty.key == "pools.p.monitor_params");
     CHECK_THAT(empty.message, Catch::Contains("must not be empty"));
+}
+
+TEST_CASE("pools with the same monitor settings share one copy of them") {
+    auto c = loadOk(
+        "pools:\n"
+        "  a: {monitor: tcp, monitor_params: {port: 80}, lb_method: wrr,"
+        " members: [{ip: 10.0.0.1, name: a, weight: 1}]}\n"
+        "  b: {monitor: tcp, monitor_params: {port: 80}, lb_method: wrr,"
+        " members: [{ip: 10.0.0.2, name: b, weight: 1}]}\n"
+        "  c: {monitor: tcp, monitor_params: {port: 81}, lb_method: wrr,"
+        " members: [{ip: 10.0.0.3, name: c, weight: 1}]}\n"
+        "globalnames:\n  w.example: {pool: a, ttl: 1}\n");
+    REQUIRE(c.pools.size() == 3);
+    CHECK(&*c.pools[0].params == &*c.pools[1].params);
+    CHECK(&*c.pools[0].params != &*c.pools[2].params);
+    CHECK(c.pools[2].params->port == 81);
+    // Editing one holder leaves the others as they were.
+    conf::Pool edited = c.pools[0];
+    edited.params.edit().port = 443;
+    CHECK(edited.params->port == 443);
+    CHECK(c.pools[1].params->port == 80);
+    CHECK(&*c.pools[0].params == &*c.pools[1].params);
 }

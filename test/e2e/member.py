@@ -3,6 +3,8 @@
 test takes a member down.
 
   member.py ADDRESS PORT NAME                      HTTP: 200 and the name for every GET
+                                                   (SIGUSR1: answer 500 from now on,
+                                                   SIGUSR2: hang, SIGHUP: back to 200)
   member.py ADDRESS PORT NAME --path /health       HTTP: 200 on that path only, 404 elsewhere
   member.py ADDRESS PORT NAME --tls CERT KEY       the same over TLS
   member.py ADDRESS PORT NAME --tcp-reply TEXT     TCP: reads a line, answers TEXT, closes
@@ -14,6 +16,7 @@ test takes a member down.
 import argparse
 import http.server
 import random
+import signal
 import socket
 import socketserver
 import ssl
@@ -21,8 +24,16 @@ import struct
 import time
 
 
+MODE = {"now": "ok"}  # switched by signals, so a test can break a member without restarting it
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if MODE["now"] == "hang":
+            time.sleep(3600)
+        if MODE["now"] == "500":
+            self.send_error(500)
+            return
         only = self.server.only_path
         ok = only is None or self.path == only
         body = (("OK " if ok else "no such path, ") + self.server.member_name + "\n").encode()
@@ -144,6 +155,8 @@ def main():
     parser.add_argument("--misbehave", choices=["hang", "slow", "huge", "garbage", "reset"])
     args = parser.parse_args()
     family = socket.AF_INET6 if ":" in args.address else socket.AF_INET
+    for sig, mode in [(signal.SIGUSR1, "500"), (signal.SIGUSR2, "hang"), (signal.SIGHUP, "ok")]:
+        signal.signal(sig, lambda _s, _f, mode=mode: MODE.update(now=mode))
     if args.misbehave:
         server = serve_misbehaving(args, family)
     elif args.tcp_reply is not None:

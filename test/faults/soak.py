@@ -51,7 +51,7 @@ def main():
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         sampler = DnsSampler(NAME, PDNS_PORT, every=0.01).start()
         flapper = d.members["www1"]  # the preferred member: its flaps move the answers
-        flaps, reloads, samples = [], 0, collections.defaultdict(list)
+        flaps, reloads, samples = [], [], collections.defaultdict(list)
         started = time.monotonic()
         last_flap = last_reload = last_sample = started - 10
         while time.monotonic() - started < seconds:
@@ -67,7 +67,7 @@ def main():
             if now - last_reload >= reload_every and now - started > 1:
                 d.pharos.backend.send(signal.SIGHUP)
                 d.pharos.health.send(signal.SIGHUP)
-                reloads += 1
+                reloads.append(now)
                 last_reload = now
             if now - last_sample >= 10:
                 for p in [d.pharos.backend, d.pharos.health]:
@@ -86,7 +86,7 @@ def main():
         codes = re.search(r"Response codes:\s*(.*)", perf)
         print("soak %ds at %d qps (80%% of the measured maximum), %d flaps, %d reloads: "
               "%d sampled, not NOERROR-with-member %d %s, stale %d; dnsperf %s" % (
-                  seconds, rate, len(flaps), reloads, len(answers), sum(bad.values()),
+                  seconds, rate, len(flaps), len(reloads), len(answers), sum(bad.values()),
                   dict(bad), len(stale), codes.group(1).strip() if codes else "?"))
         for name, series in samples.items():
             rss = [r for r, _ in series]
@@ -99,6 +99,11 @@ def main():
                 failed = True
         if sum(bad.values()) or stale:
             failed = True
+            for a in [a for a in answers if a.outcome != "ok"][:20]:
+                print("  %s at %.2fs; nearest reload %+.2fs, flap %+.2fs" % (
+                    a.outcome, a.sent - started,
+                    min((a.sent - r for r in reloads), key=abs, default=float("nan")),
+                    min((a.sent - f for f, _ in flaps), key=abs, default=float("nan"))))
     finally:
         d.stop()
         reports = sanitizer_reports(d.dir)

@@ -19,9 +19,9 @@ conf::Config httpConfig(const std::string& table, std::vector<uint16_t> member_p
     conf::Pool p;
     p.name = "web";
     p.monitor = conf::MonitorKind::Http;
-    p.params.interval = conf::Seconds(0.2);
-    p.params.timeout = conf::Seconds(0.1);
-    p.params.retries = 1;
+    p.params.edit().interval = conf::Seconds(0.2);
+    p.params.edit().timeout = conf::Seconds(0.1);
+    p.params.edit().retries = 1;
     for (size_t i = 0; i < member_ports.size(); ++i) {
         conf::Member m;
         // One listener per member on 127.0.0.1; members differ by address key only in the
@@ -146,9 +146,9 @@ TEST_CASE("a reload that cannot build its monitors leaves the running table alon
     runUntil(
         io, [&] { return running.table().ready(); }, 3);
     auto bad = httpConfig(table.name, {a.port()});
-    bad.pools[0].params.http.use_ssl = true;
-    bad.pools[0].params.http.verify_tls = true;
-    bad.pools[0].params.http.ca_file = "/nonexistent/ca.pem";
+    bad.pools[0].params.edit().http.use_ssl = true;
+    bad.pools[0].params.edit().http.verify_tls = true;
+    bad.pools[0].params.edit().http.ca_file = "/nonexistent/ca.pem";
     CHECK_THROWS(health::ProbeRun(io, bad));
     CHECK(running.table().header().retired.load() == 0);
     CHECK(table.verdict(0) == lb::Health::Up);
@@ -165,10 +165,10 @@ TEST_CASE("every member is probed with its own pool's monitor") {
         conf::Pool p;
         p.name = std::move(name);
         p.monitor = kind;
-        p.params.interval = conf::Seconds(0.2);
-        p.params.timeout = conf::Seconds(0.1);
-        p.params.retries = 0;
-        p.params.port = port;
+        p.params.edit().interval = conf::Seconds(0.2);
+        p.params.edit().timeout = conf::Seconds(0.1);
+        p.params.edit().retries = 0;
+        p.params.edit().port = port;
         conf::Member m;
         m.ip = m.monitor_ip = *conf::IpAddress::parse("127.0.0.1");
         m.name = p.name + "-member";
@@ -181,7 +181,7 @@ TEST_CASE("every member is probed with its own pool's monitor") {
     c.settings.table_group = "";
     c.pools.push_back(pool("aaa-tcp", conf::MonitorKind::Tcp, silent.port()));
     c.pools.push_back(pool("mmm-forced-up", conf::MonitorKind::Forced, 1));
-    c.pools.back().params.forced_up = true;
+    c.pools.back().params.edit().forced_up = true;
     c.pools.push_back(pool("nnn-forced-down", conf::MonitorKind::Forced, 1));
     c.pools.push_back(pool("zzz-http", conf::MonitorKind::Http, web.port()));
     conf::finalizeLayout(c);

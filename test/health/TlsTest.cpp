@@ -74,6 +74,8 @@ class TlsServer {
         thread_.join();
     }
     uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    std::atomic<int> handshakes{0};
+    std::atomic<int> resumed{0};  // abbreviated handshakes: the client offered its session
 
   private:
     void serve() {
@@ -88,6 +90,8 @@ class TlsServer {
             if (e) {
                 continue;
             }
+            ++handshakes;
+            resumed += SSL_session_reused(stream.native_handle()) ? 1 : 0;
             std::array<char, 4096> buf;
             stream.read_some(asio::buffer(buf), e);
             std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nOK";
@@ -140,4 +144,37 @@ TEST_CASE("https: a real TLS member, with and without certificate verification")
     CHECK_FALSE(untrusted.pass);
     CHECK(untrusted.reason == health::FailureReason::TlsError);
     std::filesystem::remove(ca);
+}
+
+TEST_CASE("https: each check resumes the member's last TLS session, unless told not to") {
+    SelfSigned cert("app.example");
+    TlsServer server(cert);
+    conf::HttpParams params;
+    params.use_ssl = true;
+    params.hostname = "app.example";
+    asio::io_context io;
+    health::HttpMonitor monitor(io, params);
+    int passed = 0;
+    for (int i = 0; i < 3; ++i) {
+        monitor.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
+                      std::chrono::seconds(2),
+                      [&](const health::ProbeResult& r) { passed += r.pass; });
+        io.run();
+        io.restart();
+    }
+    CHECK(passed == 3);
+    CHECK(server.handshakes == 3);  // a new connection and handshake every time
+    CHECK(server.resumed == 2);     // the second and third abbreviated
+
+    params.tls_session_reuse = false;
+    health::HttpMonitor fresh(io, params);
+    for (int i = 0; i < 2; ++i) {
+        fresh.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
+                    std::chrono::seconds(2),
+                    [&](const health::ProbeResult& r) { passed += r.pass; });
+        io.run();
+        io.restart();
+    }
+    CHECK(passed == 5);
+    CHECK(server.resumed == 2);
 }

@@ -1,0 +1,56 @@
+#include <catch2/catch.hpp>
+
+#include "health/ProbeSchedule.hpp"
+
+using namespace pharos::health;
+using namespace std::chrono_literals;
+
+TEST_CASE("schedule: members come due in time order, not in the order they were added") {
+    boost::asio::io_context io;
+    std::vector<uint32_t> order;
+    ProbeSchedule schedule(io, [&](uint32_t m) { order.push_back(m); });
+    schedule.after(0, 40ms);
+    schedule.after(1, 10ms);
+    schedule.after(2, 30ms);
+    schedule.after(3, 20ms);
+    io.run_for(500ms);
+    CHECK(order == std::vector<uint32_t>{1, 3, 2, 0});
+}
+
+TEST_CASE("schedule: an entry earlier than the armed timer is not held back by it") {
+    boost::asio::io_context io;
+    std::vector<std::pair<uint32_t, ProbeSchedule::Clock::time_point>> seen;
+    ProbeSchedule schedule(io,
+                           [&](uint32_t m) { seen.emplace_back(m, ProbeSchedule::Clock::now()); });
+    auto start = ProbeSchedule::Clock::now();
+    schedule.after(0, 300ms);
+    schedule.after(1, 5ms);
+    io.run_for(1s);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].first == 1);
+    CHECK(seen[0].second - start < 200ms);
+    CHECK(seen[1].second - start >= 300ms);
+}
+
+TEST_CASE("schedule: members rescheduled from `due` keep coming; stop() ends them all") {
+    boost::asio::io_context io;
+    std::vector<int> count(3, 0);
+    ProbeSchedule* self = nullptr;
+    ProbeSchedule schedule(io, [&](uint32_t m) {
+        if (++count[m] == 5 && m == 2) {
+            self->stop();
+            return;
+        }
+        self->after(m, std::chrono::milliseconds(2 + m));
+    });
+    self = &schedule;
+    for (uint32_t m = 0; m < 3; ++m) {
+        schedule.after(m, 1ms);
+    }
+    io.run_for(2s);
+    CHECK(count[2] == 5);
+    // Member 0 (every 2 ms) came due more often than member 2 (every 4 ms), and nothing came
+    // due after stop(): io.run_for returned as soon as the work ran out.
+    CHECK(count[0] > count[2]);
+    CHECK(io.stopped());
+}
