@@ -29,6 +29,7 @@ class ProbeSchedule {
     void stop();  // nothing is due any more
 
   private:
+    static constexpr Clock::duration kBatch = std::chrono::milliseconds(1);
     struct Entry {
         Clock::time_point when;
         uint32_t member;

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <boost/asio/post.hpp>
+#include <string>
+
 #include "health/ProbeSchedule.hpp"
 
 using namespace pharos::health;
@@ -53,4 +56,20 @@ TEST_CASE("schedule: members rescheduled from `due` keep coming; stop() ends the
     // due after stop(): io.run_for returned as soon as the work ran out.
     CHECK(count[0] > count[2]);
     CHECK(io.stopped());
+}
+
+TEST_CASE("schedule: members due within a millisecond of each other run on one wake-up") {
+    boost::asio::io_context io;
+    std::vector<std::string> events;
+    ProbeSchedule schedule(io, [&](uint32_t m) {
+        events.push_back("due " + std::to_string(m));
+        // Runs after the handler that is running now, whatever else it calls.
+        boost::asio::post(io, [&events, m] { events.push_back("after " + std::to_string(m)); });
+    });
+    schedule.after(0, 20ms);
+    schedule.after(1, 20ms + 500us);
+    schedule.after(2, 60ms);
+    io.run_for(500ms);
+    CHECK(events ==
+          std::vector<std::string>{"due 0", "due 1", "after 0", "after 1", "due 2", "after 2"});
 }
