@@ -153,28 +153,25 @@ TEST_CASE("https: each check resumes the member's last TLS session, unless told 
     params.use_ssl = true;
     params.hostname = "app.example";
     asio::io_context io;
-    health::HttpMonitor monitor(io, params);
     int passed = 0;
-    for (int i = 0; i < 3; ++i) {
-        monitor.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
-                      std::chrono::seconds(2),
-                      [&](const health::ProbeResult& r) { passed += r.pass; });
-        io.run();
-        io.restart();
-    }
+    auto checks = [&](health::HttpMonitor& monitor, int times) {
+        for (int i = 0; i < times; ++i) {
+            monitor.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
+                          std::chrono::seconds(2),
+                          [&](const health::ProbeResult& r) { passed += r.pass; });
+            io.run();
+            io.restart();
+        }
+    };
+    health::HttpMonitor monitor(io, params);
+    checks(monitor, 3);
     CHECK(passed == 3);
     CHECK(server.handshakes == 3);  // a new connection and handshake every time
     CHECK(server.resumed == 2);     // the second and third abbreviated
 
     params.tls_session_reuse = false;
     health::HttpMonitor fresh(io, params);
-    for (int i = 0; i < 2; ++i) {
-        fresh.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
-                    std::chrono::seconds(2),
-                    [&](const health::ProbeResult& r) { passed += r.pass; });
-        io.run();
-        io.restart();
-    }
+    checks(fresh, 2);
     CHECK(passed == 5);
     CHECK(server.resumed == 2);
 }
