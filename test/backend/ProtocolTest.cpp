@@ -1,5 +1,10 @@
+#include <unistd.h>
+
+#include <filesystem>
 #include <set>
 #include "BackendTestSupport.hpp"
+#include "backend/BackendStats.hpp"
+#include "health/SharedMemory.hpp"
 
 using namespace pharos;
 using test::contents;
@@ -157,4 +162,46 @@ TEST_CASE("reload swaps the configuration whole") {
     auto r = b.lookup("ANY", "new.contoso.local.");
     CHECK(contents(r) == Strings{"A 10.7.0.1"});
     CHECK(r["result"][0]["ttl"] == 9);
+}
+
+TEST_CASE("a reload's stats block is published when the reload is installed, not when built") {
+    auto config = [] {
+        auto result = conf::loadLbText(test::kLb, test::kTopology);
+        REQUIRE(std::holds_alternative<conf::Config>(result));
+        return std::move(std::get<conf::Config>(result));
+    };
+    backend::ResolverOptions options;
+    options.stats_block = "/pharos-test-stats-" + std::to_string(getpid());
+    backend::GslbResolver resolver(config(), std::make_unique<test::FakeHealth>(), options);
+    backend::RemoteBackendProtocol protocol(resolver);
+    auto lookup = [&] {
+        std::string reply;
+        protocol.handle(R"({"method":"lookup","parameters":{"qtype":"ANY","qname":)"
+                        R"("myweb.contoso.local.","remote":"10.9.9.9","zone-id":1}})",
+                        reply);
+    };
+    // The lookups counted in the block a reader (pharos-health's /metrics) finds by name.
+    auto published = [&] {
+        health::SharedMemory block;
+        REQUIRE(block.openReadOnly(options.stats_block));
+        const auto* header = static_cast<const backend::StatsHeader*>(block.data());
+        auto layout = backend::StatsLayout::of(header->globalname_count, header->slot_count);
+        const auto* counters = reinterpret_cast<const backend::BackendCounters*>(
+            static_cast<const char*>(block.data()) + layout.counters);
+        return uint64_t(counters->lookups);
+    };
+    lookup();
+    CHECK(published() == 1);
+    auto prepared = resolver.prepare(config());
+    lookup();  // counted in the block in use, which readers must still see
+    CHECK(published() == 2);
+    resolver.install(std::move(prepared)).reset();
+    lookup();
+    CHECK(published() == 3);  // the new block, with the totals carried over
+    // A reload built but never installed leaves nothing behind in /dev/shm.
+    resolver.prepare(config()).reset();
+    CHECK(published() == 3);
+    health::unlinkSharedMemory(options.stats_block);
+    CHECK_FALSE(std::filesystem::exists("/dev/shm" + options.stats_block + ".new." +
+                                        std::to_string(getpid())));
 }
