@@ -58,7 +58,7 @@ struct BackendCounters {
     uint64_t servedWithinNs(uint64_t ns) const;
 };
 
-// Nothing but Counters, so a block can be copied counter by counter (BackendStats::carryOver).
+// Nothing but Counters, so a block can be copied counter by counter (BackendStats::carryTotals).
 static_assert(sizeof(BackendCounters) % sizeof(Counter) == 0);
 
 // Per globalname, indexed like conf::Config::globalnames.

@@ -84,7 +84,6 @@ void BackendStats::carryTotals(const BackendStats& previous) {
 void BackendStats::carryOver(const BackendStats& previous, const conf::Config& before,
                              const conf::Config& after) {
     auto copy = [](Counter& to, const Counter& from) { to.set(from); };
-    carryTotals(previous);
     for (size_t i = 0; i < after.globalnames.size(); ++i) {
         if (const auto* old = before.findGlobalName(after.globalnames[i].name)) {
             const NameCounters& o = previous.names_[size_t(old - before.globalnames.data())];

@@ -51,9 +51,10 @@ class BackendStats {
   public:
     // Builds a block for `config` to publish under `name`, or keeps it in process memory when
     // `name` is empty (tests, benchmarks). `previous` (this process's block before a reload,
-    // with its configuration) hands over its counts: totals whole, per name and member by
-    // identity. Until publish(), readers of `name` still see the previous block: a reload is
-    // built on another thread while lookups count into the block in use.
+    // with its configuration) hands over its counts per name and member, by identity; its
+    // totals are handed over by carryTotals() when the block is installed. Until publish(),
+    // readers of `name` still see the previous block: a reload is built on another thread
+    // while lookups count into the block in use.
     BackendStats(const std::string& name, const std::string& group, const conf::Config& config,
                  int64_t started_ms, const BackendStats* previous = nullptr,
                  const conf::Config* previous_config = nullptr);
@@ -67,7 +68,7 @@ class BackendStats {
     const BackendCounters& counters() const { return *counters_; }
     NameCounters& name(size_t globalname) { return names_[globalname]; }
     Counter& answers(uint32_t slot) { return answers_[slot]; }
-    // Lookups counted into `previous` while this block was being built are not lost.
+    // The totals of `previous` (reloads, queries, histograms), up to the moment of the call.
     void carryTotals(const BackendStats& previous);
     // Puts this block under its name and marks `previous` retired, so readers switch over.
     void publish(BackendStats* previous);

@@ -1,10 +1,10 @@
 #include "backend/ConfigReloader.hpp"
 
 #include <malloc.h>
-
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
 #include <exception>
 
 #include <boost/asio/post.hpp>
@@ -62,7 +62,6 @@ void ConfigReloader::load() {
         }
     } catch (const std::exception& e) {
         PHAROS_LOG(Error, "reload failed: " << e.what());
-        prepared.reset();
     }
     // Handlers are copied, the prepared configuration is not: it travels in a shared holder.
     auto holder = std::make_shared<GslbResolver::PreparedPtr>(std::move(prepared));

@@ -82,8 +82,8 @@ GslbResolver::PreparedPtr GslbResolver::prepare(conf::Config config) const {
 }
 
 GslbResolver::PreparedPtr GslbResolver::install(PreparedPtr next) {
-    // Totals counted since prepare() copied them; counts per name and member between
-    // prepare() and now stay with the old block.
+    // Totals here, on the lookup thread, so none is lost; counts per name and member made
+    // between prepare() and now stay with the old block.
     next->stats->carryTotals(*stats_);
     ++next->stats->header().reloads;
     next->stats->publish(stats_.get());

@@ -47,11 +47,10 @@ bool mayHaveAlias(const std::string& text) {
 
 // Content after a `---` or `...` that follows content: a second document, which the whole
 // parse ignores and the cut would not.
-bool hasLaterDocument(const std::string& text) {
+bool hasLaterDocument(const std::string& text, const std::vector<Line>& lines) {
     bool content = false, ended = false;
-    for (size_t at = 0; at < text.size();) {
-        size_t end = std::min(text.find('\n', at), text.size());
-        std::string_view line(text.data() + at, end - at);
+    for (const Line& l : lines) {
+        std::string_view line(text.data() + l.begin, l.end - l.begin);
         bool marker = (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") &&
                       (line.size() == 3 || std::isspace(uint8_t(line[3])));
         size_t first = line.find_first_not_of(" \t\r");
@@ -64,7 +63,6 @@ bool hasLaterDocument(const std::string& text) {
         }
         ended = ended || (marker && content);
         content = content || text_line;
-        at = end + 1;
     }
     return false;
 }
@@ -135,9 +133,11 @@ std::optional<ChunkedYaml> ChunkedYaml::parse(YamlReader& in, const std::string&
     // the marks of what remains do not move) and `{}` after the chunked key's colon.
     std::string skeleton;
     size_t copied = 0;
-    whole = whole || text.find('\0') != std::string::npos || mayHaveAlias(text) ||
-            hasLaterDocument(text);
+    whole = whole || text.find('\0') != std::string::npos || mayHaveAlias(text);
     auto lines = whole ? std::vector<Line>() : splitLines(text);
+    if (hasLaterDocument(text, lines)) {
+        lines.clear();  // parsed whole
+    }
     for (size_t k = 0; k < lines.size(); ++k) {
         const Line& l = lines[k];
         if (!l.content || l.indent != 0) {

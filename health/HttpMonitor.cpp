@@ -42,8 +42,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
                 SSL_set_tlsext_host_name(stream_.native_handle(), params_.hostname.c_str());
             }
             if (sessions_) {
-                session_key_ = target.address.to_string() + "|" + std::to_string(target.port) +
-                               "|" + params_.hostname;
+                session_key_ = {target.address, target.port};
                 if (SSL_SESSION* session = sessions_->find(session_key_)) {
                     SSL_set_session(stream_.native_handle(), session);
                 }
@@ -165,17 +164,17 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
     http::response_parser<http::string_body> parser_;
     boost::beast::flat_buffer buffer_{8192};
     std::shared_ptr<TlsSessions> sessions_;
-    std::string session_key_;
+    TlsSessions::Key session_key_;
 };
 
 }  // namespace
 
-SSL_SESSION* TlsSessions::find(const std::string& key) const {
+SSL_SESSION* TlsSessions::find(const Key& key) const {
     auto it = sessions_.find(key);
     return it == sessions_.end() ? nullptr : it->second.get();
 }
 
-void TlsSessions::keep(const std::string& key, SSL_SESSION* session) {
+void TlsSessions::keep(const Key& key, SSL_SESSION* session) {
     if (!session || !SSL_SESSION_is_resumable(session)) {
         SSL_SESSION_free(session);
         return;

@@ -3,9 +3,9 @@
 // is in expected_codes and, when body_match is set, the body contains it. Certificates are
 // checked only with verify_tls (Polaris never checks, for private CAs).
 #include <boost/asio/ssl.hpp>
+#include <map>
 #include <memory>
-#include <string>
-#include <unordered_map>
+#include <utility>
 
 #include "health/Monitor.hpp"
 
@@ -24,16 +24,18 @@ FailureReason judgeHttpResponse(unsigned status, std::string_view body,
 // check still opens a fresh connection and completes a handshake (what proves the listener
 // alive, as in Polaris), but an abbreviated one, without the certificate exchange and key
 // agreement that cost most of an https check's CPU.
+// A monitor sends one hostname, so a member's address and port name its session.
 class TlsSessions {
   public:
-    SSL_SESSION* find(const std::string& key) const;          // not owned; null when none
-    void keep(const std::string& key, SSL_SESSION* session);  // takes ownership
+    using Key = std::pair<boost::asio::ip::address, uint16_t>;
+    SSL_SESSION* find(const Key& key) const;          // not owned; null when none
+    void keep(const Key& key, SSL_SESSION* session);  // takes ownership
 
   private:
     struct Free {
         void operator()(SSL_SESSION* s) const { SSL_SESSION_free(s); }
     };
-    std::unordered_map<std::string, std::unique_ptr<SSL_SESSION, Free>> sessions_;
+    std::map<Key, std::unique_ptr<SSL_SESSION, Free>> sessions_;
 };
 
 class HttpMonitor final : public Monitor {

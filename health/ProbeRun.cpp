@@ -4,7 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
-#include <unordered_map>
+#include <map>
 
 #include "conf/Log.hpp"
 #include "health/DnsMonitor.hpp"
@@ -69,47 +69,18 @@ ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
     return t;
 }
 
-// What makes two pools' monitors interchangeable: the kind and every parameter a probe uses
-// (port and timing are per member and per pool, not the monitor's).
-std::string monitorKey(const conf::Pool& pool) {
-    const auto& p = *pool.params;
-    std::string key = std::to_string(int(pool.monitor));
-    auto add = [&key](const std::string& field) {
-        key += '\0';
-        key += std::to_string(field.size()) + ':' + field;
-    };
-    add(p.http.use_ssl ? "ssl" : "");
-    add(p.http.hostname);
-    add(p.http.url_path);
-    for (int code : p.http.expected_codes) {
-        add(std::to_string(code));
-    }
-    add(p.http.body_match);
-    add(p.http.verify_tls ? "verify" : "");
-    add(p.http.ca_file);
-    add(p.http.tls_session_reuse ? "resume" : "");
-    add(p.tcp.send_string);
-    add(p.tcp.match_re);
-    add(p.dns.query_name);
-    add(std::to_string(p.dns.query_type));
-    for (int rcode : p.dns.expected_rcodes) {
-        add(std::to_string(rcode));
-    }
-    add(p.dns.expected_answer);
-    return key;
-}
-
-// One monitor per distinct set of parameters: generated configurations repeat the same check
-// across thousands of pools, and a monitor (an https one holds a TLS context) is not small.
+// One monitor per distinct monitor settings: the loader has pools with equal settings share
+// one copy of them (conf::CopyOnWrite), generated configurations repeat one check across
+// thousands of pools, and a monitor (an https one holds a TLS context) is not small.
 ProbeRun::Monitors makeMonitors(asio::io_context& io, const conf::Config& config) {
     ProbeRun::Monitors monitors;
-    std::unordered_map<std::string, Monitor*> made;
+    std::map<std::pair<conf::MonitorKind, const conf::MonitorParams*>, Monitor*> made;
     for (const auto& pool : config.pools) {
         if (pool.monitor == conf::MonitorKind::Forced) {
             monitors.of_pool.push_back(nullptr);
             continue;
         }
-        auto [it, fresh] = made.emplace(monitorKey(pool), nullptr);
+        auto [it, fresh] = made.emplace(std::pair(pool.monitor, &*pool.params), nullptr);
         if (fresh) {
             monitors.owned.push_back(makeMonitor(io, pool));
             it->second = monitors.owned.back().get();
@@ -126,7 +97,7 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
       counters_(counters),
       monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),
-      schedule_(io, [this](uint32_t i) { onDue(members_[i]); }),
+      schedule_(io, [this](uint32_t member) { onDue(member); }),
       heartbeat_(io),
       random_(std::random_device{}()) {
     members_.reserve(config_.slot_count);  // never grows after this: probes hold addresses
@@ -216,8 +187,9 @@ steady_clock::duration ProbeRun::jittered(const MemberProbe& m) {
         std::chrono::duration<double>(m.pool->params->interval.count() * jitter(random_)));
 }
 
-void ProbeRun::onDue(MemberProbe& m) {
-    schedule_.after(uint32_t(&m - members_.data()), jittered(m));
+void ProbeRun::onDue(uint32_t member) {
+    MemberProbe& m = members_[member];
+    schedule_.after(member, jittered(m));
     runProbe(m);
 }
 

@@ -41,7 +41,7 @@ class ProbeRun {
   private:
     static constexpr double kFirstChecksPerSecond = 10000;
     struct MemberProbe;
-    void onDue(MemberProbe& m);
+    void onDue(uint32_t member);
     void runProbe(MemberProbe& m);
     void onResult(MemberProbe& m, const ProbeResult& result);
     void setForced(MemberProbe& m);
