@@ -83,10 +83,12 @@ class DnsSampler:
         return self.samples
 
     def _run(self):
+        # After stop, sending ends but replies are still awaited: a query sent a moment before
+        # stop is not a timeout until its full timeout has passed unanswered.
         next_send = time.monotonic()
-        while not self._stop.is_set():
+        while not self._stop.is_set() or self._pending:
             now = time.monotonic()
-            if now >= next_send:
+            if now >= next_send and not self._stop.is_set():
                 qid = random.randrange(65536)
                 while qid in self._pending:
                     qid = random.randrange(65536)
