@@ -44,19 +44,110 @@ std::optional<Override> readOverride(conf::YamlReader& in, const YAML::Node& nod
     return o;
 }
 
-nlohmann::json toJson(const AdminOverrides& overrides) {
+std::optional<Holder> readHolder(conf::YamlReader& in, const YAML::Node& node,
+                                 const std::string& path) {
+    if (!in.isMap(node, path)) {
+        return std::nullopt;
+    }
+    in.checkKeys(node, path, {"pool", "member", "address", "directed", "since_ms", "by", "reason"});
+    Holder h;
+    auto pool = in.string(node, "pool", path, 256);
+    auto address = in.string(node, "address", path, 64);
+    auto since = in.integer(node, "since_ms", path, 0, INT64_MAX);
+    if (!pool || !address || !since) {
+        return std::nullopt;
+    }
+    h.pool = *pool;
+    h.address = *address;
+    h.since_ms = *since;
+    h.member = node["member"] ? in.string(node, "member", path, 256).value_or("") : "";
+    h.directed = node["directed"] ? in.boolean(node, "directed", path).value_or(false) : false;
+    h.by = node["by"] ? in.string(node, "by", path, 256).value_or("") : "";
+    h.reason = node["reason"] ? in.string(node, "reason", path, 1024).value_or("") : "";
+    return h;
+}
+
+std::optional<PendingApproval> readApproval(conf::YamlReader& in, const YAML::Node& node,
+                                            const std::string& path) {
+    if (!in.isMap(node, path)) {
+        return std::nullopt;
+    }
+    in.checkKeys(node, path, {"pool", "member", "address", "since_ms", "approved", "by"});
+    auto pool = in.string(node, "pool", path, 256);
+    auto address = in.string(node, "address", path, 64);
+    auto since = in.integer(node, "since_ms", path, 0, INT64_MAX);
+    if (!pool || !address || !since) {
+        return std::nullopt;
+    }
+    PendingApproval a{*pool, "", *address, *since, false, ""};
+    a.member = node["member"] ? in.string(node, "member", path, 256).value_or("") : "";
+    a.approved = node["approved"] ? in.boolean(node, "approved", path).value_or(false) : false;
+    a.by = node["by"] ? in.string(node, "by", path, 256).value_or("") : "";
+    return a;
+}
+
+// Calls read(node, path) for each entry of the optional list `key`.
+template <class Read>
+void readList(conf::YamlReader& in, const YAML::Node& root, const char* key, Read read) {
+    if (!root[key] || !in.isList(root[key], key)) {
+        return;
+    }
+    for (size_t i = 0; i < root[key].size(); ++i) {
+        read(root[key][i], std::string(key) + "[" + std::to_string(i) + "]");
+    }
+}
+
+// Optional text is written only when there is some: the reader refuses empty strings.
+void putText(nlohmann::json& j, const char* key, const std::string& text) {
+    if (!text.empty()) {
+        j[key] = text;
+    }
+}
+
+nlohmann::json policyJson(const PolicyRecords& policy) {
+    nlohmann::json holders = nlohmann::json::array();
+    for (const auto& h : policy.holders) {
+        nlohmann::json j = {{"pool", h.pool},
+                            {"address", h.address},
+                            {"directed", h.directed},
+                            {"since_ms", h.since_ms}};
+        putText(j, "member", h.member);
+        putText(j, "by", h.by);
+        putText(j, "reason", h.reason);
+        holders.push_back(std::move(j));
+    }
+    nlohmann::json approvals = nlohmann::json::array();
+    for (const auto& a : policy.approvals) {
+        nlohmann::json j = {{"pool", a.pool},
+                            {"address", a.address},
+                            {"since_ms", a.since_ms},
+                            {"approved", a.approved}};
+        putText(j, "member", a.member);
+        putText(j, "by", a.by);
+        approvals.push_back(std::move(j));
+    }
+    return {{"holders", std::move(holders)}, {"approvals", std::move(approvals)}};
+}
+
+nlohmann::json toJson(const AdminState& state) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& o : overrides.all()) {
-        nlohmann::json j = {{"pool", o.pool},        {"member", o.member},
-                            {"address", o.address},  {"action", actionName(o.action)},
-                            {"reason", o.reason},    {"by", o.by},
+    for (const auto& o : state.overrides.all()) {
+        nlohmann::json j = {{"pool", o.pool},
+                            {"address", o.address},
+                            {"action", actionName(o.action)},
                             {"since_ms", o.since_ms}};
+        putText(j, "member", o.member);
+        putText(j, "reason", o.reason);
+        putText(j, "by", o.by);
         if (o.until_ms != 0) {
             j["until_ms"] = o.until_ms;
         }
         list.push_back(std::move(j));
     }
-    return {{"version", 1}, {"overrides", std::move(list)}};
+    nlohmann::json doc = policyJson(state.policy);
+    doc["version"] = 2;
+    doc["overrides"] = std::move(list);
+    return doc;
 }
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
@@ -81,7 +172,7 @@ void writeAll(int fd, const std::string& text, const std::string& path) {
 AdminStateLoad loadAdminState(const std::string& path) {
     std::vector<conf::ConfigError> errors;
     if (!std::filesystem::exists(path)) {
-        return AdminOverrides{};
+        return AdminState{};
     }
     auto text = conf::readFile(path, errors, "the admin-state file");
     if (!text) {
@@ -94,18 +185,27 @@ AdminStateLoad parseAdminState(const std::string& text, const std::string& name)
     std::vector<conf::ConfigError> errors;
     conf::YamlReader in(name, errors);
     std::optional<YAML::Node> root = conf::parseYaml(in, text);
-    AdminOverrides out;
+    AdminState out;
     if (root && in.isMap(*root, "")) {
-        in.checkKeys(*root, "", {"version", "overrides"});
-        in.integer(*root, "version", "", 1, 1);
-        if (in.required(*root, "overrides", "") && in.isList((*root)["overrides"], "overrides")) {
-            const auto& list = (*root)["overrides"];
-            for (size_t i = 0; i < list.size(); ++i) {
-                if (auto o = readOverride(in, list[i], "overrides[" + std::to_string(i) + "]")) {
-                    out.set(std::move(*o));
-                }
+        // Version 1 had the overrides alone; 2 adds the DR policies' records.
+        in.checkKeys(*root, "", {"version", "overrides", "holders", "approvals"});
+        in.integer(*root, "version", "", 1, 2);
+        in.required(*root, "overrides", "");
+        readList(in, *root, "overrides", [&](const YAML::Node& node, const std::string& path) {
+            if (auto o = readOverride(in, node, path)) {
+                out.overrides.set(std::move(*o));
             }
-        }
+        });
+        readList(in, *root, "holders", [&](const YAML::Node& node, const std::string& path) {
+            if (auto h = readHolder(in, node, path)) {
+                out.policy.setHolder(std::move(*h));
+            }
+        });
+        readList(in, *root, "approvals", [&](const YAML::Node& node, const std::string& path) {
+            if (auto a = readApproval(in, node, path)) {
+                out.policy.addPending(std::move(*a));
+            }
+        });
     }
     if (!errors.empty()) {
         return errors;
@@ -113,9 +213,8 @@ AdminStateLoad parseAdminState(const std::string& text, const std::string& name)
     return out;
 }
 
-void saveAdminState(const std::string& path, const AdminOverrides& overrides,
-                    const std::string& group) {
-    std::string text = toJson(overrides).dump(2) + "\n";
+void saveAdminState(const std::string& path, const AdminState& state, const std::string& group) {
+    std::string text = toJson(state).dump(2) + "\n";
     std::string temp = path + ".tmp";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {

@@ -6,6 +6,7 @@
 
 #include "conf/DnsName.hpp"
 #include "conf/Log.hpp"
+#include "lb/FallbackChain.hpp"
 
 namespace pharos::backend {
 
@@ -156,29 +157,38 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
     NameCounters& per_name = stats_->name(size_t(gn - snap.config.globalnames.data()));
     per_name.queries += !repeat;
     size_t pool = size_t(gn->pool_index);
-    const conf::Pool& p = snap.config.pools[pool];
-    verdicts_.resize(p.members.size());
-    bool trusted = health_->fill(snap.config, p, verdicts_);
-    counters.fail_open_answers += !trusted;
-    per_name.fail_open += !trusted && !repeat;
+    bool trusted = true;
+    auto health_of = [&](size_t at) {
+        const conf::Pool& chained = snap.config.pools[at];
+        verdicts_.resize(chained.members.size());
+        trusted = health_->fill(snap.config, chained, verdicts_) && trusted;
+        return std::span<const lb::Health>(verdicts_);
+    };
+    auto balancer_of = [&](size_t at) -> const lb::PoolBalancer& {
+        return snap.pools[at].balancer;
+    };
+    auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
     lb::Client client = clientOf(request);
-    const auto& rt = snap.pools[pool];
     size_t start = reply.size();
     reply += R"({"result":[)";
     bool first = true;
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        if (!rt.balancer.serves(family) || (family == conf::Family::V4 && want == Want::Aaaa) ||
+        if (!snap.pools[pool].balancer.serves(family) ||
+            (family == conf::Family::V4 && want == Want::Aaaa) ||
             (family == conf::Family::V6 && want == Want::A)) {
             continue;
         }
-        rt.balancer.decide(family, verdicts_, client, sampler_, answer_);
+        size_t answered = lb::decideWithFallbacks(snap.config, pool, family, balancer_of, health_of,
+                                                  no_trace, client, sampler_, answer_);
         counters.fallback_answers += answer_.fallback;
         counters.refused_answers += answer_.refused;
         per_name.fallback += answer_.fallback && !repeat;
         per_name.refused += answer_.refused && !repeat;
-        appendRecords(p, rt.address_text, request.qname, gn->ttl, lb::scopeMaskFor(answer_, client),
-                      reply, first, !repeat);
+        appendRecords(snap.config.pools[answered], snap.pools[answered].address_text, request.qname,
+                      gn->ttl, lb::scopeMaskFor(answer_, client), reply, first, !repeat);
     }
+    counters.fail_open_answers += !trusted;
+    per_name.fail_open += !trusted && !repeat;
     if (first && want != Want::Any) {
         reply.resize(start);
         reply += R"({"result":false})";  // no records of the type asked for

@@ -68,6 +68,13 @@ void finalizeLayout(Config& config) {
         gn.pool_index = config.poolIndex(gn.pool);
         config.globalname_index[gn.name] = int(i);
     }
+    for (auto& pool : config.pools) {
+        pool.fallback_pool_index =
+            pool.fallback == Fallback::Pool ? config.poolIndex(pool.fallback_pool) : -1;
+    }
+    for (auto& w : config.maintenance) {
+        w.pool_index = config.poolIndex(w.pool);
+    }
 }
 
 const char* toString(MonitorKind kind) {
@@ -99,7 +106,31 @@ const char* toString(LbMethod method) {
 }
 
 const char* toString(Fallback fallback) {
-    return fallback == Fallback::Any ? "any" : "refuse";
+    switch (fallback) {
+        case Fallback::Any:
+            return "any";
+        case Fallback::Refuse:
+            return "refuse";
+        case Fallback::Pool:
+            return "pool";
+    }
+    return "?";
+}
+
+const char* toString(FailbackMode mode) {
+    return mode == FailbackMode::Auto ? "auto" : "manual";
+}
+
+const char* toString(FailoverMode mode) {
+    return mode == FailoverMode::Auto ? "auto" : "manual";
+}
+
+std::string fallbackText(const Pool& pool) {
+    return pool.fallback == Fallback::Pool ? "pool:" + pool.fallback_pool : toString(pool.fallback);
+}
+
+bool windowCovers(const MaintenanceWindow& w, const Member& m) {
+    return w.member.empty() || w.member == m.name || w.member == m.ip.str();
 }
 
 }  // namespace pharos::conf

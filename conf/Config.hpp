@@ -18,7 +18,9 @@ using Seconds = std::chrono::duration<double>;
 
 enum class MonitorKind : uint8_t { Http, Tcp, Forced, Dns };
 enum class LbMethod : uint8_t { Wrr, Twrr, FoGroup, CHash };
-enum class Fallback : uint8_t { Any, Refuse };
+enum class Fallback : uint8_t { Any, Refuse, Pool };  // Pool: `fallback: pool:NAME` (pharos)
+enum class FailbackMode : uint8_t { Auto, Manual };
+enum class FailoverMode : uint8_t { Auto, Manual };
 enum class ClientAddressSource : uint8_t { Ecs, Resolver };
 enum class TopologyFallback : uint8_t { Any, Nearest };
 enum class StalePolicy : uint8_t { FailOpen, LastKnown };
@@ -85,6 +87,13 @@ struct Pool {
     TopologyFallback topology_fallback = TopologyFallback::Any;     // pharos
     int chash_prefix_v4 = 24;                                       // pharos, chash only
     int chash_prefix_v6 = 56;
+    std::string fallback_pool;     // fallback: pool:NAME
+    int fallback_pool_index = -1;  // set by finalizeLayout
+    // pharos DR policies (docs/LB.md): how long a member must stay down before answers move,
+    // and whether an operator must approve the move away from the preferred member or back.
+    Seconds failover_after{0.0};
+    FailbackMode failback = FailbackMode::Auto;  // fogroup only
+    FailoverMode failover = FailoverMode::Auto;  // fogroup only
     bool uses_priority = false;   // some member sets `priority` (fogroup priority mode)
     std::vector<Member> members;  // configuration order: fogroup's order
     uint32_t first_slot = 0;      // health-table slot of members[0]; see Config::slot_count
@@ -107,6 +116,17 @@ struct Region {
 struct Topology {
     std::vector<Region> regions;
     int regionIndex(const std::string& name) const;
+};
+
+// pharos: a planned drain of one member, or of a whole pool, from `start` to `end`.
+struct MaintenanceWindow {
+    std::string pool;
+    std::string member;    // a member's name or address; empty: every member of the pool
+    int64_t start_ms = 0;  // CLOCK_REALTIME
+    int64_t end_ms = 0;
+    std::string reason;
+    int pool_index = -1;  // set by finalizeLayout
+    friend bool operator==(const MaintenanceWindow&, const MaintenanceWindow&) = default;
 };
 
 struct Settings {
@@ -134,7 +154,8 @@ struct Config {
     std::vector<GlobalName> globalnames;
     std::unordered_map<std::string, int> globalname_index;  // canonical name -> globalnames[i]
     Topology topology;
-    uint32_t slot_count = 0;  // one health-table slot per (pool, member)
+    std::vector<MaintenanceWindow> maintenance;  // in file order
+    uint32_t slot_count = 0;                     // one health-table slot per (pool, member)
     // Identifies the slot layout (pool names, member addresses and probe targets in order).
     // Prober and backend compare it to know they index the table the same way.
     uint64_t layout_hash = 0;
@@ -154,5 +175,11 @@ void finalizeLayout(Config& config);
 const char* toString(MonitorKind);
 const char* toString(LbMethod);
 const char* toString(Fallback);
+const char* toString(FailbackMode);
+const char* toString(FailoverMode);
+// The fallback as the LB file spells it: "any", "refuse" or "pool:NAME".
+std::string fallbackText(const Pool& pool);
+// Whether window `w` covers member `m` of its pool.
+bool windowCovers(const MaintenanceWindow& w, const Member& m);
 
 }  // namespace pharos::conf

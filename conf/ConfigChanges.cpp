@@ -43,8 +43,12 @@ void poolChanges(const Pool& a, const Pool& b, std::vector<std::string>& out) {
     if (a.lb_method != b.lb_method || a.fallback != b.fallback ||
         a.max_addrs_returned != b.max_addrs_returned || a.client_address != b.client_address ||
         a.topology_fallback != b.topology_fallback || a.chash_prefix_v4 != b.chash_prefix_v4 ||
-        a.chash_prefix_v6 != b.chash_prefix_v6) {
+        a.chash_prefix_v6 != b.chash_prefix_v6 || a.fallback_pool != b.fallback_pool) {
         out.push_back(p + "load-balancing settings changed");
+    }
+    if (a.failover_after != b.failover_after || a.failback != b.failback ||
+        a.failover != b.failover) {
+        out.push_back(p + "DR policy changed");
     }
     std::map<std::string, const Member*> before, after;
     for (const auto& m : a.members) {
@@ -99,6 +103,9 @@ std::vector<std::string> describeChanges(const Config& before, const Config& aft
         if (!before.findGlobalName(b.name)) {
             out.push_back("globalname " + b.name + " added (pool " + b.pool + ")");
         }
+    }
+    if (!(before.maintenance == after.maintenance)) {
+        out.push_back("maintenance windows changed");
     }
     if (!(before.topology.regions == after.topology.regions)) {
         out.push_back("topology changed");

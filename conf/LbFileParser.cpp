@@ -107,11 +107,6 @@ void parseMembers(YamlReader& in, const YAML::Node& node, const std::string& pat
 }
 
 void parsePoolOptions(YamlReader& in, const YAML::Node& node, const std::string& path, Pool& pool) {
-    if (node["fallback"]) {
-        if (auto v = in.choice(node, "fallback", path, {"any", "refuse"})) {
-            pool.fallback = Fallback(*v);
-        }
-    }
     if (node["max_addrs_returned"]) {
         pool.max_addrs_returned =
             int(in.integer(node, "max_addrs_returned", path, 1, 1024).value_or(1));
@@ -162,16 +157,17 @@ void shareMonitorParams(Pool& pool, std::vector<CopyOnWrite<MonitorParams>>& dis
 
 void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
                const Topology& topology, bool have_topology,
-               std::vector<CopyOnWrite<MonitorParams>>& distinct, Config& out) {
+               std::vector<CopyOnWrite<MonitorParams>>& distinct,
+               std::vector<FallbackRef>& fallbacks, Config& out) {
     std::string path =
         name.find('.') == std::string::npos ? "pools." + name : "pools[" + name + "]";
     if (!in.isMap(node, path)) {
         return;
     }
-    in.checkKeys(
-        node, path,
-        {"monitor", "monitor_params", "lb_method", "fallback", "max_addrs_returned", "members",
-         "client_address", "topology_fallback", "chash_prefix_v4", "chash_prefix_v6"});
+    in.checkKeys(node, path,
+                 {"monitor", "monitor_params", "lb_method", "fallback", "max_addrs_returned",
+                  "members", "client_address", "topology_fallback", "chash_prefix_v4",
+                  "chash_prefix_v6", "failover_after", "failback", "failover"});
     Pool pool;
     pool.name = name;
     parseMonitor(in, node, path, pool);
@@ -186,6 +182,7 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
                  "twrr needs a topology file (pharos.yaml key `topology`)");
     }
     parsePoolOptions(in, node, path, pool);
+    parsePoolPolicies(in, node, path, pool, fallbacks);
     parseMembers(in, node, path, topology, pool);
     out.pools.push_back(std::move(pool));
 }
@@ -252,8 +249,9 @@ void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topolog
     if (!in.isMap(root, "")) {
         return;
     }
-    in.checkKeys(root, "", {"pools", "globalnames"});
+    in.checkKeys(root, "", {"pools", "globalnames", "maintenance"});
     bool have_topology = !topology.regions.empty();
+    std::vector<FallbackRef> fallbacks;
     if (in.required(root, "pools", "") && in.isMap(root["pools"], "pools")) {
         std::unordered_map<std::string, int> lines;  // where each pool name was first seen
         std::vector<CopyOnWrite<MonitorParams>> distinct;
@@ -270,12 +268,14 @@ void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topolog
                              std::to_string(it->second));
                 return;
             }
-            parsePool(in, name, value, topology, have_topology, distinct, out);
+            parsePool(in, name, value, topology, have_topology, distinct, fallbacks, out);
         });
     }
     std::sort(out.pools.begin(), out.pools.end(),
               [](const Pool& a, const Pool& b) { return a.name < b.name; });
     out.pools.shrink_to_fit();  // the vector doubled as it grew: up to half of it spare
+    checkFallbackChains(in, fallbacks, out);
+    parseMaintenance(in, root, out);
     if (in.required(root, "globalnames", "") && in.isMap(root["globalnames"], "globalnames")) {
         doc.forEach(in, "globalnames", [&](const YAML::Node& key, const YAML::Node& value) {
             parseGlobalName(in, key, value, out);

@@ -16,7 +16,7 @@ struct Options {
     std::string client;             // explain --client IP
     std::string ecs;                // explain --ecs CIDR
     bool json = false;              // status --json
-    std::string reason;             // drain/force-* --reason TEXT
+    std::string reason;             // drain/force-*/failover/failback --reason TEXT
     std::string until;              // drain/force-* --until TIME
 };
 
@@ -30,5 +30,7 @@ int runExplain(const Options& options);
 // drain, force-up, force-down, clear.
 int runOverride(const std::string& command, const Options& options);
 int runReload(const Options& options);
+// failover, failback.
+int runFailover(const std::string& command, const Options& options);
 
 }  // namespace pharos::ctl

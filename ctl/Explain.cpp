@@ -1,13 +1,18 @@
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <random>
 
 #include "admin/AdminStateFile.hpp"
 #include "backend/HealthSource.hpp"
 #include "conf/DnsName.hpp"
+#include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
+#include "health/ProbeRun.hpp"
+#include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "lb/Trace.hpp"
+#include "policy/PoolPolicy.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -29,45 +34,147 @@ std::optional<lb::Client> clientOf(const Options& options) {
     return client;
 }
 
-// One decision with its trace, then kDraws more to show how a weighted draw spreads.
-void explainFamily(const conf::Config& config, const conf::Pool& pool,
-                   const lb::PoolBalancer& balancer, conf::Family family,
-                   const std::vector<lb::Health>& verdicts, const lb::Client& client) {
+// The pools a decision may visit (the name's pool and its fallback chain), each with the
+// verdicts the backend would read, built when first needed.
+struct ChainPools {
+    const conf::Config& config;
+    backend::TableHealthSource& health;
+    lb::TopologyIndex index;
+    std::map<size_t, std::unique_ptr<lb::PoolBalancer>> balancers;
+    std::map<size_t, std::vector<lb::Health>> verdicts;
+    bool trusted = true;
+
+    const lb::PoolBalancer& balancer(size_t p) {
+        auto& b = balancers[p];
+        if (!b) {
+            b = std::make_unique<lb::PoolBalancer>(config.pools[p], config.topology, index);
+        }
+        return *b;
+    }
+    std::span<const lb::Health> verdictsOf(size_t p) {
+        auto [it, fresh] = verdicts.try_emplace(p, config.pools[p].members.size());
+        if (fresh) {
+            trusted = health.fill(config, config.pools[p], it->second) && trusted;
+        }
+        return it->second;
+    }
+};
+
+// Why a DR policy holds a member in or out of the answers, and until when.
+std::string holdText(const conf::Config& config, const conf::Pool& pool, const conf::Member& member,
+                     const health::SlotView& v, int64_t now_ms) {
+    switch (v.hold) {
+        case health::PolicyHold::FailoverAfter:
+            return "down, kept in the answers by failover_after until " +
+                   conf::formatRfc3339(policy::failoverDeadline(pool, v.last_change_ms));
+        case health::PolicyHold::AwaitingApproval:
+            return "down, kept in the answers until pharosctl failover " + pool.name +
+                   " (failover: manual)";
+        case health::PolicyHold::HeldOff:
+            return "up, kept out of the answers until pharosctl failback " + pool.name;
+        case health::PolicyHold::Maintenance:
+            for (const auto& w : config.maintenance) {
+                if (w.pool == pool.name && conf::windowCovers(w, member) && w.start_ms <= now_ms &&
+                    now_ms < w.end_ms) {
+                    return "drained by a maintenance window ending " +
+                           conf::formatRfc3339(policy::windowEnd(config, pool, member, now_ms)) +
+                           (w.reason.empty() ? "" : " (" + w.reason + ")");
+                }
+            }
+            return "drained by a maintenance window";
+        case health::PolicyHold::None:
+            break;
+    }
+    return "";
+}
+
+// The DR policies' holds on a pool's members, as the table publishes them.
+void printHolds(const conf::Config& config, const conf::Pool& pool) {
+    health::HealthTableReader table(config.settings.health_table);
+    table.refresh();
+    for (size_t i = 0; i < pool.members.size(); ++i) {
+        health::SlotView v;
+        if (table.readSlot(pool.first_slot + uint32_t(i), v) &&
+            v.hold != health::PolicyHold::None) {
+            std::printf("policy: %s %s is %s\n", pool.members[i].name.c_str(),
+                        pool.members[i].ip.str().c_str(),
+                        holdText(config, pool, pool.members[i], v, health::realtimeMs()).c_str());
+        }
+    }
+}
+
+// One decision with its trace (a step per pool of the fallback chain), then kDraws more to
+// show how a weighted draw spreads.
+void explainFamily(ChainPools& chain, size_t pool, conf::Family family, const lb::Client& client) {
+    const conf::Config& config = chain.config;
     std::printf("%s records:\n", family == conf::Family::V4 ? "A" : "AAAA");
     lb::WeightedSampler sampler(std::random_device{}());
     lb::Answer answer;
-    lb::Trace trace;
-    balancer.decide(family, verdicts, client, sampler, answer, &trace);
-    std::fputs(lb::formatTrace(pool, config.topology, trace, answer, client).c_str(), stdout);
-    std::map<uint32_t, int> first;
+    std::vector<std::pair<size_t, lb::Trace>> steps;
+    auto balancer_of = [&](size_t p) -> const lb::PoolBalancer& { return chain.balancer(p); };
+    auto health_of = [&](size_t p) { return chain.verdictsOf(p); };
+    auto trace_of = [&](size_t, size_t p) {
+        steps.emplace_back(p, lb::Trace{});
+        return &steps.back().second;
+    };
+    size_t answered = lb::decideWithFallbacks(config, pool, family, balancer_of, health_of,
+                                              trace_of, client, sampler, answer);
+    for (size_t s = 0; s < steps.size(); ++s) {
+        const conf::Pool& p = config.pools[steps[s].first];
+        if (steps.size() > 1) {
+            std::printf("pool %s%s:\n", p.name.c_str(), s == 0 ? "" : " (fallback chain)");
+        }
+        lb::Answer shown = s + 1 == steps.size() ? answer : lb::Answer{};
+        std::fputs(lb::formatTrace(p, config.topology, steps[s].second, shown, client).c_str(),
+                   stdout);
+    }
+    auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
+    std::map<std::string, int> first;
     for (int i = 0; i < kDraws; ++i) {
-        balancer.decide(family, verdicts, client, sampler, answer);
+        size_t at = lb::decideWithFallbacks(config, pool, family, balancer_of, health_of, no_trace,
+                                            client, sampler, answer);
         if (!answer.members.empty()) {
-            ++first[answer.members[0]];
+            ++first[config.pools[at].members[answer.members[0]].ip.str()];
         }
     }
+    (void)answered;
     if (first.size() > 1) {
         std::printf("first address over %d decisions:", kDraws);
-        for (auto [member, count] : first) {
-            std::printf(" %s %.1f%%", pool.members[member].ip.str().c_str(),
-                        100.0 * count / kDraws);
+        for (const auto& [address, count] : first) {
+            std::printf(" %s %.1f%%", address.c_str(), 100.0 * count / kDraws);
         }
         std::printf("\n");
     }
 }
 
-// The operators' overrides on the pool's members, as the admin-state file records them.
+// The operators' overrides on the pool's members, as the admin-state file records them, and
+// the pool's DR-policy records (holder, pending approvals).
 void printOverrides(const conf::Config& config, const conf::Pool& pool) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
-    const auto* overrides = std::get_if<admin::AdminOverrides>(&loaded);
+    const auto* state = std::get_if<admin::AdminState>(&loaded);
     for (const auto& m : pool.members) {
-        const admin::Override* o = overrides ? overrides->find(pool.name, m.ip.str()) : nullptr;
+        const admin::Override* o = state ? state->overrides.find(pool.name, m.ip.str()) : nullptr;
         if (o) {
             std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(), m.ip.str().c_str(),
                         o->action == health::AdminOverride::Drain      ? "drained"
                         : o->action == health::AdminOverride::ForcedUp ? "forced up"
                                                                        : "forced down",
                         o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
+        }
+    }
+    if (!state) {
+        return;
+    }
+    if (const auto* h = state->policy.holder(pool.name)) {
+        std::printf("policy: answers held on %s %s since %s (%s) until pharosctl failback %s\n",
+                    h->member.c_str(), h->address.c_str(), conf::formatRfc3339(h->since_ms).c_str(),
+                    h->directed ? ("moved there by " + h->by).c_str() : "failback: manual",
+                    pool.name.c_str());
+    }
+    for (const auto& a : state->policy.approvals) {
+        if (a.pool == pool.name && !a.approved) {
+            std::printf("policy: failover from %s %s awaits approval since %s\n", a.member.c_str(),
+                        a.address.c_str(), conf::formatRfc3339(a.since_ms).c_str());
         }
     }
 }
@@ -95,20 +202,20 @@ int runExplain(const Options& options) {
     if (!client) {
         return 2;
     }
-    const conf::Pool& pool = config->pools[size_t(gn->pool_index)];
+    size_t pool_index = size_t(gn->pool_index);
+    const conf::Pool& pool = config->pools[pool_index];
     backend::TableHealthSource health(config->settings.health_table);
     health.refresh();
-    std::vector<lb::Health> verdicts(pool.members.size());
-    bool trusted = health.fill(*config, pool, verdicts);
-    lb::TopologyIndex index(config->topology);
-    lb::PoolBalancer balancer(pool, config->topology, index);
+    ChainPools chain{*config, health, lb::TopologyIndex(config->topology), {}, {}};
+    chain.verdictsOf(pool_index);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
     std::printf("health table %s: %s\n", health::toString(health.lastStatus()),
-                trusted ? "verdicts used" : "every member counts as up (fail-open)");
+                chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
+    printHolds(*config, pool);
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        if (balancer.serves(family)) {
-            explainFamily(*config, pool, balancer, family, verdicts, *client);
+        if (chain.balancer(pool_index).serves(family)) {
+            explainFamily(chain, pool_index, family, *client);
         } else {
             std::printf("%s records: none, the pool has no %s member (NODATA)\n",
                         family == conf::Family::V4 ? "A" : "AAAA",

@@ -29,7 +29,8 @@ struct Snapshot {
     bool verdicts_used;
     int64_t now_ms;
     admin::AdminOverrides overrides;  // as the admin-state file has them
-    std::string overrides_error;      // why the file could not be read, if so
+    admin::PolicyRecords policy;
+    std::string overrides_error;  // why the file could not be read, if so
 };
 
 std::string utc(int64_t ms) {
@@ -44,8 +45,9 @@ std::string utc(int64_t ms) {
 // Returns whether any member is flapping.
 bool printMembers(const conf::Config& config, const health::HealthTableReader& table, int64_t now) {
     bool flapping = false;
-    std::printf("%-16s %-12s %-40s %-8s %-10s %-13s %-13s %9s %s\n", "POOL", "MEMBER", "ADDRESS",
-                "STATE", "ADMIN", "CHANGED", "CHECKED", "LATENCY", "LAST FAILURE");
+    std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %9s %s\n", "POOL", "MEMBER",
+                "ADDRESS", "STATE", "ADMIN", "POLICY", "CHANGED", "CHECKED", "LATENCY",
+                "LAST FAILURE");
     for (const auto& pool : config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
             const auto& m = pool.members[i];
@@ -56,9 +58,10 @@ bool printMembers(const conf::Config& config, const health::HealthTableReader& t
                 state += "*";
                 flapping = true;
             }
-            std::printf("%-16s %-12s %-40s %-8s %-10s %-13s %-13s %7.1fms %s\n", pool.name.c_str(),
-                        m.name.c_str(), m.ip.str().c_str(), state.c_str(),
-                        have ? health::toString(v.admin) : "-",
+            const char* hold = have ? health::toString(v.hold) : "-";
+            std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %7.1fms %s\n",
+                        pool.name.c_str(), m.name.c_str(), m.ip.str().c_str(), state.c_str(),
+                        have ? health::toString(v.admin) : "-", *hold ? hold : "-",
                         have ? ago(v.last_change_ms, now).c_str() : "-",
                         have ? ago(v.last_check_ms, now).c_str() : "-",
                         have ? double(v.latency_us) / 1000.0 : 0.0,
@@ -88,8 +91,52 @@ void printOverrides(const conf::Config& config, const Snapshot& snap) {
     }
 }
 
+// Pools whose answers a DR policy is holding, and what ends each hold.
+void printPolicies(const nlohmann::json& doc) {
+    bool header = false;
+    auto line = [&](const std::string& text) {
+        if (!header) {
+            std::printf("DR policies:\n");
+            header = true;
+        }
+        std::printf("  %s\n", text.c_str());
+    };
+    int64_t now = doc["now_ms"].get<int64_t>();
+    for (const auto& p : doc["pools"]) {
+        std::string name = p["name"].get<std::string>();
+        if (p.contains("holder") && !p["holder"].is_null()) {
+            const auto& h = p["holder"];
+            line(name + ": answers held on " + h["member"].get<std::string>() + " " +
+                 h["address"].get<std::string>() + " since " + utc(h["since_ms"]) +
+                 (h["directed"].get<bool>() ? " (moved by " + h["by"].get<std::string>() + ")"
+                                            : " (failback: manual)") +
+                 " until pharosctl failback " + name);
+        }
+        for (const auto& a : p.value("pending_approvals", nlohmann::json::array())) {
+            line(name + ": " + a["member"].get<std::string>() + " " +
+                 a["address"].get<std::string>() + " down since " + utc(a["since_ms"]) +
+                 ", AWAITING APPROVAL: pharosctl failover " + name);
+        }
+        for (const auto& m : p["members"]) {
+            if (m.value("policy", "") == "failover-after") {
+                line(name + ": " + m["name"].get<std::string>() + " down, kept in the answers " +
+                     "for " + std::to_string((m["policy_until_ms"].get<int64_t>() - now) / 1000) +
+                     "s more (failover_after)");
+            }
+        }
+        for (const auto& w : p.value("maintenance", nlohmann::json::array())) {
+            std::string who = w["member"].get<std::string>();
+            line(name + ": maintenance of " + (who.empty() ? "every member" : who) + " " +
+                 utc(w["start_ms"]) + " - " + utc(w["end_ms"]) +
+                 (w["start_ms"].get<int64_t>() <= now ? " (NOW)" : "") +
+                 (w["reason"].get<std::string>().empty() ? ""
+                                                         : ": " + w["reason"].get<std::string>()));
+        }
+    }
+}
+
 void printText(const conf::Config& config, const health::HealthTableReader& table,
-               const Snapshot& snap) {
+               const Snapshot& snap, const nlohmann::json& doc) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
                 health::toString(snap.status));
     if (const auto* h = table.header()) {
@@ -110,6 +157,7 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
         std::printf("* flapping: changed state %d times within the flapping window\n",
                     health::HealthState::kFlapChanges);
     }
+    printPolicies(doc);
     printOverrides(config, snap);
 }
 
@@ -131,18 +179,21 @@ int runStatus(const Options& options) {
                                int64_t(config->settings.stale_after.count() * 1000));
     snap.verdicts_used = health::usesVerdicts(snap.status, config->settings.on_stale);
     auto loaded = admin::loadAdminState(config->settings.admin_state);
-    if (auto* o = std::get_if<admin::AdminOverrides>(&loaded)) {
-        snap.overrides = std::move(*o);
+    if (auto* state = std::get_if<admin::AdminState>(&loaded)) {
+        snap.overrides = std::move(state->overrides);
+        snap.policy = std::move(state->policy);
     } else {
         for (const auto& e : std::get<std::vector<conf::ConfigError>>(loaded)) {
             snap.overrides_error += (snap.overrides_error.empty() ? "" : "; ") + e.str();
         }
     }
+    status::StatusInputs in{*config,    table, snap.overrides, snap.policy, snap.overrides_error,
+                            snap.now_ms};
+    nlohmann::json doc = status::statusDocument(in);
     if (options.json) {
-        status::StatusInputs in{*config, table, snap.overrides, snap.overrides_error, snap.now_ms};
-        std::printf("%s\n", status::statusDocument(in).dump(2).c_str());
+        std::printf("%s\n", doc.dump(2).c_str());
     } else {
-        printText(*config, table, snap);
+        printText(*config, table, snap, doc);
     }
     return snap.verdicts_used ? 0 : 1;
 }

@@ -34,6 +34,14 @@ constexpr const char* kUsage =
     "                       back to the probes' verdict\n"
     "    reload             check the configuration, then reload pharos-health and\n"
     "                       pharos-backend; print what changed or every error\n"
+    "    failover POOL      approve the failover awaiting approval in POOL\n"
+    "                       (failover: manual); answers move by the normal rules\n"
+    "    failover POOL MEMBER [--reason TEXT]\n"
+    "                       move POOL's answers to MEMBER (fogroup) and keep them\n"
+    "                       there until failback, even when the preferred member is up\n"
+    "    failback POOL [--reason TEXT]\n"
+    "                       let answers held by failback: manual or by failover POOL\n"
+    "                       MEMBER return to the normal rules (the preferred member)\n"
     "\n"
     "    MEMBER is a name or an address. TIME is a duration from now (30m, 2h) or a UTC\n"
     "    time (2026-11-25T22:00Z). Overrides take effect within milliseconds and last\n"
@@ -122,6 +130,9 @@ int main(int argc, char** argv) {
     }
     if (command == "reload") {
         return pharos::ctl::runReload(options);
+    }
+    if (command == "failover" || command == "failback") {
+        return pharos::ctl::runFailover(command, options);
     }
     std::fprintf(stderr, "pharosctl: %s\n%s",
                  command.empty() ? "no command given" : ("unknown command " + command).c_str(),

@@ -9,6 +9,7 @@ SlotView loadSlot(const Slot& s) {
     v.state = verdictState(word);
     v.admin = verdictAdmin(word);
     v.flapping = verdictFlapping(word);
+    v.hold = verdictHold(word);
     v.key = s.key.load(relaxed);
     v.last_change_ms = s.last_change_ms.load(relaxed);
     v.last_check_ms = s.last_check_ms.load(relaxed);
@@ -76,6 +77,22 @@ const char* toString(AdminOverride a) {
             return "forced-down";
         case AdminOverride::Drain:
             return "drain";
+    }
+    return "?";
+}
+
+const char* toString(PolicyHold h) {
+    switch (h) {
+        case PolicyHold::None:
+            return "";
+        case PolicyHold::FailoverAfter:
+            return "failover-after";
+        case PolicyHold::AwaitingApproval:
+            return "awaiting-approval";
+        case PolicyHold::HeldOff:
+            return "held-off";
+        case PolicyHold::Maintenance:
+            return "maintenance";
     }
     return "?";
 }

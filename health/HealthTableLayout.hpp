@@ -12,10 +12,21 @@
 namespace pharos::health {
 
 constexpr uint64_t kTableMagic = 0x5448534f52414850ULL;  // "PHAROSHT" little-endian
-constexpr uint32_t kLayoutVersion = 1;
+// 2: the verdict word carries a DR policy's hold in bits 24-31; a reader of version 1 would
+// ignore it and answer a member the policy keeps out (or drop one it keeps in).
+constexpr uint32_t kLayoutVersion = 2;
 
 enum class MemberState : uint8_t { Unknown = 0, Up = 1, Down = 2 };
 enum class AdminOverride : uint8_t { None = 0, ForcedUp = 1, ForcedDown = 2, Drain = 3 };
+// What a DR policy does to a member's answers (docs/LB.md), decided by pharos-health alone so
+// the backend applies it with the same load that reads the verdict.
+enum class PolicyHold : uint8_t {
+    None = 0,
+    FailoverAfter = 1,     // down, kept in the answers until failover_after has passed
+    AwaitingApproval = 2,  // down, kept in the answers until `pharosctl failover`
+    HeldOff = 3,           // usable, kept out of the answers until `pharosctl failback`
+    Maintenance = 4,       // drained by a maintenance window
+};
 
 // Why the last probe failed; kept small and stable because it is part of the layout.
 enum class FailureReason : uint16_t {
@@ -37,10 +48,12 @@ enum class FailureReason : uint16_t {
 const char* toString(FailureReason);
 const char* toString(MemberState);
 const char* toString(AdminOverride);
+const char* toString(PolicyHold);  // "" for None
 
-// verdict word: bits 0-7 MemberState, 8-15 AdminOverride, bit 16 flapping.
-constexpr uint32_t packVerdict(MemberState s, AdminOverride a, bool flapping) {
-    return uint32_t(s) | uint32_t(a) << 8 | uint32_t(flapping) << 16;
+// verdict word: bits 0-7 MemberState, 8-15 AdminOverride, bit 16 flapping, 24-31 PolicyHold.
+constexpr uint32_t packVerdict(MemberState s, AdminOverride a, bool flapping,
+                               PolicyHold hold = PolicyHold::None) {
+    return uint32_t(s) | uint32_t(a) << 8 | uint32_t(flapping) << 16 | uint32_t(hold) << 24;
 }
 constexpr MemberState verdictState(uint32_t v) {
     return MemberState(v & 0xff);
@@ -50,6 +63,9 @@ constexpr AdminOverride verdictAdmin(uint32_t v) {
 }
 constexpr bool verdictFlapping(uint32_t v) {
     return (v >> 16) & 1;
+}
+constexpr PolicyHold verdictHold(uint32_t v) {
+    return PolicyHold((v >> 24) & 0xff);
 }
 
 struct alignas(64) TableHeader {
@@ -87,6 +103,7 @@ struct SlotView {
     MemberState state = MemberState::Unknown;
     AdminOverride admin = AdminOverride::None;
     bool flapping = false;
+    PolicyHold hold = PolicyHold::None;
     uint64_t key = 0;
     int64_t last_change_ms = 0;
     int64_t last_check_ms = 0;

@@ -65,7 +65,8 @@ bool HealthTableReader::refresh() {
     }
     auto* h = static_cast<const TableHeader*>(fresh->memory.data());
     if (h->magic.load(std::memory_order_acquire) != kTableMagic ||
-        h->layout_version != kLayoutVersion || tableBytes(h->slot_count) > fresh->memory.size()) {
+        (h->layout_version != kLayoutVersion && h->layout_version != 1) ||
+        tableBytes(h->slot_count) > fresh->memory.size()) {
         delete map_;
         map_ = nullptr;
         return false;
@@ -100,6 +101,17 @@ lb::Health HealthTableReader::verdict(uint32_t slot) const {
         return lb::Health::Unknown;
     }
     uint32_t v = slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire);
+    switch (verdictHold(v)) {  // the prober sets a hold only where it outranks the rest
+        case PolicyHold::FailoverAfter:
+        case PolicyHold::AwaitingApproval:
+            return lb::Health::Up;
+        case PolicyHold::HeldOff:
+            return lb::Health::Down;
+        case PolicyHold::Maintenance:
+            return lb::Health::Drained;
+        case PolicyHold::None:
+            break;
+    }
     switch (verdictAdmin(v)) {
         case AdminOverride::ForcedUp:
             return lb::Health::Up;

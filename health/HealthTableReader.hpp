@@ -41,9 +41,10 @@ class HealthTableReader {
     // Atomic loads only. now_ms is CLOCK_REALTIME in milliseconds, read by the caller.
     TableStatus status(uint64_t layout_hash, int64_t now_ms, int64_t stale_after_ms) const;
 
-    // The effective verdict of one slot, admin override applied (forced up -> Up, forced down
-    // -> Down, drain -> Drained). One atomic load. Only meaningful while status() is not Missing
-    // and the slot is below the table's slot count; otherwise Unknown.
+    // The effective verdict of one slot: a DR policy's hold first (kept in -> Up, held off ->
+    // Down, maintenance -> Drained), then the admin override (forced up -> Up, forced down ->
+    // Down, drain -> Drained), then the probes' state. One atomic load. Only meaningful while
+    // status() is not Missing and the slot is below the table's slot count; otherwise Unknown.
     lb::Health verdict(uint32_t slot) const;
 
     // A consistent copy of one slot (seqlock; retries while the writer is inside). False when

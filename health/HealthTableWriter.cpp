@@ -39,7 +39,7 @@ HealthTableWriter::HealthTableWriter(const conf::Config& config, int64_t now_ms)
         SharedMemory::create(staging, tableBytes(config.slot_count), config.settings.table_group);
     header_ = static_cast<TableHeader*>(memory_.data());
     initialise(config, now_ms);
-    adoptFrom(name);
+    adoptFrom(name, config);
     renameSharedMemory(staging, name);
     inode_ = inodeOf(name);
 }
@@ -82,7 +82,7 @@ void HealthTableWriter::initialise(const conf::Config& config, int64_t now_ms) {
 
 // Carries verdicts over from the object published under `name`, matching members by key, and
 // retires that object so its readers move to the new one.
-void HealthTableWriter::adoptFrom(const std::string& name) {
+void HealthTableWriter::adoptFrom(const std::string& name, const conf::Config& config) {
     int fd = shm_open(name.c_str(), O_RDWR, 0);
     if (fd < 0) {
         return;
@@ -98,29 +98,42 @@ void HealthTableWriter::adoptFrom(const std::string& name) {
     }
     auto* old = static_cast<TableHeader*>(p);
     if (old->magic.load(std::memory_order_acquire) == kTableMagic &&
-        old->layout_version == kLayoutVersion &&
+        // Version 1 differs only by the hold bits, always zero there: adopt across the upgrade.
+        (old->layout_version == kLayoutVersion || old->layout_version == 1) &&
         tableBytes(old->slot_count) <= size_t(st.st_size)) {
         std::unordered_map<uint64_t, uint32_t> by_key;
         for (uint32_t i = 0; i < old->slot_count; ++i) {
             by_key[slotsOf(old)[i].key.load()] = i;
         }
-        bool all_known = true;
         for (uint32_t i = 0; i < header_->slot_count; ++i) {
             auto it = by_key.find(slotsOf(header_)[i].key.load());
-            SlotView view;
             if (it != by_key.end()) {
-                view = loadSlot(slotsOf(old)[it->second]);
-                write(i, view);
+                write(i, loadSlot(slotsOf(old)[it->second]));
                 ++adopted_;
             }
-            all_known = all_known && view.state != MemberState::Unknown;
         }
-        if (all_known && old->ready.load()) {
+        if (old->ready.load() && everyPoolKnown(config)) {
             markReady();
         }
         old->retired.store(1, std::memory_order_release);
     }
     munmap(p, size_t(st.st_size));
+}
+
+// A member a reload added has no verdict yet and is not answered until its first (Unknown
+// counts as not up). That is right while its pool has members with verdicts; a pool with none
+// would answer only its fallback, so the table waits for them, failing open meanwhile.
+bool HealthTableWriter::everyPoolKnown(const conf::Config& config) const {
+    for (const auto& pool : config.pools) {
+        bool known = false;
+        for (uint32_t i = 0; i < pool.members.size() && !known; ++i) {
+            known = read(pool.first_slot + i).state != MemberState::Unknown;
+        }
+        if (!known && !pool.members.empty()) {
+            return false;
+        }
+    }
+    return true;
 }
 
 SlotView HealthTableWriter::read(uint32_t slot) const {
@@ -139,7 +152,7 @@ void HealthTableWriter::write(uint32_t slot, const SlotView& v) {
     s.consecutive_fail.store(v.consecutive_fail, std::memory_order_relaxed);
     s.reason.store(uint16_t(v.reason), std::memory_order_relaxed);
     s.flaps.store(v.flaps, std::memory_order_relaxed);
-    uint32_t word = packVerdict(v.state, v.admin, v.flapping);
+    uint32_t word = packVerdict(v.state, v.admin, v.flapping, v.hold);
     uint32_t before = s.verdict.exchange(word, std::memory_order_release);
     s.seq.store(seq + 2, std::memory_order_release);
     if (before != word) {

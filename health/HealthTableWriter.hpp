@@ -47,7 +47,8 @@ class HealthTableWriter {
 
   private:
     void initialise(const conf::Config& config, int64_t now_ms);
-    void adoptFrom(const std::string& name);
+    void adoptFrom(const std::string& name, const conf::Config& config);
+    bool everyPoolKnown(const conf::Config& config) const;
 
     SharedMemory memory_;
     TableHeader* header_ = nullptr;

@@ -243,6 +243,27 @@ bool ProbeRun::setAdmin(uint32_t slot, AdminOverride admin) {
     return true;
 }
 
+bool ProbeRun::setHold(uint32_t slot, PolicyHold hold) {
+    SlotView v = table_.read(slot);
+    if (v.hold == hold) {
+        return false;
+    }
+    v.hold = hold;
+    table_.write(slot, v);
+    return true;
+}
+
+SlotView ProbeRun::setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHold hold) {
+    SlotView v = table_.read(slot);
+    SlotView before = v;
+    if (v.admin != admin || v.hold != hold) {
+        v.admin = admin;
+        v.hold = hold;
+        table_.write(slot, v);
+    }
+    return before;
+}
+
 void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms) {
     SlotView v = table_.read(m.slot);
     MemberState before = v.state;
@@ -264,6 +285,9 @@ void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, 
                                       << (result.pass ? "" : " (")
                                       << (result.pass ? "" : toString(result.reason))
                                       << (result.pass ? "" : ")"));
+        if (state_change_) {
+            state_change_(*m.pool, m.slot - m.pool->first_slot, v);
+        }
     }
     table_.write(m.slot, v);
     if (before == MemberState::Unknown && v.state != MemberState::Unknown && unknown_ > 0) {

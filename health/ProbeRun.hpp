@@ -3,6 +3,7 @@
 // per member, all on one io_context. A reload builds a new ProbeRun (whose table takes over
 // the verdicts of this one) and stops this one; nothing is shared between the two.
 #include <boost/asio.hpp>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -30,6 +31,17 @@ class ProbeRun {
     const conf::Config& config() const { return config_; }
     // Sets the admin override published in a slot's verdict word; returns whether it changed.
     bool setAdmin(uint32_t slot, AdminOverride admin);
+    // Sets the DR policy's hold published in a slot's verdict word; returns whether it changed.
+    bool setHold(uint32_t slot, PolicyHold hold);
+    // Sets both in one write, so readers never see the one without the other; returns the
+    // slot as it was.
+    SlotView setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHold hold);
+    // Called when a member's probe state changes, before its slot is written, with the slot
+    // as it is about to be: the owner of the DR policies sets `next.hold` (and the holds of
+    // the pool's other members), so the new state and its hold reach readers in one word.
+    using StateChangeHook =
+        std::function<void(const conf::Pool& pool, uint32_t member, SlotView& next)>;
+    void onStateChange(StateChangeHook hook) { state_change_ = std::move(hook); }
     const HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 
@@ -60,6 +72,7 @@ class ProbeRun {
     boost::asio::steady_timer heartbeat_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::mt19937 random_;
+    StateChangeHook state_change_;
     size_t unknown_ = 0;
     uint64_t checks_ = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "admin/AdminStateFile.hpp"
@@ -10,6 +11,7 @@
 #include "conf/Log.hpp"
 #include "http/MetricsText.hpp"
 #include "http/StatusPage.hpp"
+#include "policy/PoolPolicy.hpp"
 #include "status/StatusDocument.hpp"
 #include "sys/Systemd.hpp"
 
@@ -33,6 +35,13 @@ std::string describe(const conf::Pool& pool, uint32_t member) {
 std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     conf::applyLogLevel(config);
     auto run = std::make_unique<ProbeRun>(io_, std::move(config), &probe_counters_);
+    // The hook runs for the run that probed (during a reload, the new one before it is run_).
+    run->onStateChange(
+        [this, r = run.get()](const conf::Pool& pool, uint32_t member, SlotView& next) {
+            if (governed(r->config(), pool)) {
+                applyPolicies(*r, pool, int(member), &next);
+            }
+        });
     run->start();
     // Parsing a large LB file leaves tens of MB of freed heap behind; hand it back so the
     // prober's footprint is what it uses.
@@ -47,8 +56,8 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
       expiry_(io),
       readiness_(io) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
-    if (auto* overrides = std::get_if<admin::AdminOverrides>(&loaded)) {
-        overrides_ = std::move(*overrides);
+    if (auto* state = std::get_if<admin::AdminState>(&loaded)) {
+        state_ = std::move(*state);
     } else {
         for (const auto& e : std::get<std::vector<conf::ConfigError>>(loaded)) {
             broken_state_ += (broken_state_.empty() ? "" : "; ") + e.str();
@@ -59,6 +68,7 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
                                                             "pharosctl command replaces it.");
     }
     run_ = startRun(std::move(config));
+    findPolicyPools();
     publishOverrides();
     startControl();
     startHttp();
@@ -131,12 +141,12 @@ http::Response Prober::serveHttp(const std::string& target) {
     if (path == "/metrics") {
         backend::BackendStatsReader backend(backend::statsBlockName(config.settings));
         backend.refresh();
-        http::MetricsInputs in{config,  table, probe_counters_, overrides_,
+        http::MetricsInputs in{config,  table, probe_counters_, state_.overrides, state_.policy,
                                backend, now,   started_ms_};
         return {200, "text/plain; version=0.0.4; charset=utf-8", http::metricsText(in)};
     }
     if (path == "/status") {
-        status::StatusInputs in{config, table, overrides_, broken_state_, now};
+        status::StatusInputs in{config, table, state_.overrides, state_.policy, broken_state_, now};
         return {200, "application/json", status::statusDocument(in).dump(2)};
     }
     if (path == "/" || path == "/index.html") {
@@ -167,6 +177,7 @@ json Prober::reload() {
                    "reload failed: " << e.what() << "; still probing the previous configuration");
         return {{"ok", false}, {"errors", json::array({e.what()})}};
     }
+    findPolicyPools();
     publishOverrides();
     for (const auto& c : changes) {
         PHAROS_LOG(Info, "reload: " << c);
@@ -185,6 +196,12 @@ json Prober::handle(const json& request, const sys::PeerCredentials& peer) {
     }
     if (command == "reload") {
         return reload();
+    }
+    if (command == "failover") {
+        return failover(request, peer);
+    }
+    if (command == "failback") {
+        return failback(request, peer);
     }
     return failure("unknown command " + command);
 }
@@ -228,12 +245,12 @@ json Prober::setOverrides(const json& request, const sys::PeerCredentials& peer)
     if (peer.uid == 0 && !request.value("sudo_user", "").empty()) {
         by += " (sudo from " + request.value("sudo_user", "") + ")";
     }
-    admin::AdminOverrides next = overrides_;
+    admin::AdminState next = state_;
     json members = json::array();
     for (const auto& t : std::get<std::vector<Target>>(targets)) {
         const auto& m = t.pool->members[t.member];
-        next.set({t.pool->name, m.name, m.ip.str(), action, request.value("reason", ""), by, now,
-                  until});
+        next.overrides.set({t.pool->name, m.name, m.ip.str(), action, request.value("reason", ""),
+                            by, now, until});
         members.push_back(describe(*t.pool, t.member));
     }
     std::string error;
@@ -248,10 +265,10 @@ json Prober::clearOverrides(const json& request) {
     if (auto* error = std::get_if<std::string>(&targets)) {
         return failure(*error);
     }
-    admin::AdminOverrides next = overrides_;
+    admin::AdminState next = state_;
     json members = json::array();
     for (const auto& t : std::get<std::vector<Target>>(targets)) {
-        if (next.clear(t.pool->name, t.pool->members[t.member].ip.str())) {
+        if (next.overrides.clear(t.pool->name, t.pool->members[t.member].ip.str())) {
             members.push_back(describe(*t.pool, t.member));
         }
     }
@@ -262,16 +279,22 @@ json Prober::clearOverrides(const json& request) {
     return {{"ok", true}, {"action", "clear"}, {"members", members}};
 }
 
-bool Prober::commit(admin::AdminOverrides next, std::string& error) {
-    const auto& s = run_->config().settings;
-    if (!broken_state_.empty()) {
-        // Keep what the operator had: the unreadable file moves aside rather than vanish.
-        std::error_code ignored;
-        std::filesystem::rename(s.admin_state, s.admin_state + ".unreadable", ignored);
-        PHAROS_LOG(Warning, "moved the unreadable " << s.admin_state << " to " << s.admin_state
-                                                    << ".unreadable");
-        broken_state_.clear();
+// Keeps what the operator had before the first save replaces it: an admin-state file that
+// could not be read at start moves aside rather than vanish.
+void Prober::setAsideUnreadable(const conf::Settings& s) {
+    if (broken_state_.empty()) {
+        return;
     }
+    std::error_code ignored;
+    std::filesystem::rename(s.admin_state, s.admin_state + ".unreadable", ignored);
+    PHAROS_LOG(Warning, "moved the unreadable " << s.admin_state << " to " << s.admin_state
+                                                << ".unreadable");
+    broken_state_.clear();
+}
+
+bool Prober::commit(admin::AdminState next, std::string& error) {
+    const auto& s = run_->config().settings;
+    setAsideUnreadable(s);
     try {
         admin::saveAdminState(s.admin_state, next, s.control_group);
     } catch (const std::exception& e) {
@@ -279,48 +302,248 @@ bool Prober::commit(admin::AdminOverrides next, std::string& error) {
         PHAROS_LOG(Error, "admin override not saved: " << error);
         return false;
     }
-    overrides_ = std::move(next);
+    state_ = std::move(next);
+    findPolicyPools();
     publishOverrides();
     return true;
 }
 
+void Prober::logAdminChange(const conf::Pool& pool, uint32_t member) const {
+    const admin::Override* o = state_.overrides.find(pool.name, pool.members[member].ip.str());
+    PHAROS_LOG(Info, describe(pool, member)
+                         << ": admin " << (o ? admin::actionName(o->action) : "cleared")
+                         << (o && !o->by.empty() ? " by " + o->by : "")
+                         << (o && !o->reason.empty() ? " (" + o->reason + ")" : ""));
+}
+
+AdminOverride Prober::adminOf(const conf::Pool& pool, uint32_t member) const {
+    const admin::Override* o = state_.overrides.find(pool.name, pool.members[member].ip.str());
+    return o ? o->action : AdminOverride::None;
+}
+
 // Writes every member's override (or none) into its slot's verdict word; logs each change.
+// Pools with a DR policy get theirs with the holds decided for them, in the same write.
 void Prober::publishOverrides() {
-    for (const auto& pool : run_->config().pools) {
-        for (uint32_t i = 0; i < pool.members.size(); ++i) {
-            const admin::Override* o = overrides_.find(pool.name, pool.members[i].ip.str());
-            AdminOverride want = o ? o->action : AdminOverride::None;
-            if (run_->setAdmin(pool.first_slot + i, want)) {
-                PHAROS_LOG(Info, describe(pool, i)
-                                     << ": admin " << (o ? admin::actionName(want) : "cleared")
-                                     << (o && !o->by.empty() ? " by " + o->by : "")
-                                     << (o && !o->reason.empty() ? " (" + o->reason + ")" : ""));
+    const auto& pools = run_->config().pools;
+    for (uint32_t p = 0; p < pools.size(); ++p) {
+        if (policy_pool_[p]) {
+            applyPolicies(*run_, pools[p]);
+            continue;
+        }
+        for (uint32_t i = 0; i < pools[p].members.size(); ++i) {
+            if (run_->setAdmin(pools[p].first_slot + i, adminOf(pools[p], i))) {
+                logAdminChange(pools[p], i);
             }
         }
     }
 }
 
-// Ends overrides whose --until has passed, checked five times a second so answers change
-// within the promised second.
+// Ends overrides whose --until has passed and applies the time-driven policies, five times a
+// second so answers change within the promised second.
 void Prober::scheduleExpiry() {
     expiry_.expires_after(std::chrono::milliseconds(200));
     expiry_.async_wait([this](const boost::system::error_code& e) {
         if (e) {
             return;
         }
-        auto ended = overrides_.expire(realtimeMs());
+        auto ended = state_.overrides.expire(realtimeMs());
         if (!ended.empty()) {
-            const auto& s = run_->config().settings;
-            try {
-                admin::saveAdminState(s.admin_state, overrides_, s.control_group);
-            } catch (const std::exception& failure) {
-                // The override ends anyway; on a restart it would be read back already over.
-                PHAROS_LOG(Error, "admin-state file not updated: " << failure.what());
-            }
-            publishOverrides();
+            // The override ends anyway; on a restart it would be read back already over.
+            saveState(run_->config().settings, "an override ended");
+            publishOverrides();  // the policies' holds too
+        } else {
+            // failover_after deadlines and maintenance windows pass with time, not probes.
+            applyAllPolicies();
         }
         scheduleExpiry();
     });
+}
+
+void Prober::saveState(const conf::Settings& s, const char* why) {
+    setAsideUnreadable(s);
+    try {
+        admin::saveAdminState(s.admin_state, state_, s.control_group);
+    } catch (const std::exception& failure) {
+        // The decision stands (a probe result cannot be refused); a restart before the next
+        // save would come back without it, so say so loudly.
+        PHAROS_LOG(Error, "admin-state file not updated (" << why << "): " << failure.what());
+    }
+}
+
+void Prober::findPolicyPools() {
+    const auto& config = run_->config();
+    std::vector<bool> windowed(config.pools.size());
+    for (const auto& w : config.maintenance) {
+        if (w.pool_index >= 0) {
+            windowed[size_t(w.pool_index)] = true;
+        }
+    }
+    policy_pools_.clear();
+    policy_pool_.assign(config.pools.size(), false);
+    for (uint32_t p = 0; p < config.pools.size(); ++p) {
+        const auto& pool = config.pools[p];
+        if (policy::hasPolicy(pool, windowed[p]) || state_.policy.holder(pool.name)) {
+            policy_pools_.push_back(p);
+            policy_pool_[p] = true;
+        } else {
+            for (uint32_t i = 0; i < pool.members.size(); ++i) {
+                run_->setHold(pool.first_slot + i, PolicyHold::None);  // a reload removed it
+            }
+        }
+    }
+    // Records of pools and members a reload removed have nothing left to hold.
+    auto gone = [&](const std::string& pool, const std::string& address) {
+        int p = config.poolIndex(pool);
+        if (p < 0) {
+            return true;
+        }
+        for (const auto& m : config.pools[size_t(p)].members) {
+            if (m.ip.str() == address) {
+                return false;
+            }
+        }
+        return true;
+    };
+    size_t removed = std::erase_if(state_.policy.holders,
+                                   [&](const admin::Holder& h) { return gone(h.pool, h.address); });
+    removed += std::erase_if(state_.policy.approvals, [&](const admin::PendingApproval& a) {
+        return gone(a.pool, a.address);
+    });
+    if (removed > 0) {
+        PHAROS_LOG(Info, "DR policies: dropped " << removed
+                                                 << " records of pools or members no longer "
+                                                    "configured");
+        saveState(config.settings, "records of removed members dropped");
+    }
+}
+
+bool Prober::governed(const conf::Config& config, const conf::Pool& pool) const {
+    if (policy::hasPolicy(pool, false) || state_.policy.holder(pool.name)) {
+        return true;
+    }
+    return std::any_of(config.maintenance.begin(), config.maintenance.end(),
+                       [&](const conf::MaintenanceWindow& w) { return w.pool == pool.name; });
+}
+
+void Prober::applyAllPolicies() {
+    for (uint32_t p : policy_pools_) {
+        applyPolicies(*run_, run_->config().pools[p]);
+    }
+}
+
+void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, SlotView* next) {
+    const auto& config = run.config();
+    int64_t now = realtimeMs();
+    std::vector<policy::MemberView> views(pool.members.size());
+    for (uint32_t i = 0; i < pool.members.size(); ++i) {
+        SlotView published = run.table().read(pool.first_slot + i);
+        const SlotView& v = int(i) == changed ? *next : published;
+        auto& view = views[i];
+        view.published = published.state;
+        view.state = v.state;
+        view.down_since_ms = v.last_change_ms;
+        view.admin = adminOf(pool, i);  // as it is about to be published, with the holds
+        view.hold = v.hold;
+        view.in_maintenance = policy::inMaintenance(config, pool, pool.members[i], now);
+    }
+    std::vector<PolicyHold> holds(pool.members.size());
+    auto events = policy::decideHolds(pool, views, state_.policy, now, holds);
+    for (uint32_t i = 0; i < pool.members.size(); ++i) {
+        if (int(i) == changed) {
+            next->admin = views[i].admin;
+            next->hold = holds[i];
+            continue;
+        }
+        SlotView was = run.setAdminAndHold(pool.first_slot + i, views[i].admin, holds[i]);
+        if (was.admin != views[i].admin) {
+            logAdminChange(pool, i);
+        }
+        if (was.hold != holds[i]) {
+            PHAROS_LOG(Info,
+                       describe(pool, i)
+                           << ": policy hold "
+                           << (holds[i] == PolicyHold::None ? "cleared" : toString(holds[i])));
+        }
+    }
+    for (const auto& e : events) {
+        PHAROS_LOG(Warning,
+                   "pool " << pool.name << ": " << e.what << " " << e.member << ": " << e.detail);
+    }
+    if (!events.empty()) {  // every change to the records comes with an event
+        saveState(config.settings, "DR policy records changed");
+    }
+}
+
+json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
+    std::string pool_name = request.value("pool", "");
+    std::string member = request.value("member", "");
+    int p = run_->config().poolIndex(pool_name);
+    if (p < 0) {
+        return failure("no pool " + pool_name + " in the running configuration");
+    }
+    const conf::Pool& pool = run_->config().pools[size_t(p)];
+    admin::AdminState next = state_;
+    json moved;
+    if (member.empty()) {
+        auto approved = next.policy.approve(pool.name, peer.user);
+        if (approved.empty()) {
+            return failure("nothing in pool " + pool.name +
+                           " awaits approval; name the member to move the answers to");
+        }
+        moved = json::array();
+        for (const auto& a : approved) {
+            moved.push_back(a.member + " " + a.address);
+        }
+        PHAROS_LOG(Warning, "pool " << pool.name << ": failover approved by " << peer.user);
+    } else {
+        if (pool.lb_method != conf::LbMethod::FoGroup) {
+            return failure("pool " + pool.name + " is " + conf::toString(pool.lb_method) +
+                           "; only fogroup pools have one member to move the answers to");
+        }
+        auto targets = resolve(pool_name, member);
+        if (auto* error = std::get_if<std::string>(&targets)) {
+            return failure(*error);
+        }
+        const Target t = std::get<std::vector<Target>>(targets).front();
+        if (run_->table().read(pool.first_slot + t.member).state != MemberState::Up) {
+            return failure(describe(pool, t.member) + " is not up; answers cannot move there");
+        }
+        next.policy.approve(pool.name, peer.user);  // superseded: answers go to the member
+        const auto& m = pool.members[t.member];
+        next.policy.setHolder({pool.name, m.name, m.ip.str(), true, realtimeMs(), peer.user,
+                               request.value("reason", "")});
+        moved = describe(pool, t.member);
+        PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved to "
+                                    << describe(pool, t.member) << " by " << peer.user
+                                    << " until pharosctl failback");
+    }
+    std::string error;
+    if (!commit(std::move(next), error)) {
+        return failure(error);
+    }
+    return {{"ok", true}, {"action", "failover"}, {"pool", pool.name}, {"members", moved}};
+}
+
+json Prober::failback(const json& request, const sys::PeerCredentials& peer) {
+    std::string pool_name = request.value("pool", "");
+    if (run_->config().poolIndex(pool_name) < 0) {
+        return failure("no pool " + pool_name + " in the running configuration");
+    }
+    admin::AdminState next = state_;
+    const admin::Holder* h = next.policy.holder(pool_name);
+    if (!h) {
+        return failure("the answers of pool " + pool_name + " are not held on any member");
+    }
+    std::string was = h->member + " " + h->address;
+    next.policy.clearHolder(pool_name);
+    PHAROS_LOG(Warning, "pool " << pool_name << ": failback by " << peer.user
+                                << " (answers held on " << was
+                                << " follow the normal rules again)");
+    std::string error;
+    if (!commit(std::move(next), error)) {
+        return failure(error);
+    }
+    return {{"ok", true}, {"action", "failback"}, {"pool", pool_name}, {"members", {was}}};
 }
 
 }  // namespace pharos::health

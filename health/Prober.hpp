@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "admin/AdminOverrides.hpp"
+#include "admin/AdminStateFile.hpp"
 #include "backend/BackendStatsReader.hpp"
 #include "conf/Config.hpp"
 #include "health/ControlServer.hpp"
@@ -37,7 +37,8 @@ class Prober {
     void stop();
 
     const ProbeRun& run() const { return *run_; }
-    const admin::AdminOverrides& overrides() const { return overrides_; }
+    const admin::AdminOverrides& overrides() const { return state_.overrides; }
+    const admin::PolicyRecords& policyRecords() const { return state_.policy; }
 
   private:
     struct Target {
@@ -50,9 +51,23 @@ class Prober {
                                                            const std::string& member) const;
     nlohmann::json setOverrides(const nlohmann::json& request, const sys::PeerCredentials& peer);
     nlohmann::json clearOverrides(const nlohmann::json& request);
+    nlohmann::json failover(const nlohmann::json& request, const sys::PeerCredentials& peer);
+    nlohmann::json failback(const nlohmann::json& request, const sys::PeerCredentials& peer);
     // Saves `next` and makes it current; false (and `error`) when it could not be saved.
-    bool commit(admin::AdminOverrides next, std::string& error);
+    bool commit(admin::AdminState next, std::string& error);
     void publishOverrides();
+    // The DR policies (policy/PoolPolicy): decide the holds of one pool's members and publish
+    // them. `changed`/`next`: a member whose new probe state is about to be written.
+    void applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed = -1,
+                       SlotView* next = nullptr);
+    // Whether any policy or record governs `pool` (the others keep hold None untouched).
+    bool governed(const conf::Config& config, const conf::Pool& pool) const;
+    void applyAllPolicies();
+    void findPolicyPools();
+    void saveState(const conf::Settings& settings, const char* why);
+    void setAsideUnreadable(const conf::Settings& settings);
+    AdminOverride adminOf(const conf::Pool& pool, uint32_t member) const;
+    void logAdminChange(const conf::Pool& pool, uint32_t member) const;
     void scheduleExpiry();
     void startControl();
     void startHttp();
@@ -65,7 +80,9 @@ class Prober {
     int64_t started_ms_;
     ProbeCounters probe_counters_;  // outlives runs, so counts survive reloads
     std::unique_ptr<ProbeRun> run_;
-    admin::AdminOverrides overrides_;
+    admin::AdminState state_;
+    std::vector<uint32_t> policy_pools_;  // pools with a policy or a record: the ones to decide
+    std::vector<bool> policy_pool_;       // the same, by pool index
     std::string broken_state_;  // why the admin-state file could not be read at start, if so
     boost::asio::steady_timer expiry_;
     boost::asio::steady_timer readiness_;

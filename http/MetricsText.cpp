@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "health/HealthTableWriter.hpp"
@@ -74,6 +75,43 @@ void tableMetrics(const MetricsInputs& in, Writer& w) {
              health::usesVerdicts(status, s.on_stale) ? 1 : 0);
 }
 
+// The DR policies: members a policy holds in or out of the answers, pools held on a member,
+// failovers awaiting an operator's approval (the one to alert on).
+void policyMetrics(const MetricsInputs& in, Writer& w) {
+    w.family("pharos_member_policy_hold", "gauge",
+             "1 for each member a DR policy keeps in or out of the answers, labelled with the "
+             "hold (failover-after, awaiting-approval, held-off, maintenance)");
+    for (const auto& pool : in.config.pools) {
+        for (size_t i = 0; i < pool.members.size(); ++i) {
+            health::SlotView v;
+            if (in.table.readSlot(pool.first_slot + uint32_t(i), v) &&
+                v.hold != health::PolicyHold::None) {
+                w.sample("pharos_member_policy_hold",
+                         memberLabels(pool, pool.members[i]) + ",hold=\"" +
+                             health::toString(v.hold) + "\"",
+                         1);
+            }
+        }
+    }
+    w.family("pharos_pool_failover_pending_approval", "gauge",
+             "Members down and kept in the answers until pharosctl failover, per pool");
+    std::map<std::string, int> pending;
+    for (const auto& a : in.policy.approvals) {
+        pending[a.pool] += !a.approved;
+    }
+    for (const auto& [pool, n] : pending) {
+        w.sample("pharos_pool_failover_pending_approval", "pool=\"" + escape(pool) + "\"", n);
+    }
+    w.family("pharos_pool_held", "gauge",
+             "1 for each pool whose answers stay on a member until pharosctl failback");
+    for (const auto& h : in.policy.holders) {
+        w.sample("pharos_pool_held",
+                 "pool=\"" + escape(h.pool) + "\",member=\"" + escape(h.member) + "\",address=\"" +
+                     h.address + "\"",
+                 1);
+    }
+}
+
 void memberMetrics(const MetricsInputs& in, Writer& w) {
     w.family("pharos_member_up", "gauge", "The probes' verdict: 1 up, 0 down or not yet probed");
     for (const auto& pool : in.config.pools) {
@@ -85,7 +123,8 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
         }
     }
     w.family("pharos_member_answerable", "gauge",
-             "1 when answers may name the member: its verdict with any admin override applied");
+             "1 when answers may name the member: its verdict with any DR policy hold and admin "
+             "override applied");
     for (const auto& pool : in.config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
             bool up = in.table.verdict(pool.first_slot + uint32_t(i)) == lb::Health::Up;
@@ -100,6 +139,7 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
                      o.address + "\",action=\"" + admin::actionName(o.action) + "\"",
                  1);
     }
+    policyMetrics(in, w);
     w.family("pharos_member_transitions_total", "counter",
              "Up/down changes of each member since pharos-health started");
     for (const auto& pool : in.config.pools) {

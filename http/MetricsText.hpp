@@ -6,6 +6,7 @@
 #include <string>
 
 #include "admin/AdminOverrides.hpp"
+#include "admin/PolicyRecords.hpp"
 #include "backend/BackendStatsReader.hpp"
 #include "conf/Config.hpp"
 #include "health/HealthTableReader.hpp"
@@ -18,6 +19,7 @@ struct MetricsInputs {
     const health::HealthTableReader& table;  // refreshed by the caller
     const health::ProbeCounters& probes;
     const admin::AdminOverrides& overrides;
+    const admin::PolicyRecords& policy;
     const backend::BackendStatsReader& backend;  // refreshed by the caller
     int64_t now_ms;
     int64_t started_ms;  // pharos-health's start

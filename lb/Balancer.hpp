@@ -29,10 +29,12 @@ struct Answer {
     bool steered_by_ecs = false;  // the steering address was the ECS subnet, not the resolver
     bool fallback = false;        // no eligible member; fallback `any` answered
     bool refused = false;         // fallback `refuse`: answer nothing
+    int fallback_pool = -1;       // fallback `pool:NAME`: decide again in that pool (index)
     void clear() {
         members.clear();
         scope_prefix = 0;
         steered_by_ecs = fallback = refused = false;
+        fallback_pool = -1;
     }
 };
 

@@ -14,6 +14,13 @@ void answerFallback(const conf::Pool& pool, std::span<const Health> health,
         return;
     }
     out.fallback = true;
+    if (pool.fallback == conf::Fallback::Pool) {
+        out.fallback_pool = pool.fallback_pool_index;  // lb/FallbackChain walks on
+        if (trace) {
+            trace->notes.push_back("no usable member: fallback to pool " + pool.fallback_pool);
+        }
+        return;
+    }
     sampler.draw(
         pool, size_t(pool.max_addrs_returned),
         [&](uint32_t i) { return pool.members[i].weight > 0 && health[i] != Health::Drained; },

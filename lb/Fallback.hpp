@@ -1,5 +1,6 @@
 #pragma once
-// What a pool answers when none of its members may be used (Polaris's `fallback`).
+// What a pool answers when none of its members may be used (Polaris's `fallback`, and the
+// pharos `pool:NAME`, which only names the next pool: lb/FallbackChain decides there).
 #include "lb/Balancer.hpp"
 #include "lb/Trace.hpp"
 

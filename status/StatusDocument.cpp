@@ -1,9 +1,13 @@
 #include "status/StatusDocument.hpp"
 
+#include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
+#include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
+#include "policy/PoolPolicy.hpp"
 
 namespace pharos::status {
 
@@ -36,6 +40,79 @@ json overrideJson(const admin::Override& o) {
     return j;
 }
 
+// When a member's hold ends by itself: the failover_after deadline or the window's end.
+int64_t holdEnds(const StatusInputs& in, const conf::Pool& pool, size_t i,
+                 const health::SlotView& v) {
+    if (v.hold == health::PolicyHold::FailoverAfter) {
+        return policy::failoverDeadline(pool, v.last_change_ms);
+    }
+    if (v.hold == health::PolicyHold::Maintenance) {
+        return policy::windowEnd(in.config, pool, pool.members[i], in.now_ms);
+    }
+    return 0;
+}
+
+// The pool's windows that have not ended, overlapping ones of the same member merged.
+json windowsJson(const StatusInputs& in, const conf::Pool& pool) {
+    // Keyed by the member's name (empty: the whole pool), however the window names it.
+    std::map<std::string, std::vector<const conf::MaintenanceWindow*>> by_member;
+    for (const auto& w : in.config.maintenance) {
+        if (w.pool != pool.name || w.end_ms <= in.now_ms) {
+            continue;
+        }
+        std::string key;
+        for (const auto& m : pool.members) {
+            key = !w.member.empty() && conf::windowCovers(w, m) ? m.name : key;
+        }
+        by_member[key].push_back(&w);
+    }
+    json out = json::array();
+    for (auto& [member, windows] : by_member) {
+        std::sort(windows.begin(), windows.end(),
+                  [](auto* a, auto* b) { return a->start_ms < b->start_ms; });
+        json current;
+        for (const auto* w : windows) {
+            if (!current.is_null() && w->start_ms <= current["end_ms"].get<int64_t>()) {
+                current["end_ms"] = std::max(current["end_ms"].get<int64_t>(), w->end_ms);
+                std::string reason = current["reason"];
+                current["reason"] = reason.empty() ? w->reason : reason + "; " + w->reason;
+                continue;
+            }
+            if (!current.is_null()) {
+                out.push_back(current);
+            }
+            current = {{"member", member},
+                       {"start_ms", w->start_ms},
+                       {"end_ms", w->end_ms},
+                       {"reason", w->reason}};
+        }
+        out.push_back(current);
+    }
+    return out;
+}
+
+json policyJson(const StatusInputs& in, const conf::Pool& pool) {
+    json p = {{"fallback", conf::fallbackText(pool)},
+              {"failover_after_s", pool.failover_after.count()},
+              {"failback", conf::toString(pool.failback)},
+              {"failover", conf::toString(pool.failover)},
+              {"holder", nullptr},
+              {"pending_approvals", json::array()},
+              {"maintenance", windowsJson(in, pool)}};
+    if (const auto* h = in.policy.holder(pool.name)) {
+        p["holder"] = {
+            {"member", h->member},     {"address", h->address}, {"directed", h->directed},
+            {"since_ms", h->since_ms}, {"by", h->by},           {"reason", h->reason}};
+    }
+    for (const auto& a : in.policy.approvals) {
+        if (a.pool == pool.name && !a.approved) {
+            p["pending_approvals"].push_back(
+                {{"member", a.member}, {"address", a.address}, {"since_ms", a.since_ms}});
+        }
+    }
+    return p;
+}
+
 json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool verdicts_used) {
     const auto& m = pool.members[i];
     uint32_t slot = pool.first_slot + uint32_t(i);
@@ -52,6 +129,10 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
         j["consecutive_ok"] = v.consecutive_ok;
         j["consecutive_fail"] = v.consecutive_fail;
         j["last_failure"] = v.reason == health::FailureReason::None ? "" : toString(v.reason);
+        j["policy"] = health::toString(v.hold);
+        if (int64_t until = holdEnds(in, pool, i, v); until != 0) {
+            j["policy_until_ms"] = until;
+        }
     }
     // What the backend counts the member as: fail-open counts every member as up.
     j["effective"] = verdicts_used ? toString(in.table.verdict(slot)) : "up";
@@ -61,22 +142,55 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
     return j;
 }
 
+// The balancers and verdicts of the pools a fallback chain may visit, built when first needed.
+struct ChainView {
+    const StatusInputs& in;
+    bool verdicts_used;
+    lb::TopologyIndex index;
+    std::map<size_t, std::unique_ptr<lb::PoolBalancer>> balancers;
+    std::map<size_t, std::vector<lb::Health>> verdicts;
+
+    const lb::PoolBalancer& balancer(size_t p) {
+        auto& b = balancers[p];
+        if (!b) {
+            b = std::make_unique<lb::PoolBalancer>(in.config.pools[p], in.config.topology, index);
+        }
+        return *b;
+    }
+    std::span<const lb::Health> health(size_t p) {
+        auto [it, fresh] = verdicts.try_emplace(p);
+        if (fresh) {
+            const conf::Pool& pool = in.config.pools[p];
+            it->second.assign(pool.members.size(), lb::Health::Up);
+            for (size_t i = 0; verdicts_used && i < pool.members.size(); ++i) {
+                it->second[i] = in.table.verdict(pool.first_slot + uint32_t(i));
+            }
+        }
+        return it->second;
+    }
+};
+
 // The addresses a client could be answered, family by family: the backend's own decision run
 // a few dozen times, since weighted draws vary from query to query.
-json answersFor(const conf::Pool& pool, const lb::PoolBalancer& balancer,
-                const std::vector<lb::Health>& verdicts, const lb::Client& client) {
+json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
+    const conf::Pool& pool = view.in.config.pools[pool_index];
     lb::WeightedSampler sampler(uint64_t(pool.first_slot) * 7919 + 1);
     lb::Answer answer;
     json out = json::object();
+    auto balancer_of = [&](size_t p) -> const lb::PoolBalancer& { return view.balancer(p); };
+    auto health_of = [&](size_t p) { return view.health(p); };
+    auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        if (!balancer.serves(family)) {
+        if (!view.balancer(pool_index).serves(family)) {
             continue;
         }
         std::set<std::string> seen;
         for (int i = 0; i < 64; ++i) {
-            balancer.decide(family, verdicts, client, sampler, answer);
+            size_t answered =
+                lb::decideWithFallbacks(view.in.config, pool_index, family, balancer_of, health_of,
+                                        no_trace, client, sampler, answer);
             for (uint32_t m : answer.members) {
-                seen.insert(pool.members[m].ip.str());
+                seen.insert(view.in.config.pools[answered].members[m].ip.str());
             }
         }
         out[family == conf::Family::V4 ? "A" : "AAAA"] = seen;
@@ -86,19 +200,13 @@ json answersFor(const conf::Pool& pool, const lb::PoolBalancer& balancer,
 
 json globalnamesJson(const StatusInputs& in, bool verdicts_used) {
     const auto& config = in.config;
-    lb::TopologyIndex index(config.topology);
+    ChainView view{in, verdicts_used, lb::TopologyIndex(config.topology), {}, {}};
     json out = json::array();
     for (const auto& gn : config.globalnames) {
-        const conf::Pool& pool = config.pools[size_t(gn.pool_index)];
-        std::vector<lb::Health> verdicts(pool.members.size(), lb::Health::Up);
-        if (verdicts_used) {
-            for (size_t i = 0; i < verdicts.size(); ++i) {
-                verdicts[i] = in.table.verdict(pool.first_slot + uint32_t(i));
-            }
-        }
-        lb::PoolBalancer balancer(pool, config.topology, index);
+        size_t p = size_t(gn.pool_index);
+        const conf::Pool& pool = config.pools[p];
         json g = {{"name", gn.name}, {"pool", gn.pool}, {"ttl", gn.ttl}};
-        g["answers"] = answersFor(pool, balancer, verdicts, lb::Client{});
+        g["answers"] = answersFor(view, p, lb::Client{});
         if (pool.lb_method == conf::LbMethod::Twrr) {
             // One client per region: the first address of its first prefix.
             json by_region = json::object();
@@ -106,7 +214,7 @@ json globalnamesJson(const StatusInputs& in, bool verdicts_used) {
                 if (!region.cidrs.empty()) {
                     lb::Client c;
                     c.resolver = region.cidrs[0].address;
-                    by_region[region.name] = answersFor(pool, balancer, verdicts, c);
+                    by_region[region.name] = answersFor(view, p, c);
                 }
             }
             g["by_region"] = by_region;
@@ -148,6 +256,7 @@ json statusDocument(const StatusInputs& in) {
                   {"monitor", conf::toString(pool.monitor)},
                   {"lb_method", conf::toString(pool.lb_method)},
                   {"members", json::array()}};
+        p.update(policyJson(in, pool));
         for (size_t i = 0; i < pool.members.size(); ++i) {
             p["members"].push_back(memberJson(in, pool, i, verdicts_used));
         }

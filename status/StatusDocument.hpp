@@ -6,6 +6,7 @@
 #include <string>
 
 #include "admin/AdminOverrides.hpp"
+#include "admin/PolicyRecords.hpp"
 #include "conf/Config.hpp"
 #include "health/HealthTableReader.hpp"
 
@@ -15,6 +16,7 @@ struct StatusInputs {
     const conf::Config& config;
     const health::HealthTableReader& table;  // refreshed by the caller
     const admin::AdminOverrides& overrides;
+    const admin::PolicyRecords& policy;
     std::string overrides_error;  // why the admin-state file could not be read, if so
     int64_t now_ms;               // CLOCK_REALTIME
 };

@@ -50,22 +50,41 @@ TEST_CASE("admin-state file: what is saved is loaded back; a missing file is no 
     TempDir d;
     std::string path = (d.dir / "state.json").string();
     auto missing = admin::loadAdminState(path);
-    REQUIRE(std::holds_alternative<admin::AdminOverrides>(missing));
-    CHECK(std::get<admin::AdminOverrides>(missing).all().empty());
-    admin::AdminOverrides o;
-    o.set(drain("www1", 99999));
+    REQUIRE(std::holds_alternative<admin::AdminState>(missing));
+    CHECK(std::get<admin::AdminState>(missing) == admin::AdminState{});
+    admin::AdminState o;
+    o.overrides.set(drain("www1", 99999));
     auto up = drain("www2");
     up.action = AdminOverride::ForcedUp;
     up.reason = "quote \" and newline \n";
-    o.set(up);
+    o.overrides.set(up);
+    o.policy.setHolder({"web", "www2", "10.0.0.2", true, 1234, "alice", "db moved"});
+    o.policy.addPending({"db", "db1", "10.0.1.1", 5678, true, "bob"});
+    // What a policy sets, and a drain without --reason, have empty texts.
+    o.policy.addPending({"db", "db2", "10.0.1.2", 5678, false, ""});
+    o.policy.setHolder({"app", "app2", "10.0.2.2", false, 99, "", ""});
+    auto bare = drain("www3");
+    bare.reason.clear();
+    o.overrides.set(bare);
     admin::saveAdminState(path, o, "no-such-group");
     struct stat st {};
     REQUIRE(stat(path.c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0640);
     CHECK_FALSE(fs::exists(path + ".tmp"));
     auto loaded = admin::loadAdminState(path);
-    REQUIRE(std::holds_alternative<admin::AdminOverrides>(loaded));
-    CHECK(std::get<admin::AdminOverrides>(loaded) == o);
+    REQUIRE(std::holds_alternative<admin::AdminState>(loaded));
+    CHECK(std::get<admin::AdminState>(loaded) == o);
+}
+
+TEST_CASE("admin-state file: a version 1 file (overrides alone) still loads") {
+    TempDir d;
+    auto v1 = d.file("v1.json",
+                     "{\"version\": 1, \"overrides\": [{\"pool\": \"web\", \"address\": "
+                     "\"10.0.0.1\", \"action\": \"drain\", \"since_ms\": 1}]}\n");
+    auto loaded = admin::loadAdminState(v1);
+    REQUIRE(std::holds_alternative<admin::AdminState>(loaded));
+    CHECK(std::get<admin::AdminState>(loaded).overrides.all().size() == 1);
+    CHECK(std::get<admin::AdminState>(loaded).policy == admin::PolicyRecords{});
 }
 
 TEST_CASE("admin-state file: errors name the file, line and key") {
@@ -90,15 +109,15 @@ TEST_CASE("admin-state file: errors name the file, line and key") {
 TEST_CASE("admin-state file: a failed save throws and leaves the old file whole") {
     TempDir d;
     std::string path = (d.dir / "state.json").string();
-    admin::AdminOverrides one;
-    one.set(drain("www1"));
+    admin::AdminState one;
+    one.overrides.set(drain("www1"));
     admin::saveAdminState(path, one, "");
-    admin::AdminOverrides two = one;
-    two.set(drain("www2"));
+    admin::AdminState two = one;
+    two.overrides.set(drain("www2"));
     // A directory where the temporary file must go makes every write fail.
     fs::create_directory(path + ".tmp");
     CHECK_THROWS_WITH(admin::saveAdminState(path, two, ""), Catch::Contains(path + ".tmp"));
     auto loaded = admin::loadAdminState(path);
-    REQUIRE(std::holds_alternative<admin::AdminOverrides>(loaded));
-    CHECK(std::get<admin::AdminOverrides>(loaded) == one);
+    REQUIRE(std::holds_alternative<admin::AdminState>(loaded));
+    CHECK(std::get<admin::AdminState>(loaded) == one);
 }

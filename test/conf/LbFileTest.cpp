@@ -118,7 +118,7 @@ TEST_CASE("invalid pool and member values name file, line, column and key") {
         int line;
     };
     std::vector<Case> cases = {
-        {pool("    fallback: maybe\n"), "pools.p.fallback", "expected one of any, refuse", 5},
+        {pool("    fallback: maybe\n"), "pools.p.fallback", "expected any, refuse or pool:NAME", 5},
         {pool("    max_addrs_returned: 0\n"), "pools.p.max_addrs_returned", "between 1 and 1024",
          5},
         {pool("    max_addrs_returned: 1025\n"), "pools.p.max_addrs_returned", "between 1 and 1024",

@@ -161,12 +161,21 @@ TEST_CASE("a reload carries verdicts over by member, and readers move to the new
     CHECK(writer.read(0).state == MemberState::Up);
     CHECK(writer.read(1).state == MemberState::Unknown);
     CHECK(writer.read(2).state == MemberState::Down);
-    CHECK_FALSE(writer.ready());  // 10.0.0.3 has no verdict yet
+    // 10.0.0.3 has no verdict yet and is not answered until it has one; the table stays
+    // ready, so the other members keep their verdicts in the answers (no fail-open).
+    CHECK(writer.ready());
     CHECK(old_writer->header().retired.load() == 1);
     REQUIRE(reader.refresh());
-    CHECK(reader.status(second.layout_hash, 2, 10000) == TableStatus::NotReady);
+    CHECK(reader.status(second.layout_hash, 2, 10000) == TableStatus::Ok);
     CHECK(reader.verdict(1) == lb::Health::Unknown);
     CHECK(reader.verdict(2) == lb::Health::Down);
+
+    // A pool of new members only would answer nothing but its fallback: not ready until
+    // it has verdicts (the backend fails open meanwhile, as at a first start).
+    auto third = makeConfig(name, {{"a", {"10.0.0.1"}}, {"c", {"10.0.2.1"}}});
+    health::HealthTableWriter with_new_pool(third, 3);
+    CHECK(with_new_pool.adopted() == 1);
+    CHECK_FALSE(with_new_pool.ready());
 }
 
 TEST_CASE("a restarted prober adopts the whole table, ready flag included") {
