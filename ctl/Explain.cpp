@@ -121,8 +121,8 @@ void explainFamily(ChainPools& chain, size_t pool, conf::Family family, const lb
                                               trace_of, client, sampler, answer);
     for (size_t s = 0; s < steps.size(); ++s) {
         const conf::Pool& p = config.pools[steps[s].first];
-        if (steps.size() > 1) {
-            std::printf("pool %s%s:\n", p.name.c_str(), s == 0 ? "" : " (fallback chain)");
+        if (s > 0) {
+            std::printf("then, by the fallback chain:\n");
         }
         lb::Answer shown = s + 1 == steps.size() ? answer : lb::Answer{};
         std::fputs(lb::formatTrace(p, config.topology, steps[s].second, shown, client).c_str(),

@@ -35,7 +35,7 @@ std::string_view statusPageHtml() {
 <div id="banner"></div>
 <h2>Members</h2>
 <table id="members"><thead><tr><th>Pool / member</th><th>Address</th><th>State</th>
-<th>Answers use</th><th>Admin</th><th>Changed</th><th>Last failure</th><th>Latency</th></tr></thead>
+<th>Answers use</th><th>Admin / policy</th><th>Changed</th><th>Last failure</th><th>Latency</th></tr></thead>
 <tbody></tbody></table>
 <h2>Globalnames</h2>
 <table id="names"><thead><tr><th>Name</th><th>Pool</th><th>TTL</th><th>Answers now</th></tr></thead>
@@ -83,15 +83,25 @@ function render(doc) {
   const members = document.querySelector("#members tbody");
   members.replaceChildren();
   for (const p of doc.pools) {
-    const head = row([p.name + " (" + p.lb_method + ", " + p.monitor + ")", "", "", "", "", "", "", ""]);
+    let policy = "";
+    if (p.holder) policy += " held on " + p.holder.member + " until failback";
+    const pending = (p.pending_approvals || []).map(a => a.member);
+    if (pending.length) {
+      policy += " AWAITING APPROVAL: " + pending.join(", ");
+      banner.className = "banner bad";
+      banner.textContent += " Pool " + p.name + " has a failover awaiting approval.";
+    }
+    const head = row([p.name + " (" + p.lb_method + ", " + p.monitor + ")" + policy, "", "", "", "", "", "", ""]);
     head.className = "pool";
     members.appendChild(head);
     for (const m of p.members) {
       const o = m.override;
       const admin = o ? o.action + " by " + o.by + (o.reason ? " (" + o.reason + ")" : "") +
         (o.until_ms ? " until " + new Date(o.until_ms).toISOString() : "") : "";
+      const hold = m.policy ? m.policy + (m.policy_until_ms ? " until " +
+        new Date(m.policy_until_ms).toISOString() : "") : "";
       const tr = row(["  " + m.name, m.address, badge(m.state || "unknown"), badge(m.effective),
-        admin, ago(m.last_change_ms, now), m.last_failure || "",
+        [admin, hold].filter(x => x).join("; "), ago(m.last_change_ms, now), m.last_failure || "",
         m.latency_us !== undefined ? (m.latency_us / 1000).toFixed(1) + " ms" : ""]);
       tr.dataset.member = p.name + "/" + m.name;
       tr.dataset.state = m.state || "unknown";

@@ -8,8 +8,7 @@ std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, 
                         const Answer& answer, const Client& client) {
     std::ostringstream os;
     os << "pool " << pool.name << " (" << conf::toString(pool.lb_method) << ", fallback "
-       << conf::toString(pool.fallback) << ", max_addrs_returned " << pool.max_addrs_returned
-       << ")\n";
+       << conf::fallbackText(pool) << ", max_addrs_returned " << pool.max_addrs_returned << ")\n";
     os << "client " << trace.client << " from the " << trace.client_source << "\n";
     if (pool.lb_method == conf::LbMethod::Twrr) {
         if (trace.region >= 0) {
