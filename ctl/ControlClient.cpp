@@ -33,4 +33,14 @@ std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann:
     return json;
 }
 
+std::optional<nlohmann::json> commandProber(const std::string& path,
+                                            const nlohmann::json& request) {
+    auto reply = askProber(path, request);
+    if (reply && !reply->value("ok", false)) {
+        std::fprintf(stderr, "pharosctl: %s\n", reply->value("error", "refused").c_str());
+        return std::nullopt;
+    }
+    return reply;
+}
+
 }  // namespace pharos::ctl

@@ -10,4 +10,8 @@ namespace pharos::ctl {
 // printing why the prober could not be asked.
 std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann::json& request);
 
+// The same for a command that changes state: nullopt also when the prober refused it, after
+// printing its reason.
+std::optional<nlohmann::json> commandProber(const std::string& path, const nlohmann::json& request);
+
 }  // namespace pharos::ctl

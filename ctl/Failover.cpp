@@ -23,12 +23,8 @@ int runFailover(const std::string& command, const Options& options) {
                               {"pool", options.args[0]},
                               {"member", options.args.size() > 1 ? options.args[1] : ""},
                               {"reason", options.reason}};
-    auto reply = askProber(config->settings.control_socket, request);
+    auto reply = commandProber(config->settings.control_socket, request);
     if (!reply) {
-        return 1;
-    }
-    if (!reply->value("ok", false)) {
-        std::fprintf(stderr, "pharosctl: %s\n", reply->value("error", "refused").c_str());
         return 1;
     }
     const auto& members = (*reply)["members"];

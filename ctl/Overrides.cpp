@@ -66,12 +66,8 @@ int runOverride(const std::string& command, const Options& options) {
         }
         request["until_ms"] = *until;
     }
-    auto reply = askProber(config->settings.control_socket, request);
+    auto reply = commandProber(config->settings.control_socket, request);
     if (!reply) {
-        return 1;
-    }
-    if (!reply->value("ok", false)) {
-        std::fprintf(stderr, "pharosctl: %s\n", reply->value("error", "refused").c_str());
         return 1;
     }
     const auto& members = (*reply)["members"];

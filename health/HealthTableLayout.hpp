@@ -67,6 +67,17 @@ constexpr bool verdictFlapping(uint32_t v) {
 constexpr PolicyHold verdictHold(uint32_t v) {
     return PolicyHold((v >> 24) & 0xff);
 }
+// Whether the backend may answer a member: the hold first, then the admin override, then the
+// probes (HealthTableReader::verdict tells the ways of not being answerable apart).
+constexpr bool answerable(MemberState s, AdminOverride a, PolicyHold h) {
+    if (h != PolicyHold::None) {
+        return h == PolicyHold::FailoverAfter || h == PolicyHold::AwaitingApproval;
+    }
+    if (a != AdminOverride::None) {
+        return a == AdminOverride::ForcedUp;
+    }
+    return s == MemberState::Up;
+}
 
 struct alignas(64) TableHeader {
     std::atomic<uint64_t> magic;  // written last at creation: a reader seeing it sees the rest

@@ -234,23 +234,11 @@ void ProbeRun::setForced(MemberProbe& m) {
 }
 
 bool ProbeRun::setAdmin(uint32_t slot, AdminOverride admin) {
-    SlotView v = table_.read(slot);
-    if (v.admin == admin) {
-        return false;
-    }
-    v.admin = admin;
-    table_.write(slot, v);
-    return true;
+    return setAdminAndHold(slot, admin, table_.read(slot).hold).admin != admin;
 }
 
 bool ProbeRun::setHold(uint32_t slot, PolicyHold hold) {
-    SlotView v = table_.read(slot);
-    if (v.hold == hold) {
-        return false;
-    }
-    v.hold = hold;
-    table_.write(slot, v);
-    return true;
+    return setAdminAndHold(slot, table_.read(slot).admin, hold).hold != hold;
 }
 
 SlotView ProbeRun::setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHold hold) {

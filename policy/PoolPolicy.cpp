@@ -39,20 +39,7 @@ struct Decision {
 
     // Whether the backend answered member i with the holds published before this decision.
     static bool wasUsable(const MemberView& m) {
-        switch (m.hold) {
-            case PolicyHold::FailoverAfter:
-            case PolicyHold::AwaitingApproval:
-                return true;
-            case PolicyHold::HeldOff:
-            case PolicyHold::Maintenance:
-                return false;
-            case PolicyHold::None:
-                break;
-        }
-        if (m.admin != AdminOverride::None) {
-            return m.admin == AdminOverride::ForcedUp;
-        }
-        return m.published == MemberState::Up;
+        return health::answerable(m.published, m.admin, m.hold);
     }
 
     void decideBase() {

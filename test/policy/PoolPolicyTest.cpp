@@ -63,20 +63,7 @@ struct Timeline {
         return out;
     }
     static bool usable(const policy::MemberView& m) {
-        switch (m.hold) {
-            case PolicyHold::FailoverAfter:
-            case PolicyHold::AwaitingApproval:
-                return true;
-            case PolicyHold::HeldOff:
-            case PolicyHold::Maintenance:
-                return false;
-            case PolicyHold::None:
-                break;
-        }
-        if (m.admin != AdminOverride::None) {
-            return m.admin == AdminOverride::ForcedUp;
-        }
-        return m.state == MemberState::Up;
+        return health::answerable(m.state, m.admin, m.hold);
     }
     bool saw(const std::string& what) const {
         for (const auto& e : events) {
