@@ -16,6 +16,17 @@
 namespace pharos::admin {
 namespace {
 
+// An optional text: absent or empty is "" (files written before 2026-11-26 wrote empty
+// reasons and users, and must still load), anything else must be a string of at most `max`.
+std::string optionalText(conf::YamlReader& in, const YAML::Node& node, const char* key,
+                         const std::string& path, size_t max) {
+    const YAML::Node& value = node[key];
+    if (!value || (value.IsScalar() && value.Scalar().empty())) {
+        return "";
+    }
+    return in.string(node, key, path, max).value_or("");
+}
+
 std::optional<Override> readOverride(conf::YamlReader& in, const YAML::Node& node,
                                      const std::string& path) {
     if (!in.isMap(node, path)) {
@@ -35,9 +46,9 @@ std::optional<Override> readOverride(conf::YamlReader& in, const YAML::Node& nod
     o.address = *address;
     o.action = actionFromName(node["action"].Scalar());
     o.since_ms = *since;
-    o.member = node["member"] ? in.string(node, "member", path, 256).value_or("") : "";
-    o.reason = node["reason"] ? in.string(node, "reason", path, 1024).value_or("") : "";
-    o.by = node["by"] ? in.string(node, "by", path, 256).value_or("") : "";
+    o.member = optionalText(in, node, "member", path, 256);
+    o.reason = optionalText(in, node, "reason", path, 1024);
+    o.by = optionalText(in, node, "by", path, 256);
     if (node["until_ms"]) {
         o.until_ms = in.integer(node, "until_ms", path, 0, INT64_MAX).value_or(0);
     }
@@ -60,10 +71,10 @@ std::optional<Holder> readHolder(conf::YamlReader& in, const YAML::Node& node,
     h.pool = *pool;
     h.address = *address;
     h.since_ms = *since;
-    h.member = node["member"] ? in.string(node, "member", path, 256).value_or("") : "";
+    h.member = optionalText(in, node, "member", path, 256);
     h.directed = node["directed"] ? in.boolean(node, "directed", path).value_or(false) : false;
-    h.by = node["by"] ? in.string(node, "by", path, 256).value_or("") : "";
-    h.reason = node["reason"] ? in.string(node, "reason", path, 1024).value_or("") : "";
+    h.by = optionalText(in, node, "by", path, 256);
+    h.reason = optionalText(in, node, "reason", path, 1024);
     return h;
 }
 
@@ -80,9 +91,9 @@ std::optional<PendingApproval> readApproval(conf::YamlReader& in, const YAML::No
         return std::nullopt;
     }
     PendingApproval a{*pool, "", *address, *since, false, ""};
-    a.member = node["member"] ? in.string(node, "member", path, 256).value_or("") : "";
+    a.member = optionalText(in, node, "member", path, 256);
     a.approved = node["approved"] ? in.boolean(node, "approved", path).value_or(false) : false;
-    a.by = node["by"] ? in.string(node, "by", path, 256).value_or("") : "";
+    a.by = optionalText(in, node, "by", path, 256);
     return a;
 }
 

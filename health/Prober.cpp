@@ -69,7 +69,9 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
     }
     run_ = startRun(std::move(config));
     findPolicyPools();
+    starting_ = true;  // the first decision may restore holders the records lost
     publishOverrides();
+    starting_ = false;
     startControl();
     startHttp();
     scheduleExpiry();
@@ -227,6 +229,20 @@ std::variant<std::vector<Prober::Target>, std::string> Prober::resolve(
     return out;
 }
 
+static std::string reasonText(const json& request) {
+    std::string reason = request.value("reason", "");
+    return reason.empty() ? "" : " (" + reason + ")";
+}
+
+// The user behind a command, as the logs and records name them.
+std::string Prober::who(const json& request, const sys::PeerCredentials& peer) {
+    std::string by = peer.user;
+    if (peer.uid == 0 && !request.value("sudo_user", "").empty()) {
+        by += " (sudo from " + request.value("sudo_user", "") + ")";
+    }
+    return by;
+}
+
 json Prober::setOverrides(const json& request, const sys::PeerCredentials& peer) {
     AdminOverride action = admin::actionFromName(request.value("action", ""));
     if (action == AdminOverride::None) {
@@ -241,10 +257,7 @@ json Prober::setOverrides(const json& request, const sys::PeerCredentials& peer)
     if (auto* error = std::get_if<std::string>(&targets)) {
         return failure(*error);
     }
-    std::string by = peer.user;
-    if (peer.uid == 0 && !request.value("sudo_user", "").empty()) {
-        by += " (sudo from " + request.value("sudo_user", "") + ")";
-    }
+    std::string by = who(request, peer);
     admin::AdminState next = state_;
     json members = json::array();
     for (const auto& t : std::get<std::vector<Target>>(targets)) {
@@ -359,15 +372,35 @@ void Prober::scheduleExpiry() {
     });
 }
 
+// Saves the records once the decisions of this turn of the event loop are made: a site
+// outage changes many pools at once, and one write covers them all. Until the file is
+// written a restart re-derives the same records from the holds in the table.
 void Prober::saveState(const conf::Settings& s, const char* why) {
-    setAsideUnreadable(s);
-    try {
-        admin::saveAdminState(s.admin_state, state_, s.control_group);
-    } catch (const std::exception& failure) {
-        // The decision stands (a probe result cannot be refused); a restart before the next
-        // save would come back without it, so say so loudly.
-        PHAROS_LOG(Error, "admin-state file not updated (" << why << "): " << failure.what());
+    if (!broken_state_.empty()) {
+        // The operator's unreadable file stays where it is until a pharosctl command (which
+        // moves it aside); what the policies decide meanwhile lives in the table.
+        PHAROS_LOG(Error, "DR policy records not saved (" << why << "): " << s.admin_state
+                                                          << " could not be read at start");
+        return;
     }
+    if (save_pending_) {
+        return;
+    }
+    save_pending_ = true;
+    boost::asio::post(io_, [this, path = s.admin_state, group = s.control_group,
+                            alive = std::weak_ptr<bool>(alive_)] {
+        if (alive.expired()) {
+            return;
+        }
+        save_pending_ = false;
+        try {
+            admin::saveAdminState(path, state_, group);
+        } catch (const std::exception& failure) {
+            // The decision stands (a probe result cannot be refused); a restart before the
+            // next save re-derives it from the table, so say so loudly.
+            PHAROS_LOG(Error, "admin-state file not updated: " << failure.what());
+        }
+    });
 }
 
 void Prober::findPolicyPools() {
@@ -447,7 +480,7 @@ void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, S
         view.in_maintenance = policy::inMaintenance(config, pool, pool.members[i], now);
     }
     std::vector<PolicyHold> holds(pool.members.size());
-    auto events = policy::decideHolds(pool, views, state_.policy, now, holds);
+    auto events = policy::decideHolds(pool, views, state_.policy, now, holds, starting_);
     for (uint32_t i = 0; i < pool.members.size(); ++i) {
         if (int(i) == changed) {
             next->admin = views[i].admin;
@@ -484,8 +517,9 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
     const conf::Pool& pool = run_->config().pools[size_t(p)];
     admin::AdminState next = state_;
     json moved;
+    std::string said;
     if (member.empty()) {
-        auto approved = next.policy.approve(pool.name, peer.user);
+        auto approved = next.policy.approve(pool.name, who(request, peer));
         if (approved.empty()) {
             return failure("nothing in pool " + pool.name +
                            " awaits approval; name the member to move the answers to");
@@ -494,7 +528,7 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
         for (const auto& a : approved) {
             moved.push_back(a.member + " " + a.address);
         }
-        PHAROS_LOG(Warning, "pool " << pool.name << ": failover approved by " << peer.user);
+        said = "failover approved";
     } else {
         if (pool.lb_method != conf::LbMethod::FoGroup) {
             return failure("pool " + pool.name + " is " + conf::toString(pool.lb_method) +
@@ -504,23 +538,33 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
         if (auto* error = std::get_if<std::string>(&targets)) {
             return failure(*error);
         }
-        const Target t = std::get<std::vector<Target>>(targets).front();
-        if (run_->table().read(pool.first_slot + t.member).state != MemberState::Up) {
-            return failure(describe(pool, t.member) + " is not up; answers cannot move there");
+        const auto& found = std::get<std::vector<Target>>(targets);
+        if (found.size() > 1) {
+            return failure("more than one member of " + pool.name + " is named " + member +
+                           "; name it by its address");
         }
-        next.policy.approve(pool.name, peer.user);  // superseded: answers go to the member
+        const Target t = found.front();
+        SlotView v = run_->table().read(pool.first_slot + t.member);
+        if (!answerable(v.state, adminOf(pool, t.member), PolicyHold::None) ||
+            pool.members[t.member].weight == 0 ||
+            policy::inMaintenance(run_->config(), pool, pool.members[t.member], realtimeMs())) {
+            return failure(describe(pool, t.member) +
+                           " cannot be answered (down, drained, forced down, in maintenance or "
+                           "weight 0); answers cannot move there");
+        }
+        next.policy.approve(pool.name, who(request, peer));  // superseded: answers go there
         const auto& m = pool.members[t.member];
-        next.policy.setHolder({pool.name, m.name, m.ip.str(), true, realtimeMs(), peer.user,
-                               request.value("reason", "")});
+        next.policy.setHolder({pool.name, m.name, m.ip.str(), true, realtimeMs(),
+                               who(request, peer), request.value("reason", "")});
         moved = describe(pool, t.member);
-        PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved to "
-                                    << describe(pool, t.member) << " by " << peer.user
-                                    << " until pharosctl failback");
+        said = "answers moved to " + describe(pool, t.member) + " until pharosctl failback";
     }
     std::string error;
     if (!commit(std::move(next), error)) {
         return failure(error);
     }
+    PHAROS_LOG(Warning, "pool " << pool.name << ": " << said << " by " << who(request, peer)
+                                << reasonText(request));
     return {{"ok", true}, {"action", "failover"}, {"pool", pool.name}, {"members", moved}};
 }
 
@@ -536,13 +580,13 @@ json Prober::failback(const json& request, const sys::PeerCredentials& peer) {
     }
     std::string was = h->member + " " + h->address;
     next.policy.clearHolder(pool_name);
-    PHAROS_LOG(Warning, "pool " << pool_name << ": failback by " << peer.user
-                                << " (answers held on " << was
-                                << " follow the normal rules again)");
     std::string error;
     if (!commit(std::move(next), error)) {
         return failure(error);
     }
+    PHAROS_LOG(Warning, "pool " << pool_name << ": failback by " << who(request, peer)
+                                << reasonText(request) << "; answers held on " << was
+                                << " follow the normal rules again");
     return {{"ok", true}, {"action", "failback"}, {"pool", pool_name}, {"members", {was}}};
 }
 

@@ -53,6 +53,7 @@ class Prober {
     nlohmann::json clearOverrides(const nlohmann::json& request);
     nlohmann::json failover(const nlohmann::json& request, const sys::PeerCredentials& peer);
     nlohmann::json failback(const nlohmann::json& request, const sys::PeerCredentials& peer);
+    static std::string who(const nlohmann::json& request, const sys::PeerCredentials& peer);
     // Saves `next` and makes it current; false (and `error`) when it could not be saved.
     bool commit(admin::AdminState next, std::string& error);
     void publishOverrides();
@@ -83,6 +84,9 @@ class Prober {
     admin::AdminState state_;
     std::vector<uint32_t> policy_pools_;  // pools with a policy or a record: the ones to decide
     std::vector<bool> policy_pool_;       // the same, by pool index
+    bool save_pending_ = false;           // a save of the records is posted
+    bool starting_ = false;               // the first decision after the start
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::string broken_state_;  // why the admin-state file could not be read at start, if so
     boost::asio::steady_timer expiry_;
     boost::asio::steady_timer readiness_;

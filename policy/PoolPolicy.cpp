@@ -20,6 +20,7 @@ struct Decision {
     admin::PolicyRecords& records;
     int64_t now;
     std::span<PolicyHold> holds;
+    bool restore;
     std::vector<Base> base;
     std::vector<PolicyEvent> events;
 
@@ -55,9 +56,11 @@ struct Decision {
                 holds[i] = PolicyHold::Maintenance;
             } else if (m.state == MemberState::Up) {
                 base[i] = Base::Usable;
-            } else if (after_ms > 0 && now - m.down_since_ms < after_ms && wasUsable(m)) {
+            } else if (after_ms > 0 && now - m.down_since_ms < after_ms && wasUsable(m) &&
+                       !records.approval(pool.name, address(i))) {
                 // Only a member being answered is kept: not one that was never up (a new
-                // member, a fresh table), nor one already out when failover_after grew.
+                // member, a fresh table), nor one already out when failover_after grew, nor
+                // one whose failover already awaits approval.
                 base[i] = Base::Usable;
                 holds[i] = PolicyHold::FailoverAfter;
             } else {
@@ -184,6 +187,33 @@ struct Decision {
         });
     }
 
+    // Members the table shows held off mean a holder the records lost (an admin-state file
+    // deleted or unreadable at start): the holder is the best usable member ranked after
+    // them, so the answers stay where they were.
+    const admin::Holder* restoreHolder() {
+        int worst_off = INT_MIN;
+        for (size_t i = 0; i < members.size(); ++i) {
+            if (members[i].hold == PolicyHold::HeldOff) {
+                worst_off = std::max(worst_off, rank(i));
+            }
+        }
+        if (worst_off == INT_MIN) {
+            return nullptr;
+        }
+        int best_after = INT_MAX;
+        for (size_t i = 0; i < members.size(); ++i) {
+            if (eligible(i) && usable(i) && rank(i) > worst_off) {
+                best_after = std::min(best_after, rank(i));
+            }
+        }
+        if (best_after == INT_MAX) {
+            return nullptr;
+        }
+        hold(firstUsableOf(best_after), "holder-restored",
+             "the table kept members held off for it; the records had lost it");
+        return records.holder(pool.name);
+    }
+
     void decideSticky() {
         const admin::Holder* h = records.holder(pool.name);
         int at = h ? memberAt(h->address) : -1;
@@ -199,6 +229,9 @@ struct Decision {
             events.push_back({"holder-cleared", h->member, "failback is auto now"});
             records.clearHolder(pool.name);
             h = nullptr;
+        }
+        if (!h && !unsure && restore && (h = restoreHolder())) {
+            at = memberAt(h->address);
         }
         if (!h) {
             if (manual && !unsure && best != INT_MAX && best != preferredRank()) {
@@ -253,13 +286,17 @@ bool hasPolicy(const conf::Pool& pool, bool has_windows) {
 
 std::vector<PolicyEvent> decideHolds(const conf::Pool& pool, std::span<const MemberView> members,
                                      admin::PolicyRecords& records, int64_t now_ms,
-                                     std::span<PolicyHold> holds) {
-    Decision d{pool, members, records, now_ms, holds, std::vector<Base>(members.size()), {}};
+                                     std::span<PolicyHold> holds, bool restore) {
+    Decision d{pool, members, records, now_ms, holds, restore, std::vector<Base>(members.size()),
+               {}};
     d.decideBase();
     d.decideApprovals();
     // A holder is a fogroup notion; `failover: manual` may set one (directed) on any fogroup.
     if (pool.lb_method == conf::LbMethod::FoGroup) {
         d.decideSticky();
+    } else if (const admin::Holder* h = records.holder(pool.name)) {
+        d.events.push_back({"holder-cleared", h->member, "the pool is no longer fogroup"});
+        records.clearHolder(pool.name);
     }
     return std::move(d.events);
 }

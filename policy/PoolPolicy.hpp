@@ -41,9 +41,13 @@ bool hasPolicy(const conf::Pool& pool, bool has_windows);
 // `records` (holder, pending approvals). Every change to `records` comes with an event, so
 // the caller saves them when the list is not empty. While a member has no first verdict no
 // holder is set, moved or cleared: which member the normal rules prefer is not known yet.
+// `restore`: the first decision after pharos-health started. Members the table shows held off
+// with no holder in the records mean the records were lost (the admin-state file deleted or
+// unreadable): the holder is restored so the answers stay. Later, the same sight is an
+// operator's failback.
 std::vector<PolicyEvent> decideHolds(const conf::Pool& pool, std::span<const MemberView> members,
                                      admin::PolicyRecords& records, int64_t now_ms,
-                                     std::span<health::PolicyHold> holds);
+                                     std::span<health::PolicyHold> holds, bool restore = false);
 
 // When the failover_after hold of a member that went down at `down_since_ms` ends.
 inline int64_t failoverDeadline(const conf::Pool& pool, int64_t down_since_ms) {

@@ -78,9 +78,11 @@ TEST_CASE("admin-state file: what is saved is loaded back; a missing file is no 
 
 TEST_CASE("admin-state file: a version 1 file (overrides alone) still loads") {
     TempDir d;
+    // As the writer before version 2 left a drain without --reason: empty texts.
     auto v1 = d.file("v1.json",
                      "{\"version\": 1, \"overrides\": [{\"pool\": \"web\", \"address\": "
-                     "\"10.0.0.1\", \"action\": \"drain\", \"since_ms\": 1}]}\n");
+                     "\"10.0.0.1\", \"action\": \"drain\", \"since_ms\": 1, \"reason\": \"\", "
+                     "\"by\": \"\", \"member\": \"www1\"}]}\n");
     auto loaded = admin::loadAdminState(v1);
     REQUIRE(std::holds_alternative<admin::AdminState>(loaded));
     CHECK(std::get<admin::AdminState>(loaded).overrides.all().size() == 1);

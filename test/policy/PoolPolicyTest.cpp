@@ -39,9 +39,9 @@ struct Timeline {
         members[i].down_since_ms = now;
         decide(now);
     }
-    void decide(int64_t now) {
+    void decide(int64_t now, bool restore = false) {
         std::vector<PolicyHold> holds(members.size());
-        auto more = policy::decideHolds(pool, members, records, now, holds);
+        auto more = policy::decideHolds(pool, members, records, now, holds, restore);
         events.insert(events.end(), more.begin(), more.end());
         for (size_t i = 0; i < members.size(); ++i) {
             members[i].hold = holds[i];
@@ -341,4 +341,36 @@ TEST_CASE("a member without a verdict does not stop the other members' policies"
     CHECK(t.members[0].hold == PolicyHold::FailoverAfter);
     t.decide(10000);
     CHECK(t.answer() == "db2");
+}
+
+TEST_CASE("a holder the records lost is restored from the holds the table kept") {
+    Timeline t(3);
+    t.pool.failback = conf::FailbackMode::Manual;
+    t.probe(0, MemberState::Down, 1000);
+    t.probe(0, MemberState::Up, 2000);
+    REQUIRE(t.answer() == "db2");
+    t.records = {};  // the admin-state file could not be read at a restart
+    t.decide(3000, true);
+    CHECK(t.answer() == "db2");
+    REQUIRE(t.records.holder("db"));
+    CHECK(t.records.holder("db")->member == "db2");
+}
+
+TEST_CASE("a pending approval is not turned back into a failover_after hold") {
+    Timeline t(2);
+    t.pool.failover = conf::FailoverMode::Manual;
+    t.probe(0, MemberState::Down, 0);
+    REQUIRE(t.members[0].hold == PolicyHold::AwaitingApproval);
+    t.pool.failover_after = conf::Seconds(60);  // a reload adds the delay
+    t.decide(1000);
+    CHECK(t.members[0].hold == PolicyHold::AwaitingApproval);
+    CHECK(t.records.approval("db", "10.0.0.1")->since_ms == 0);
+}
+
+TEST_CASE("a holder of a pool that is no longer fogroup is dropped") {
+    Timeline t(2);
+    t.records.setHolder({"db", "db2", "10.0.0.2", true, 0, "alice", ""});
+    t.pool.lb_method = conf::LbMethod::Wrr;
+    t.decide(0);
+    CHECK(t.records.holders.empty());
 }
