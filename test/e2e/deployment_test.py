@@ -197,7 +197,7 @@ class World:
         for p in list(self.pdns.values()) + [self.pharos.backend, self.pharos.health] + \
                 list(self.members.values()):
             p.stop()
-        for suffix in ["", ".lock"]:
+        for suffix in ["", ".lock", "-backend"]:
             if os.path.exists("/dev/shm" + self.table + suffix):
                 os.unlink("/dev/shm" + self.table + suffix)
 

@@ -157,7 +157,7 @@ class World:
         for p in [self.recursor, self.pdns, self.pharos.backend, self.pharos.health]:
             if p:
                 p.stop()
-        for suffix in ["", ".lock"]:
+        for suffix in ["", ".lock", "-backend"]:
             if os.path.exists("/dev/shm" + self.table + suffix):
                 os.unlink("/dev/shm" + self.table + suffix)
 

@@ -118,7 +118,7 @@ class World:
     def stop(self):
         for p in [self.pdns, self.pharos.backend, self.pharos.health] + list(self.members.values()):
             p.stop()
-        for shm in ["/dev/shm/pharos-e2e-%d" % os.getpid(), "/dev/shm/pharos-e2e-%d.lock" % os.getpid()]:
+        for shm in ["/dev/shm/pharos-e2e-%d%s" % (os.getpid(), s) for s in ["", ".lock", "-backend"]]:
             if os.path.exists(shm):
                 os.unlink(shm)
 
