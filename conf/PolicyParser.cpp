@@ -118,9 +118,11 @@ void parseMaintenance(YamlReader& in, const YAML::Node& root, Config& out) {
         }
         in.checkKeys(node, path, {"pool", "member", "start", "end", "reason"});
         MaintenanceWindow w;
-        bool complete = in.required(node, "pool", path) & in.required(node, "start", path) &
-                        in.required(node, "end", path);
-        if (!complete) {
+        // All three are checked, so one run reports every missing key.
+        bool has_pool = in.required(node, "pool", path);
+        bool has_start = in.required(node, "start", path);
+        bool has_end = in.required(node, "end", path);
+        if (!has_pool || !has_start || !has_end) {
             continue;
         }
         w.pool = in.string(node, "pool", path, 256).value_or("");
