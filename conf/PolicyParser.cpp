@@ -96,7 +96,9 @@ void checkFallbackChains(YamlReader& in, const std::vector<FallbackRef>& refs,
         for (auto it = next.find(r.pool); it != next.end(); it = next.find(it->second)) {
             chain += " -> " + it->second;
             if (!seen.insert(it->second).second) {
-                if (it->second == r.pool && r.target != r.pool) {  // reported once, per member
+                // Each pool on the loop reports it at its own line (a pool falling back to
+                // itself was reported above); a pool leading into a loop is not on it.
+                if (it->second == r.pool && r.target != r.pool) {
                     in.error(markAt(r.line, r.column), r.key, "fallback chain loops: " + chain);
                 }
                 break;
