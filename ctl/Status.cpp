@@ -5,6 +5,7 @@
 
 #include "admin/AdminStateFile.hpp"
 #include "conf/ConfigLoader.hpp"
+#include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
 #include "health/HealthState.hpp"
 #include "health/HealthTableReader.hpp"
@@ -32,15 +33,6 @@ struct Snapshot {
     admin::PolicyRecords policy;
     std::string overrides_error;  // why the file could not be read, if so
 };
-
-std::string utc(int64_t ms) {
-    time_t t = time_t(ms / 1000);
-    tm parts{};
-    gmtime_r(&t, &parts);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &parts);
-    return buf;
-}
 
 // Returns whether any member is flapping.
 bool printMembers(const conf::Config& config, const health::HealthTableReader& table, int64_t now) {
@@ -85,8 +77,8 @@ void printOverrides(const conf::Config& config, const Snapshot& snap) {
     for (const auto& o : snap.overrides.all()) {
         std::printf("  %s/%s %s: %s by %s since %s%s%s%s\n", o.pool.c_str(), o.member.c_str(),
                     o.address.c_str(), admin::actionName(o.action), o.by.c_str(),
-                    utc(o.since_ms).c_str(), o.until_ms ? ", until " : "",
-                    o.until_ms ? utc(o.until_ms).c_str() : "",
+                    conf::formatRfc3339(o.since_ms).c_str(), o.until_ms ? ", until " : "",
+                    o.until_ms ? conf::formatRfc3339(o.until_ms).c_str() : "",
                     o.reason.empty() ? "" : (" (" + o.reason + ")").c_str());
     }
 }
@@ -107,15 +99,16 @@ void printPolicies(const nlohmann::json& doc) {
         if (p.contains("holder") && !p["holder"].is_null()) {
             const auto& h = p["holder"];
             line(name + ": answers held on " + h["member"].get<std::string>() + " " +
-                 h["address"].get<std::string>() + " since " + utc(h["since_ms"]) +
+                 h["address"].get<std::string>() + " since " + conf::formatRfc3339(h["since_ms"]) +
                  (h["directed"].get<bool>() ? " (moved by " + h["by"].get<std::string>() + ")"
                                             : " (failback: manual)") +
                  " until pharosctl failback " + name);
         }
         for (const auto& a : p.value("pending_approvals", nlohmann::json::array())) {
             line(name + ": " + a["member"].get<std::string>() + " " +
-                 a["address"].get<std::string>() + " down since " + utc(a["since_ms"]) +
-                 ", AWAITING APPROVAL: pharosctl failover " + name);
+                 a["address"].get<std::string>() + " down since " +
+                 conf::formatRfc3339(a["since_ms"]) + ", AWAITING APPROVAL: pharosctl failover " +
+                 name);
         }
         for (const auto& m : p["members"]) {
             if (m.value("policy", "") == "failover-after") {
@@ -127,7 +120,7 @@ void printPolicies(const nlohmann::json& doc) {
         for (const auto& w : p.value("maintenance", nlohmann::json::array())) {
             std::string who = w["member"].get<std::string>();
             line(name + ": maintenance of " + (who.empty() ? "every member" : who) + " " +
-                 utc(w["start_ms"]) + " - " + utc(w["end_ms"]) +
+                 conf::formatRfc3339(w["start_ms"]) + " - " + conf::formatRfc3339(w["end_ms"]) +
                  (w["start_ms"].get<int64_t>() <= now ? " (NOW)" : "") +
                  (w["reason"].get<std::string>().empty() ? ""
                                                          : ": " + w["reason"].get<std::string>()));

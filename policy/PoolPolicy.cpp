@@ -22,6 +22,7 @@ struct Decision {
     std::span<PolicyHold> holds;
     bool restore;
     std::vector<Base> base;
+    std::vector<std::string> addresses;  // the members' addresses, as the records key them
     std::vector<PolicyEvent> events;
 
     int rank(size_t i) const { return pool.uses_priority ? pool.members[i].priority : int(i); }
@@ -29,11 +30,7 @@ struct Decision {
     bool usable(size_t i) const {
         return base[i] == Base::Usable || holds[i] == PolicyHold::AwaitingApproval;
     }
-    const std::string& address(size_t i) const {
-        static thread_local std::string text;
-        text = pool.members[i].ip.str();
-        return text;
-    }
+    const std::string& address(size_t i) const { return addresses[i]; }
     void note(std::string what, size_t i, std::string detail) {
         events.push_back({std::move(what), pool.members[i].name, std::move(detail)});
     }
@@ -288,7 +285,10 @@ std::vector<PolicyEvent> decideHolds(const conf::Pool& pool, std::span<const Mem
                                      admin::PolicyRecords& records, int64_t now_ms,
                                      std::span<PolicyHold> holds, bool restore) {
     Decision d{pool, members, records, now_ms, holds, restore, std::vector<Base>(members.size()),
-               {}};
+               {},   {}};
+    for (const auto& m : pool.members) {
+        d.addresses.push_back(m.ip.str());
+    }
     d.decideBase();
     d.decideApprovals();
     // A holder is a fogroup notion; `failover: manual` may set one (directed) on any fogroup.
