@@ -101,7 +101,8 @@ void BackendStats::carryOver(const BackendStats& previous, const conf::Config& b
         const auto& old_pool = before.pools[size_t(p)];
         for (size_t i = 0; i < pool.members.size(); ++i) {
             for (size_t j = 0; j < old_pool.members.size(); ++j) {
-                if (old_pool.members[j].ip == pool.members[i].ip) {
+                if (conf::memberTarget(old_pool.members[j]) ==
+                    conf::memberTarget(pool.members[i])) {
                     copy(answers_[pool.first_slot + i], previous.answers_[old_pool.first_slot + j]);
                 }
             }

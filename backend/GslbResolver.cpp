@@ -18,6 +18,9 @@ struct GslbResolver::Snapshot {
         std::vector<std::string> address_text;  // member addresses, formatted once
     };
     std::vector<PoolRuntime> pools;
+    // Whether a pool or any pool on its fallback chain has cname members: those names answer
+    // the CNAME to a question of any type, so such questions are decided too.
+    std::vector<bool> chain_has_cname;
     // Names above a globalname (deep.contoso.local for a.deep.contoso.local) that are not
     // globalnames themselves, with the smallest ttl below them. They exist as empty
     // non-terminals: NXDOMAIN there would deny every name below (RFC 8020), and in a signed
@@ -39,9 +42,19 @@ struct GslbResolver::Snapshot {
         for (const auto& pool : config.pools) {
             PoolRuntime rt{lb::PoolBalancer(pool, config.topology, topology), {}};
             for (const auto& m : pool.members) {
-                rt.address_text.push_back(m.ip.str());
+                rt.address_text.push_back(conf::memberTarget(m));
             }
             pools.push_back(std::move(rt));
+        }
+        for (const auto& pool : config.pools) {
+            bool found = false;
+            const conf::Pool* at = &pool;
+            for (size_t step = 0; at && step <= config.pools.size() && !found; ++step) {
+                found = at->has_cname;
+                at = at->fallback_pool_index < 0 ? nullptr
+                                                 : &config.pools[size_t(at->fallback_pool_index)];
+            }
+            chain_has_cname.push_back(found);
         }
     }
 };
@@ -149,7 +162,8 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
             return;
         }
     }
-    if (!gn || gn->pool_index < 0 || want == Want::Nothing) {
+    if (!gn || gn->pool_index < 0 ||
+        (want == Want::Nothing && !snap.chain_has_cname[size_t(gn->pool_index)])) {
         reply += R"({"result":false})";
         return;
     }
@@ -175,7 +189,7 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
         if (!snap.pools[pool].balancer.serves(family) ||
             (family == conf::Family::V4 && want == Want::Aaaa) ||
-            (family == conf::Family::V6 && want == Want::A)) {
+            (family == conf::Family::V6 && (want == Want::A || want == Want::Nothing))) {
             continue;
         }
         size_t answered = lb::decideWithFallbacks(snap.config, pool, family, balancer_of, health_of,
@@ -184,8 +198,25 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
         counters.refused_answers += answer_.refused;
         per_name.fallback += answer_.fallback && !repeat;
         per_name.refused += answer_.refused && !repeat;
-        appendRecords(snap.config.pools[answered], snap.pools[answered].address_text, request.qname,
-                      gn->ttl, lb::scopeMaskFor(answer_, client), reply, first, !repeat);
+        const conf::Pool& chosen = snap.config.pools[answered];
+        int scope_mask = lb::scopeMaskFor(answer_, client);
+        if (chosen.has_cname && !answer_.members.empty() &&
+            chosen.members[answer_.members[0]].isCname()) {
+            // The CNAME is the whole answer, whatever the question and whatever another
+            // family's decision appended before it.
+            reply.resize(start);
+            reply += R"({"result":[)";
+            appendCname(chosen, snap.pools[answered].address_text[answer_.members[0]],
+                        answer_.members[0], request.qname, gn->ttl, scope_mask, reply, !repeat);
+            reply += "]}";
+            counters.fail_open_answers += !trusted;
+            per_name.fail_open += !trusted && !repeat;
+            return;
+        }
+        if (want != Want::Nothing) {
+            appendRecords(chosen, snap.pools[answered].address_text, request.qname, gn->ttl,
+                          scope_mask, family, reply, first, !repeat);
+        }
     }
     counters.fail_open_answers += !trusted;
     per_name.fail_open += !trusted && !repeat;
@@ -215,9 +246,12 @@ void GslbResolver::appendEmptyNonTerminal(std::string_view qname, uint32_t ttl,
 void GslbResolver::appendRecords(const conf::Pool& pool,
                                  const std::vector<std::string>& address_text,
                                  std::string_view qname, uint32_t ttl, int scope_mask,
-                                 std::string& reply, bool& first, bool count) {
+                                 conf::Family family, std::string& reply, bool& first, bool count) {
     char number[16];
     for (uint32_t index : answer_.members) {
+        if (pool.members[index].ip.family != family) {
+            continue;  // a pool decided whole chose an address of the other family
+        }
         stats_->answers(pool.first_slot + index) += count;
         reply += first ? "" : ",";
         first = false;
@@ -235,6 +269,25 @@ void GslbResolver::appendRecords(const conf::Pool& pool,
         }
         reply += '}';
     }
+}
+
+void GslbResolver::appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
+                               std::string_view qname, uint32_t ttl, int scope_mask,
+                               std::string& reply, bool count) {
+    char number[16];
+    stats_->answers(pool.first_slot + index) += count;
+    reply += R"({"qtype":"CNAME","qname":")";
+    appendEscaped(reply, qname);
+    reply += R"(","content":")";
+    reply += target;
+    reply += R"(.","ttl":)";
+    reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
+    reply += R"(,"auth":true)";
+    if (scope_mask > 0) {
+        reply += R"(,"scopeMask":)";
+        reply.append(number, size_t(std::snprintf(number, sizeof number, "%d", scope_mask)));
+    }
+    reply += '}';
 }
 
 }  // namespace pharos::backend

@@ -57,8 +57,11 @@ class GslbResolver {
     enum class Want { A, Aaaa, Any, Nothing };
     static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
-                       std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
-                       bool& first, bool count);
+                       std::string_view qname, uint32_t ttl, int scope_mask, conf::Family family,
+                       std::string& reply, bool& first, bool count);
+    void appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
+                     std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
+                     bool count);
 
     std::unique_ptr<Snapshot> snapshot_;
     std::unique_ptr<HealthSource> health_;

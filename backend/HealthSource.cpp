@@ -30,7 +30,7 @@ bool TableHealthSource::fill(const conf::Config& config, const conf::Pool& pool,
         return false;
     }
     for (size_t i = 0; i < out.size(); ++i) {
-        out[i] = reader_.verdict(pool.first_slot + uint32_t(i));
+        out[i] = reader_.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only);
     }
     return true;
 }

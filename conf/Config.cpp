@@ -55,8 +55,12 @@ void finalizeLayout(Config& config) {
         slot += uint32_t(pool.members.size());
         hash.add(pool.name.data(), pool.name.size() + 1);
         for (const auto& member : pool.members) {
-            hash.add(&member.ip.family, 1);
-            hash.add(member.ip.bytes.data(), member.ip.bytes.size());
+            if (member.isCname()) {
+                hash.add(member.cname.data(), member.cname.size() + 1);
+            } else {
+                hash.add(&member.ip.family, 1);
+                hash.add(member.ip.bytes.data(), member.ip.bytes.size());
+            }
         }
         hash.add("\n", 1);
     }
@@ -130,7 +134,15 @@ std::string fallbackText(const Pool& pool) {
 }
 
 bool windowCovers(const MaintenanceWindow& w, const Member& m) {
-    return w.member.empty() || w.member == m.name || w.member == m.ip.str();
+    return w.member.empty() || w.member == m.name || w.member == memberTarget(m);
+}
+
+std::string memberTarget(const Member& m) {
+    return m.isCname() ? m.cname : m.ip.str();
+}
+
+const char* toString(HttpMethod method) {
+    return method == HttpMethod::Get ? "GET" : "HEAD";
 }
 
 }  // namespace pharos::conf

@@ -24,6 +24,20 @@ enum class FailoverMode : uint8_t { Auto, Manual };
 enum class ClientAddressSource : uint8_t { Ecs, Resolver };
 enum class TopologyFallback : uint8_t { Any, Nearest };
 enum class StalePolicy : uint8_t { FailOpen, LastKnown };
+enum class HttpMethod : uint8_t { Get, Head };
+
+// pharos: `expected_json` of the http monitor: the value at a JSON Pointer in the body.
+struct JsonExpectation {
+    std::string pointer;  // RFC 6901, validated at load
+    std::string value;    // the expected value as JSON text, compared as JSON
+    friend bool operator==(const JsonExpectation&, const JsonExpectation&) = default;
+};
+
+struct HttpHeader {  // pharos: `headers` of the http monitor, validated at load
+    std::string name;
+    std::string value;
+    friend bool operator==(const HttpHeader&, const HttpHeader&) = default;
+};
 
 struct HttpParams {
     bool use_ssl = false;
@@ -34,6 +48,13 @@ struct HttpParams {
     bool verify_tls = false;        // pharos: Polaris never verifies certificates
     std::string ca_file;            // pharos: PEM bundle for verify_tls; empty: system store
     bool tls_session_reuse = true;  // pharos: resume each member's last TLS session
+    HttpMethod method = HttpMethod::Get;         // pharos
+    std::vector<HttpHeader> headers;             // pharos: extra request headers
+    std::string body_regex;                      // pharos: ECMAScript, searched in the body
+    std::vector<JsonExpectation> expected_json;  // pharos: every one must hold
+    bool readsBody() const {
+        return !body_match.empty() || !body_regex.empty() || !expected_json.empty();
+    }
     friend bool operator==(const HttpParams&, const HttpParams&) = default;
 };
 
@@ -65,14 +86,27 @@ struct MonitorParams {
     friend bool operator==(const MonitorParams&, const MonitorParams&) = default;
 };
 
+// pharos: `depends_on: [POOL/MEMBER]`, resolved once every pool is read.
+struct MemberRef {
+    std::string text;  // as written, for messages
+    int pool = -1;     // index into Config::pools
+    uint32_t member = 0;
+    friend bool operator==(const MemberRef&, const MemberRef&) = default;
+};
+
 struct Member {
-    IpAddress ip;
+    IpAddress ip;       // unset (and unused) for a cname member
+    std::string cname;  // pharos: canonical target name; empty: an address member
     std::string name;
     int weight = 0;
-    IpAddress monitor_ip;       // defaults to ip
-    uint16_t monitor_port = 0;  // pharos: 0 means the pool monitor's port
-    int priority = 0;           // pharos, fogroup only: lower is preferred
-    int region = -1;            // index into Topology::regions; -1: outside every region
+    IpAddress monitor_ip;        // defaults to ip
+    uint16_t monitor_port = 0;   // pharos: 0 means the pool monitor's port
+    int priority = 0;            // pharos, fogroup only: lower is preferred
+    int region = -1;             // index into Topology::regions; -1: outside every region
+    bool alert_only = false;     // pharos: probed and reported, never changes an answer
+    bool probe_by_name = false;  // cname member without monitor_ip: probe what cname resolves to
+    std::vector<MemberRef> depends_on;  // pharos: down while any of these is down
+    bool isCname() const { return !cname.empty(); }
     friend bool operator==(const Member&, const Member&) = default;
 };
 
@@ -95,6 +129,8 @@ struct Pool {
     FailbackMode failback = FailbackMode::Auto;  // fogroup only
     FailoverMode failover = FailoverMode::Auto;  // fogroup only
     bool uses_priority = false;   // some member sets `priority` (fogroup priority mode)
+    bool has_cname = false;       // some member is a cname: one member answers, of any family
+    bool alert_only = false;      // pharos: every member's default for Member::alert_only
     std::vector<Member> members;  // configuration order: fogroup's order
     uint32_t first_slot = 0;      // health-table slot of members[0]; see Config::slot_count
 };
@@ -129,6 +165,20 @@ struct MaintenanceWindow {
     friend bool operator==(const MaintenanceWindow&, const MaintenanceWindow&) = default;
 };
 
+// pharos: one `notify:` entry, a URL that receives a JSON POST per event.
+struct WebhookTarget {
+    std::string url;
+    std::string scheme;  // "http" or "https"
+    std::string host;
+    uint16_t port = 0;
+    std::string target;  // path and query
+    bool verify_tls = true;
+    std::string ca_file;  // empty: the system store
+    Seconds timeout{5.0};
+    Seconds retry_for{300.0};  // then the event is dropped
+    friend bool operator==(const WebhookTarget&, const WebhookTarget&) = default;
+};
+
 struct Settings {
     std::string config_file;  // absolute path of pharos.yaml, or empty when loaded from an LB file
     std::string lb_file;
@@ -146,6 +196,8 @@ struct Settings {
     std::string http_listen = "127.0.0.1:9180";
     std::string log_level = "info";
     std::string user = "pharos";  // started as root: who to become once the sockets are bound
+    std::string node_name;        // pharos: names this node in notifications; default hostname
+    std::vector<WebhookTarget> notify;
 };
 
 struct Config {
@@ -179,6 +231,9 @@ const char* toString(FailbackMode);
 const char* toString(FailoverMode);
 // The fallback as the LB file spells it: "any", "refuse" or "pool:NAME".
 std::string fallbackText(const Pool& pool);
+// What a member answers with, for people: its address, or its cname target.
+std::string memberTarget(const Member& m);
+const char* toString(HttpMethod);
 // Whether window `w` covers member `m` of its pool.
 bool windowCovers(const MaintenanceWindow& w, const Member& m);
 

@@ -7,7 +7,7 @@ namespace pharos::conf {
 namespace {
 
 std::string memberText(const Member& m) {
-    return m.name + " " + m.ip.str();
+    return m.name + " " + memberTarget(m);
 }
 
 void settingChanges(const Settings& a, const Settings& b, std::vector<std::string>& out) {
@@ -52,10 +52,10 @@ void poolChanges(const Pool& a, const Pool& b, std::vector<std::string>& out) {
     }
     std::map<std::string, const Member*> before, after;
     for (const auto& m : a.members) {
-        before[m.ip.str()] = &m;
+        before[memberTarget(m)] = &m;
     }
     for (const auto& m : b.members) {
-        after[m.ip.str()] = &m;
+        after[memberTarget(m)] = &m;
     }
     for (const auto& [ip, m] : before) {
         if (!after.count(ip)) {

@@ -12,4 +12,7 @@ std::string canonicalName(std::string_view name);
 // does not allocate once the buffer has grown.
 void canonicalNameInto(std::string_view name, std::string& out);
 
+// Whether a canonical name is a valid DNS name: labels of 1-63 characters, 253 in all.
+bool validDnsName(const std::string& name);
+
 }  // namespace pharos::conf

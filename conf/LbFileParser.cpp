@@ -7,93 +7,8 @@
 namespace pharos::conf {
 namespace {
 
-// Polaris caps weights at 10; pharos widens the range so finer splits need no extra members.
-constexpr int kMaxWeight = 100;
-
-std::optional<IpAddress> readAddress(YamlReader& in, const YAML::Node& map, std::string_view key,
-                                     const std::string& path) {
-    auto text = in.string(map, key, path, 64);
-    if (!text) {
-        return std::nullopt;
-    }
-    auto ip = IpAddress::parse(*text);
-    if (!ip) {
-        in.error(map[std::string(key)], joinPath(path, key),
-                 "expected an IPv4 or IPv6 address, found \"" + *text + "\"");
-    }
-    return ip;
-}
-
-// The most specific region holding the member's address; lb/ uses it for twrr and explain.
-int regionOf(const IpAddress& ip, const Topology& topology) {
-    int best_prefix = -1;
-    int region = -1;
-    for (size_t r = 0; r < topology.regions.size(); ++r) {
-        for (const auto& cidr : topology.regions[r].cidrs) {
-            if (cidr.prefix > best_prefix && cidr.contains(ip)) {
-                best_prefix = cidr.prefix;
-                region = int(r);
-            }
-        }
-    }
-    return region;
-}
-
-void parseMember(YamlReader& in, const YAML::Node& node, const std::string& path,
-                 const Topology& topology, Pool& pool) {
-    if (!in.isMap(node, path)) {
-        return;
-    }
-    in.checkKeys(node, path, {"ip", "name", "weight", "monitor_ip", "monitor_port", "priority"});
-    Member m;
-    // All three are checked, so one run reports every missing key.
-    bool has_ip = in.required(node, "ip", path);
-    bool has_name = in.required(node, "name", path);
-    bool has_weight = in.required(node, "weight", path);
-    if (!has_ip || !has_name || !has_weight) {
-        return;
-    }
-    auto ip = readAddress(in, node, "ip", path);
-    auto name = in.string(node, "name", path, 256);
-    auto weight = in.integer(node, "weight", path, 0, kMaxWeight);
-    if (!ip || !name || !weight) {
-        return;
-    }
-    m.ip = *ip;
-    m.name = *name;
-    m.weight = int(*weight);
-    m.monitor_ip = m.ip;
-    if (node["monitor_ip"]) {
-        m.monitor_ip = readAddress(in, node, "monitor_ip", path).value_or(m.ip);
-    }
-    if (node["monitor_port"]) {
-        m.monitor_port = uint16_t(in.integer(node, "monitor_port", path, 1, 65535).value_or(0));
-    }
-    if (node["priority"]) {
-        if (pool.lb_method != LbMethod::FoGroup) {
-            in.error(node["priority"], joinPath(path, "priority"),
-                     "only lb_method fogroup uses member priorities");
-        }
-        m.priority = int(in.integer(node, "priority", path, 0, 1000).value_or(0));
-        pool.uses_priority = true;
-    }
-    for (const auto& other : pool.members) {
-        if (other.ip == m.ip) {
-            in.error(node["ip"], joinPath(path, "ip"),
-                     "duplicate member address " + m.ip.str() + " in this pool");
-            return;
-        }
-    }
-    m.region = regionOf(m.ip, topology);
-    if (pool.lb_method == LbMethod::Twrr && m.region < 0 && !topology.regions.empty()) {
-        in.error(node["ip"], joinPath(path, "ip"),
-                 m.ip.str() + " is in no region of the topology file, which lb_method twrr needs");
-    }
-    pool.members.push_back(std::move(m));
-}
-
 void parseMembers(YamlReader& in, const YAML::Node& node, const std::string& path,
-                  const Topology& topology, Pool& pool) {
+                  const Topology& topology, Pool& pool, std::vector<DependencyRef>& dependencies) {
     std::string where = joinPath(path, "members");
     if (!in.required(node, "members", path) || !in.isList(node["members"], where)) {
         return;
@@ -102,8 +17,10 @@ void parseMembers(YamlReader& in, const YAML::Node& node, const std::string& pat
         in.error(node["members"], where, "a pool needs at least one member");
     }
     for (size_t i = 0; i < node["members"].size(); ++i) {
-        parseMember(in, node["members"][i], where + "[" + std::to_string(i) + "]", topology, pool);
+        parseMember(in, node["members"][i], where + "[" + std::to_string(i) + "]", topology, pool,
+                    dependencies);
     }
+    checkMembers(in, node, path, pool);
 }
 
 void parsePoolOptions(YamlReader& in, const YAML::Node& node, const std::string& path, Pool& pool) {
@@ -158,7 +75,8 @@ void shareMonitorParams(Pool& pool, std::vector<CopyOnWrite<MonitorParams>>& dis
 void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
                const Topology& topology, bool have_topology,
                std::vector<CopyOnWrite<MonitorParams>>& distinct,
-               std::vector<FallbackRef>& fallbacks, Config& out) {
+               std::vector<FallbackRef>& fallbacks, std::vector<DependencyRef>& dependencies,
+               Config& out) {
     std::string path =
         name.find('.') == std::string::npos ? "pools." + name : "pools[" + name + "]";
     if (!in.isMap(node, path)) {
@@ -167,7 +85,7 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
     in.checkKeys(node, path,
                  {"monitor", "monitor_params", "lb_method", "fallback", "max_addrs_returned",
                   "members", "client_address", "topology_fallback", "chash_prefix_v4",
-                  "chash_prefix_v6", "failover_after", "failback", "failover"});
+                  "chash_prefix_v6", "failover_after", "failback", "failover", "alert_only"});
     Pool pool;
     pool.name = name;
     parseMonitor(in, node, path, pool);
@@ -183,27 +101,11 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
     }
     parsePoolOptions(in, node, path, pool);
     parsePoolPolicies(in, node, path, pool, fallbacks);
-    parseMembers(in, node, path, topology, pool);
+    if (node["alert_only"]) {
+        pool.alert_only = in.boolean(node, "alert_only", path).value_or(false);
+    }
+    parseMembers(in, node, path, topology, pool, dependencies);
     out.pools.push_back(std::move(pool));
-}
-
-bool validDnsName(const std::string& name) {
-    if (name.empty() || name.size() > 253) {
-        return false;
-    }
-    size_t start = 0;
-    while (start <= name.size()) {
-        size_t dot = name.find('.', start);
-        size_t end = dot == std::string::npos ? name.size() : dot;
-        if (end == start || end - start > 63) {
-            return false;
-        }
-        if (dot == std::string::npos) {
-            return true;
-        }
-        start = dot + 1;
-    }
-    return true;
 }
 
 void parseGlobalName(YamlReader& in, const YAML::Node& key, const YAML::Node& node, Config& out) {
@@ -252,6 +154,7 @@ void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topolog
     in.checkKeys(root, "", {"pools", "globalnames", "maintenance"});
     bool have_topology = !topology.regions.empty();
     std::vector<FallbackRef> fallbacks;
+    std::vector<DependencyRef> dependencies;
     if (in.required(root, "pools", "") && in.isMap(root["pools"], "pools")) {
         std::unordered_map<std::string, int> lines;  // where each pool name was first seen
         std::vector<CopyOnWrite<MonitorParams>> distinct;
@@ -268,13 +171,15 @@ void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topolog
                              std::to_string(it->second));
                 return;
             }
-            parsePool(in, name, value, topology, have_topology, distinct, fallbacks, out);
+            parsePool(in, name, value, topology, have_topology, distinct, fallbacks, dependencies,
+                      out);
         });
     }
     std::sort(out.pools.begin(), out.pools.end(),
               [](const Pool& a, const Pool& b) { return a.name < b.name; });
     out.pools.shrink_to_fit();  // the vector doubled as it grew: up to half of it spare
     checkFallbackChains(in, fallbacks, out);
+    resolveDependencies(in, dependencies, out);
     parseMaintenance(in, root, out);
     if (in.required(root, "globalnames", "") && in.isMap(root["globalnames"], "globalnames")) {
         doc.forEach(in, "globalnames", [&](const YAML::Node& key, const YAML::Node& value) {

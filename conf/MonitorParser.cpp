@@ -1,3 +1,5 @@
+#include <boost/regex.hpp>
+#include <nlohmann/json.hpp>
 #include <regex>
 
 #include "conf/DnsName.hpp"
@@ -85,6 +87,125 @@ void parseExpectedCodes(YamlReader& in, const YAML::Node& p, const std::string& 
     }
 }
 
+// A YAML value as JSON. Plain scalars take the type they look like (true, 3, null), as YAML
+// 1.2's core schema reads them; quoted ones stay strings, so "true" can be expected as text.
+nlohmann::json toJson(const YAML::Node& node) {
+    if (node.IsSequence()) {
+        auto list = nlohmann::json::array();
+        for (const auto& item : node) {
+            list.push_back(toJson(item));
+        }
+        return list;
+    }
+    if (node.IsMap()) {
+        auto map = nlohmann::json::object();
+        for (const auto& item : node) {
+            map[item.first.Scalar()] = toJson(item.second);
+        }
+        return map;
+    }
+    if (!node.IsScalar() || node.Tag() == "!") {
+        return node.IsScalar() ? nlohmann::json(node.Scalar()) : nlohmann::json();
+    }
+    const std::string& text = node.Scalar();
+    if (text == "~" || text == "null" || text.empty()) {
+        return nullptr;
+    }
+    if (text == "true" || text == "false") {
+        return text == "true";
+    }
+    auto number = nlohmann::json::parse(text, nullptr, false);
+    return number.is_number() ? number : nlohmann::json(text);
+}
+
+void parseExpectedJson(YamlReader& in, const YAML::Node& p, const std::string& path,
+                       HttpParams& out) {
+    std::string where = joinPath(path, "expected_json");
+    const YAML::Node& map = p["expected_json"];
+    if (!in.isMap(map, where)) {
+        return;
+    }
+    if (map.size() == 0 || map.size() > 32) {
+        in.error(map, where, "expected 1 to 32 JSON Pointer paths, each with its value");
+        return;
+    }
+    for (const auto& item : map) {
+        std::string pointer = item.first.IsScalar() ? item.first.Scalar() : "";
+        std::string at = where + "[" + pointer + "]";
+        try {
+            nlohmann::json::json_pointer check(pointer);
+        } catch (const nlohmann::json::exception&) {
+            in.error(item.first, at,
+                     "not a JSON Pointer (RFC 6901): \"\" or a path such as /status or "
+                     "/db/quorum, with ~1 for / and ~0 for ~ in a key");
+            continue;
+        }
+        out.expected_json.push_back({pointer, toJson(item.second).dump()});
+    }
+}
+
+// Names are RFC 9110 tokens and values visible text: nothing a member or a proxy could read
+// as the end of one header and the start of another.
+void parseHeaders(YamlReader& in, const YAML::Node& p, const std::string& path, HttpParams& out) {
+    std::string where = joinPath(path, "headers");
+    const YAML::Node& map = p["headers"];
+    if (!in.isMap(map, where)) {
+        return;
+    }
+    static const std::regex token("[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}");
+    static const std::regex managed("host|connection|content-length|transfer-encoding|te|upgrade",
+                                    std::regex::icase);
+    for (const auto& item : map) {
+        std::string name = item.first.IsScalar() ? item.first.Scalar() : "";
+        std::string at = where + "[" + name + "]";
+        if (!std::regex_match(name, token)) {
+            in.error(item.first, at, "not a header name (letters, digits and !#$%&'*+.^_`|~-)");
+            continue;
+        }
+        if (std::regex_match(name, managed)) {
+            in.error(item.first, at, "pharos sets this header itself (Host comes from `hostname`)");
+            continue;
+        }
+        std::string value = item.second.IsScalar() ? item.second.Scalar() : "";
+        bool visible = item.second.IsScalar() && value.size() <= 1024 &&
+                       std::all_of(value.begin(), value.end(), [](char c) {
+                           return c == '\t' || (uint8_t(c) >= 0x20 && c != 0x7f);
+                       });
+        if (!visible) {
+            in.error(item.second, at,
+                     "a header value is one line of at most 1024 characters (no CR, LF or "
+                     "other control characters)");
+            continue;
+        }
+        out.headers.push_back({name, value});
+    }
+}
+
+void parseBodyChecks(YamlReader& in, const YAML::Node& p, const std::string& path,
+                     HttpParams& out) {
+    if (p["body_match"]) {
+        out.body_match = in.string(p, "body_match", path, 256).value_or("");
+    }
+    if (p["body_regex"]) {
+        if (auto re = in.string(p, "body_regex", path, 512)) {
+            try {
+                boost::regex(*re, boost::regex::ECMAScript);
+                out.body_regex = *re;
+            } catch (const std::exception& e) {
+                in.error(p["body_regex"], joinPath(path, "body_regex"),
+                         std::string("not a valid ECMAScript regular expression: ") + e.what());
+            }
+        }
+    }
+    if (p["expected_json"]) {
+        parseExpectedJson(in, p, path, out);
+    }
+    if (out.method == HttpMethod::Head && out.readsBody()) {
+        in.error(p["method"], joinPath(path, "method"),
+                 "a HEAD response has no body: body_match, body_regex and expected_json need GET");
+    }
+}
+
 void parseHttp(YamlReader& in, const YAML::Node& p, const std::string& path, MonitorParams& out) {
     auto& h = out.http;
     if (p["use_ssl"]) {
@@ -102,9 +223,15 @@ void parseHttp(YamlReader& in, const YAML::Node& p, const std::string& path, Mon
     if (p["expected_codes"]) {
         parseExpectedCodes(in, p, path, h);
     }
-    if (p["body_match"]) {
-        h.body_match = in.string(p, "body_match", path, 256).value_or("");
+    if (p["method"]) {
+        if (auto v = in.choice(p, "method", path, {"GET", "HEAD"})) {
+            h.method = HttpMethod(*v);
+        }
     }
+    if (p["headers"]) {
+        parseHeaders(in, p, path, h);
+    }
+    parseBodyChecks(in, p, path, h);
     if (p["verify_tls"]) {
         h.verify_tls = in.boolean(p, "verify_tls", path).value_or(false);
     }
@@ -251,10 +378,11 @@ void parseMonitor(YamlReader& in, const YAML::Node& pool, const std::string& pat
     }
     switch (out.monitor) {
         case MonitorKind::Http:
-            in.checkKeys(p, ppath,
-                         {"interval", "timeout", "retries", "rise", "use_ssl", "hostname",
-                          "url_path", "port", "expected_codes", "body_match", "verify_tls",
-                          "ca_file", "tls_session_reuse"});
+            in.checkKeys(
+                p, ppath,
+                {"interval", "timeout", "retries", "rise", "use_ssl", "hostname", "url_path",
+                 "port", "expected_codes", "body_match", "verify_tls", "ca_file",
+                 "tls_session_reuse", "method", "headers", "body_regex", "expected_json"});
             parseHttp(in, p, ppath, m);
             break;
         case MonitorKind::Tcp:

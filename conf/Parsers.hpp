@@ -27,6 +27,23 @@ struct FallbackRef {
     std::string key;
 };
 
+// A mark at a line and column already in file terms (lineOf() added the piece's offset), for
+// errors found once every pool is read and the pieces are gone.
+YAML::Mark markAt(int line, int column);
+
+// Where a member's `depends_on` entry was written, to resolve it once every pool is read.
+struct DependencyRef {
+    std::string pool;  // the pool of the member that depends
+    size_t member = 0;
+    size_t index = 0;  // into the member's depends_on
+    int line = 0;
+    int column = 0;
+    std::string key;
+};
+// Resolves every depends_on entry (POOL/MEMBER, the member by name or address) and refuses
+// unknown members and cycles. Needs the pools sorted.
+void resolveDependencies(YamlReader& in, const std::vector<DependencyRef>& refs, Config& config);
+
 // A pool's DR-policy keys: fallback (any, refuse, pool:NAME), failover_after, failback,
 // failover. Needs pool.lb_method.
 void parsePoolPolicies(YamlReader& in, const YAML::Node& pool, const std::string& path, Pool& out,
@@ -39,6 +56,12 @@ void parseMaintenance(YamlReader& in, const YAML::Node& root, Config& out);
 
 // polaris-lb.yaml, its pools and globalnames read an entry at a time. Needs the topology to
 // place twrr members in regions.
+// One entry of a pool's `members` list.
+void parseMember(YamlReader& in, const YAML::Node& node, const std::string& path,
+                 const Topology& topology, Pool& pool, std::vector<DependencyRef>& dependencies);
+// After a pool's members: the rules that hold between them (cname mixing, methods).
+void checkMembers(YamlReader& in, const YAML::Node& node, const std::string& path, Pool& pool);
+
 void parseLbFile(YamlReader& in, const ChunkedYaml& doc, const Topology& topology, Config& out);
 
 }  // namespace pharos::conf

@@ -8,10 +8,7 @@
 #include "conf/Timestamp.hpp"
 
 namespace pharos::conf {
-namespace {
 
-// A mark at a line and column already in file terms (lineOf() added the piece's offset), for
-// errors found once every pool is read and the pieces are gone.
 YAML::Mark markAt(int line, int column) {
     YAML::Mark mark = YAML::Mark::null_mark();
     mark.pos = 0;
@@ -19,6 +16,8 @@ YAML::Mark markAt(int line, int column) {
     mark.column = column - 1;
     return mark;
 }
+
+namespace {
 
 void parseFallback(YamlReader& in, const YAML::Node& node, const std::string& path, Pool& pool,
                    std::vector<FallbackRef>& refs) {

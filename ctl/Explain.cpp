@@ -8,6 +8,7 @@
 #include "conf/DnsName.hpp"
 #include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
+#include "health/FailureText.hpp"
 #include "health/ProbeRun.hpp"
 #include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
@@ -97,8 +98,29 @@ void printHolds(const conf::Config& config, const conf::Pool& pool) {
         if (table.readSlot(pool.first_slot + uint32_t(i), v) &&
             v.hold != health::PolicyHold::None) {
             std::printf("policy: %s %s is %s\n", pool.members[i].name.c_str(),
-                        pool.members[i].ip.str().c_str(),
+                        conf::memberTarget(pool.members[i]).c_str(),
                         holdText(config, pool, pool.members[i], v, health::realtimeMs()).c_str());
+        }
+    }
+}
+
+// Members whose checks fail, and why; alert_only members, whose checks never move answers.
+void printChecks(const conf::Config& config, const conf::Pool& pool) {
+    health::HealthTableReader table(config.settings.health_table);
+    table.refresh();
+    for (size_t i = 0; i < pool.members.size(); ++i) {
+        const auto& m = pool.members[i];
+        health::SlotView v;
+        bool down = table.readSlot(pool.first_slot + uint32_t(i), v) &&
+                    v.state == health::MemberState::Down;
+        if (down) {
+            std::printf("check: %s %s is down: %s%s\n", m.name.c_str(),
+                        conf::memberTarget(m).c_str(),
+                        health::failureText(config, pool, m, v.reason, v.detail).c_str(),
+                        m.alert_only ? " (alert_only: answered as up)" : "");
+        } else if (m.alert_only) {
+            std::printf("check: %s %s is alert_only: its checks never change the answers\n",
+                        m.name.c_str(), conf::memberTarget(m).c_str());
         }
     }
 }
@@ -107,7 +129,11 @@ void printHolds(const conf::Config& config, const conf::Pool& pool) {
 // show how a weighted draw spreads.
 void explainFamily(ChainPools& chain, size_t pool, conf::Family family, const lb::Client& client) {
     const conf::Config& config = chain.config;
-    std::printf("%s records:\n", family == conf::Family::V4 ? "A" : "AAAA");
+    if (chain.balancer(pool).whole()) {
+        std::printf("records (one member, any family: the pool has cname members):\n");
+    } else {
+        std::printf("%s records:\n", family == conf::Family::V4 ? "A" : "AAAA");
+    }
     lb::WeightedSampler sampler(std::random_device{}());
     lb::Answer answer;
     std::vector<std::pair<size_t, lb::Trace>> steps;
@@ -134,7 +160,7 @@ void explainFamily(ChainPools& chain, size_t pool, conf::Family family, const lb
         size_t at = lb::decideWithFallbacks(config, pool, family, balancer_of, health_of, no_trace,
                                             client, sampler, answer);
         if (!answer.members.empty()) {
-            ++first[config.pools[at].members[answer.members[0]].ip.str()];
+            ++first[conf::memberTarget(config.pools[at].members[answer.members[0]])];
         }
     }
     (void)answered;
@@ -153,9 +179,11 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
     const auto* state = std::get_if<admin::AdminState>(&loaded);
     for (const auto& m : pool.members) {
-        const admin::Override* o = state ? state->overrides.find(pool.name, m.ip.str()) : nullptr;
+        const admin::Override* o =
+            state ? state->overrides.find(pool.name, conf::memberTarget(m)) : nullptr;
         if (o) {
-            std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(), m.ip.str().c_str(),
+            std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(),
+                        conf::memberTarget(m).c_str(),
                         o->action == health::AdminOverride::Drain      ? "drained"
                         : o->action == health::AdminOverride::ForcedUp ? "forced up"
                                                                        : "forced down",
@@ -213,7 +241,11 @@ int runExplain(const Options& options) {
                 chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
     printHolds(*config, pool);
+    printChecks(*config, pool);
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+        if (chain.balancer(pool_index).whole() && family == conf::Family::V6) {
+            break;  // decided once for every question
+        }
         if (chain.balancer(pool_index).serves(family)) {
             explainFamily(chain, pool_index, family, *client);
         } else {

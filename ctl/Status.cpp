@@ -7,6 +7,7 @@
 #include "conf/ConfigLoader.hpp"
 #include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
+#include "health/FailureText.hpp"
 #include "health/HealthState.hpp"
 #include "health/HealthTableReader.hpp"
 #include "health/ProbeRun.hpp"
@@ -52,12 +53,14 @@ bool printMembers(const conf::Config& config, const health::HealthTableReader& t
             }
             const char* hold = have ? health::toString(v.hold) : "-";
             std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %7.1fms %s\n",
-                        pool.name.c_str(), m.name.c_str(), m.ip.str().c_str(), state.c_str(),
-                        have ? health::toString(v.admin) : "-", *hold ? hold : "-",
+                        pool.name.c_str(), m.name.c_str(), conf::memberTarget(m).c_str(),
+                        state.c_str(), have ? health::toString(v.admin) : "-", *hold ? hold : "-",
                         have ? ago(v.last_change_ms, now).c_str() : "-",
                         have ? ago(v.last_check_ms, now).c_str() : "-",
                         have ? double(v.latency_us) / 1000.0 : 0.0,
-                        have && v.reason != health::FailureReason::None ? toString(v.reason) : "");
+                        have && v.reason != health::FailureReason::None
+                            ? health::failureText(config, pool, m, v.reason, v.detail).c_str()
+                            : "");
         }
     }
     return flapping;

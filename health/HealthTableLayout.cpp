@@ -18,6 +18,7 @@ SlotView loadSlot(const Slot& s) {
     v.consecutive_fail = s.consecutive_fail.load(relaxed);
     v.reason = FailureReason(s.reason.load(relaxed));
     v.flaps = s.flaps.load(relaxed);
+    v.detail = s.detail.load(relaxed);
     return v;
 }
 
@@ -51,6 +52,16 @@ const char* toString(FailureReason r) {
             return "forced down";
         case FailureReason::SendError:
             return "send error";
+        case FailureReason::BodyRegex:
+            return "body_regex mismatch";
+        case FailureReason::JsonInvalid:
+            return "body not JSON";
+        case FailureReason::JsonMismatch:
+            return "expected_json mismatch";
+        case FailureReason::DependencyDown:
+            return "dependency down";
+        case FailureReason::ResolveFailed:
+            return "name resolution failed";
     }
     return "?";
 }

@@ -44,7 +44,13 @@ enum class FailureReason : uint16_t {
     DnsAnswer = 11,    // expected_answer not in the answer
     ForcedDown = 12,   // forced monitor with status: down
     SendError = 13,
+    BodyRegex = 14,       // body_regex did not match; detail 1: the search gave up (too complex)
+    JsonInvalid = 15,     // expected_json set and the body is not JSON
+    JsonMismatch = 16,    // detail: index of the expected_json entry that failed
+    DependencyDown = 17,  // the member passes, a depends_on member is down; detail: its index
+    ResolveFailed = 18,   // a cname member's name did not resolve
 };
+constexpr size_t kFailureReasons = 19;
 const char* toString(FailureReason);
 const char* toString(MemberState);
 const char* toString(AdminOverride);
@@ -105,6 +111,9 @@ struct alignas(64) Slot {
     std::atomic<uint32_t> consecutive_fail;
     std::atomic<uint16_t> reason;
     std::atomic<uint16_t> flaps;  // state changes within the flapping window
+    // Which expected_json entry or dependency `reason` is about. Added in padding that
+    // tables are created zeroed with, so version-2 readers and tables stay compatible.
+    std::atomic<uint16_t> detail;
 };
 static_assert(sizeof(Slot) == 64);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
@@ -123,6 +132,7 @@ struct SlotView {
     uint32_t consecutive_fail = 0;
     FailureReason reason = FailureReason::None;
     uint16_t flaps = 0;
+    uint16_t detail = 0;
 };
 
 // A plain copy of one slot, field by field with relaxed loads; consistency across fields is

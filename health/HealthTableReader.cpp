@@ -96,7 +96,7 @@ TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
     return TableStatus::Ok;
 }
 
-lb::Health HealthTableReader::verdict(uint32_t slot) const {
+lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
     if (!map_ || slot >= map_->header->slot_count) {
         return lb::Health::Unknown;
     }
@@ -121,6 +121,9 @@ lb::Health HealthTableReader::verdict(uint32_t slot) const {
             return lb::Health::Drained;
         case AdminOverride::None:
             break;
+    }
+    if (alert_only) {
+        return lb::Health::Up;  // its checks only tell people
     }
     switch (verdictState(v)) {
         case MemberState::Up:

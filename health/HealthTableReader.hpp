@@ -43,9 +43,10 @@ class HealthTableReader {
 
     // The effective verdict of one slot: a DR policy's hold first (kept in -> Up, held off ->
     // Down, maintenance -> Drained), then the admin override (forced up -> Up, forced down ->
-    // Down, drain -> Drained), then the probes' state. One atomic load. Only meaningful while
-    // status() is not Missing and the slot is below the table's slot count; otherwise Unknown.
-    lb::Health verdict(uint32_t slot) const;
+    // Down, drain -> Drained), then the probes' state, which an alert_only member ignores (Up).
+    // One atomic load. Only meaningful while status() is not Missing and the slot is below
+    // the table's slot count; otherwise Unknown.
+    lb::Health verdict(uint32_t slot, bool alert_only) const;
 
     // A consistent copy of one slot (seqlock; retries while the writer is inside). False when
     // no table is mapped or the slot is out of range.

@@ -19,7 +19,7 @@ uint64_t inodeOf(const std::string& shm_name) {
 }
 }  // namespace
 
-uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip) {
+uint64_t memberKey(const std::string& pool, const conf::Member& m) {
     uint64_t h = 0xcbf29ce484222325ULL;
     auto add = [&h](const void* p, size_t n) {
         for (size_t i = 0; i < n; ++i) {
@@ -27,8 +27,13 @@ uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip) {
         }
     };
     add(pool.data(), pool.size() + 1);
-    add(&ip.family, 1);
-    add(ip.bytes.data(), ip.bytes.size());
+    if (m.isCname()) {
+        add("N", 1);  // never the family byte of an address
+        add(m.cname.data(), m.cname.size());
+    } else {
+        add(&m.ip.family, 1);
+        add(m.ip.bytes.data(), m.ip.bytes.size());
+    }
     return h;
 }
 
@@ -74,7 +79,7 @@ void HealthTableWriter::initialise(const conf::Config& config, int64_t now_ms) {
     Slot* slots = slotsOf(header_);
     for (const auto& pool : config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
-            slots[pool.first_slot + i].key.store(memberKey(pool.name, pool.members[i].ip));
+            slots[pool.first_slot + i].key.store(memberKey(pool.name, pool.members[i]));
         }
     }
     header_->magic.store(kTableMagic, std::memory_order_release);
@@ -152,6 +157,7 @@ void HealthTableWriter::write(uint32_t slot, const SlotView& v) {
     s.consecutive_fail.store(v.consecutive_fail, std::memory_order_relaxed);
     s.reason.store(uint16_t(v.reason), std::memory_order_relaxed);
     s.flaps.store(v.flaps, std::memory_order_relaxed);
+    s.detail.store(v.detail, std::memory_order_relaxed);
     uint32_t word = packVerdict(v.state, v.admin, v.flapping, v.hold);
     uint32_t before = s.verdict.exchange(word, std::memory_order_release);
     s.seq.store(seq + 2, std::memory_order_release);

@@ -12,8 +12,8 @@
 
 namespace pharos::health {
 
-// Identifies a member across configurations: its pool's name and its address.
-uint64_t memberKey(const std::string& pool, const conf::IpAddress& ip);
+// Identifies a member across configurations: its pool's name and its address (or cname).
+uint64_t memberKey(const std::string& pool, const conf::Member& m);
 
 class HealthTableWriter {
   public:

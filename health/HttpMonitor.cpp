@@ -20,26 +20,31 @@ template <typename Stream>
 class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
   public:
     template <typename... StreamArgs>
-    HttpProbe(asio::io_context& io, std::shared_ptr<const conf::HttpParams> params, ProbeDone done,
+    HttpProbe(asio::io_context& io, std::shared_ptr<const HttpResponseJudge> judge, ProbeDone done,
               std::shared_ptr<TlsSessions> sessions, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...),
-          keep_(std::move(params)),
-          params_(*keep_),
+          judge_(std::move(judge)),
+          params_(judge_->params()),
           deadline_(io, std::move(done)),
           sessions_(std::move(sessions)) {}
 
     void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
         auto self = this->shared_from_this();
         deadline_.arm(timeout, [self] { self->close(); });
-        request_.method(http::verb::get);
+        bool head = params_.method == conf::HttpMethod::Head;
+        request_.method(head ? http::verb::head : http::verb::get);
         request_.target(params_.url_path);
         request_.version(11);
         request_.set(http::field::host, target.host);
         request_.set(http::field::user_agent, "pharos-health");
         request_.set(http::field::connection, "close");
+        for (const auto& header : params_.headers) {
+            request_.set(header.name, header.value);
+        }
+        parser_.skip(head);  // a HEAD response announces a length it does not send
         if constexpr (kTls) {
-            if (!params_.hostname.empty()) {
-                SSL_set_tlsext_host_name(stream_.native_handle(), params_.hostname.c_str());
+            if (!target.sni.empty()) {
+                SSL_set_tlsext_host_name(stream_.native_handle(), target.sni.c_str());
             }
             if (sessions_) {
                 session_key_ = {target.address, target.port};
@@ -49,7 +54,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
             }
             if (params_.verify_tls) {
                 stream_.set_verify_callback(asio::ssl::host_name_verification(
-                    params_.hostname.empty() ? target.address.to_string() : params_.hostname));
+                    target.sni.empty() ? target.address.to_string() : target.sni));
             }
         }
         lowest().async_connect(tcp::endpoint(target.address, target.port),
@@ -70,8 +75,8 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
         error_code ignored;
         lowest().close(ignored);
     }
-    void fail(FailureReason reason) {
-        deadline_.finish(false, reason);
+    void fail(FailureReason reason, uint16_t detail = 0) {
+        deadline_.finish(false, reason, detail);
         close();
     }
 
@@ -109,7 +114,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
         parser_.header_limit(kMaxHttpHeader);
         auto self = this->shared_from_this();
         http::async_read_header(stream_, buffer_, parser_, [self](const error_code& e, size_t) {
-            self->params_.body_match.empty() || e ? self->onResponse(e) : self->receiveBody();
+            !self->params_.readsBody() || e ? self->onResponse(e) : self->receiveBody();
         });
     }
 
@@ -137,10 +142,9 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
                           e == asio::error::connection_reset || e == http::error::partial_message;
             return fail(closed ? FailureReason::ClosedEarly : FailureReason::Malformed);
         }
-        FailureReason verdict =
-            judgeHttpResponse(parser_.get().result_int(), parser_.get().body(), params_);
-        if (verdict != FailureReason::None) {
-            return fail(verdict);
+        ProbeFailure verdict = judge_->judge(parser_.get().result_int(), parser_.get().body());
+        if (verdict.reason != FailureReason::None) {
+            return fail(verdict.reason, verdict.detail);
         }
         if constexpr (kTls) {
             // Read after the response, when TLS 1.3 has delivered its session ticket. The
@@ -157,7 +161,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
     }
 
     Stream stream_;
-    std::shared_ptr<const conf::HttpParams> keep_;  // outlives a reload that drops the monitor
+    std::shared_ptr<const HttpResponseJudge> judge_;  // outlives a reload that drops the monitor
     const conf::HttpParams& params_;
     ProbeDeadline deadline_;
     http::request<http::empty_body> request_;
@@ -182,20 +186,8 @@ void TlsSessions::keep(const Key& key, SSL_SESSION* session) {
     sessions_[key].reset(session);
 }
 
-FailureReason judgeHttpResponse(unsigned status, std::string_view body,
-                                const conf::HttpParams& params) {
-    const auto& codes = params.expected_codes;
-    if (std::find(codes.begin(), codes.end(), int(status)) == codes.end()) {
-        return FailureReason::BadStatus;
-    }
-    if (!params.body_match.empty() && body.find(params.body_match) == std::string_view::npos) {
-        return FailureReason::BodyMismatch;
-    }
-    return FailureReason::None;
-}
-
 HttpMonitor::HttpMonitor(asio::io_context& io, const conf::HttpParams& params)
-    : io_(io), params_(std::make_shared<const conf::HttpParams>(params)) {
+    : io_(io), judge_(std::make_shared<const HttpResponseJudge>(params)) {
     if (!params.use_ssl) {
         return;
     }
@@ -219,10 +211,10 @@ void HttpMonitor::probe(const ProbeTarget& target, std::chrono::milliseconds tim
                         ProbeDone done) {
     if (tls_) {
         using TlsStream = asio::ssl::stream<tcp::socket>;
-        std::make_shared<HttpProbe<TlsStream>>(io_, params_, std::move(done), sessions_, io_, *tls_)
+        std::make_shared<HttpProbe<TlsStream>>(io_, judge_, std::move(done), sessions_, io_, *tls_)
             ->start(target, timeout);
     } else {
-        std::make_shared<HttpProbe<tcp::socket>>(io_, params_, std::move(done), nullptr, io_)
+        std::make_shared<HttpProbe<tcp::socket>>(io_, judge_, std::move(done), nullptr, io_)
             ->start(target, timeout);
     }
 }

@@ -1,12 +1,13 @@
 #pragma once
-// http / https: GET url_path with Host (and TLS SNI) from `hostname`; passes when the status
-// is in expected_codes and, when body_match is set, the body contains it. Certificates are
-// checked only with verify_tls (Polaris never checks, for private CAs).
+// http / https: GET (or HEAD) url_path with Host (and TLS SNI) from `hostname` and the
+// monitor's extra headers; HttpResponseJudge decides on the response. Certificates are checked
+// only with verify_tls (Polaris never checks, for private CAs).
 #include <boost/asio/ssl.hpp>
 #include <map>
 #include <memory>
 #include <utility>
 
+#include "health/HttpResponseJudge.hpp"
 #include "health/Monitor.hpp"
 
 namespace pharos::health {
@@ -15,10 +16,6 @@ namespace pharos::health {
 // must not follow what a member sends.
 constexpr size_t kMaxHttpBody = 64 * 1024;
 constexpr size_t kMaxHttpHeader = 16 * 1024;
-
-// The verdict on a response the member sent: None when it passes, else why it fails.
-FailureReason judgeHttpResponse(unsigned status, std::string_view body,
-                                const conf::HttpParams& params);
 
 // The TLS session each https member gave on its last check, offered on the next one: the
 // check still opens a fresh connection and completes a handshake (what proves the listener
@@ -46,7 +43,7 @@ class HttpMonitor final : public Monitor {
 
   private:
     boost::asio::io_context& io_;
-    std::shared_ptr<const conf::HttpParams> params_;
+    std::shared_ptr<const HttpResponseJudge> judge_;
     // Shared with the probes' TLS streams, which may outlive this monitor across a reload.
     std::shared_ptr<boost::asio::ssl::context> tls_;
     std::shared_ptr<TlsSessions> sessions_;  // null unless use_ssl and tls_session_reuse

@@ -15,12 +15,14 @@ struct ProbeResult {
     bool pass = false;
     FailureReason reason = FailureReason::None;
     uint32_t latency_us = 0;
+    uint16_t detail = 0;  // see Slot::detail
 };
 
 struct ProbeTarget {
     boost::asio::ip::address address;
     uint16_t port = 0;
-    std::string host;  // Host header and TLS SNI: `hostname`, else the address
+    std::string host;  // Host header: `hostname`, a cname member's name, else the address
+    std::string sni;   // TLS server name (and name verified): `hostname` or the cname; may be empty
 };
 
 using ProbeDone = std::function<void(const ProbeResult&)>;

@@ -22,7 +22,7 @@ struct ProbeCounters {
     };
 
     uint64_t checks = 0;
-    std::array<uint64_t, 16> failures{};                 // by FailureReason
+    std::array<uint64_t, kFailureReasons> failures{};    // by FailureReason
     std::map<std::string, Latency> latency;              // by pool name
     std::unordered_map<uint64_t, uint64_t> transitions;  // by memberKey(pool, address)
 

@@ -8,6 +8,7 @@
 
 #include "conf/Log.hpp"
 #include "health/DnsMonitor.hpp"
+#include "health/FailureText.hpp"
 #include "health/HttpMonitor.hpp"
 #include "health/TcpMonitor.hpp"
 
@@ -30,7 +31,9 @@ struct ProbeRun::MemberProbe {
     ProbeTarget target;
     HealthState state;
     bool in_flight = false;
-    bool tick_missed = false;  // a tick came while a check was in flight
+    bool tick_missed = false;            // a tick came while a check was in flight
+    bool by_name = false;                // a cname member probed at what its name resolves to
+    std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
 
 namespace {
@@ -63,7 +66,10 @@ ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
     t.address = toAsio(m.monitor_ip);
     t.port = m.monitor_port ? m.monitor_port : pool.params->port;
     std::string address = m.monitor_ip.str();
-    t.host = !pool.params->http.hostname.empty()       ? pool.params->http.hostname
+    // A cname member's site expects its own name (a CDN edge routes and picks its
+    // certificate by it), so the name is sent unless the monitor sets `hostname`.
+    t.sni = !pool.params->http.hostname.empty() ? pool.params->http.hostname : m.cname;
+    t.host = !t.sni.empty()                            ? t.sni
              : m.monitor_ip.family == conf::Family::V6 ? "[" + address + "]"
                                                        : address;
     return t;
@@ -93,7 +99,8 @@ ProbeRun::Monitors makeMonitors(asio::io_context& io, const conf::Config& config
 }  // namespace
 
 ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* counters)
-    : config_(std::move(config)),
+    : io_(io),
+      config_(std::move(config)),
       counters_(counters),
       monitors_(makeMonitors(io, config_)),
       table_(config_, realtimeMs()),
@@ -112,10 +119,22 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
                           slot,
                           targetOf(pool, pool.members[i]),
                           HealthState(pool.params->retries, pool.params->rise, interval_ms)};
+            m.by_name = pool.members[i].probe_by_name;
             SlotView known = table_.read(slot);  // carried over from an earlier table
-            m.state.restore(known.state, known.consecutive_ok, known.consecutive_fail);
+            // Down only through a dependency: its own checks were passing.
+            MemberState own =
+                known.reason == FailureReason::DependencyDown ? MemberState::Up : known.state;
+            m.state.restore(own, known.consecutive_ok, known.consecutive_fail);
             unknown_ += known.state == MemberState::Unknown;
             members_.push_back(std::move(m));
+        }
+    }
+    for (const auto& pool : config_.pools) {
+        for (size_t i = 0; i < pool.members.size(); ++i) {
+            for (const auto& dep : pool.members[i].depends_on) {
+                uint32_t on = config_.pools[size_t(dep.pool)].first_slot + dep.member;
+                members_[on].dependents.push_back(pool.first_slot + uint32_t(i));
+            }
         }
     }
     PHAROS_LOG(Info, "health table " << config_.settings.health_table << ": " << table_.slotCount()
@@ -203,7 +222,7 @@ void ProbeRun::runProbe(MemberProbe& m) {
     }
     m.in_flight = true;
     auto timeout = std::chrono::milliseconds(int64_t(m.pool->params->timeout.count() * 1000));
-    m.monitor->probe(m.target, timeout, [this, &m, alive = alive_](const ProbeResult& r) {
+    ProbeDone done = [this, &m, alive = alive_](const ProbeResult& r) {
         if (*alive) {
             m.in_flight = false;
             onResult(m, r);
@@ -212,25 +231,68 @@ void ProbeRun::runProbe(MemberProbe& m) {
                 runProbe(m);
             }
         }
+    };
+    if (m.by_name) {
+        resolveThenProbe(m, timeout, std::move(done));
+    } else {
+        m.monitor->probe(m.target, timeout, std::move(done));
+    }
+}
+
+// The name is resolved again on every check, so the probe follows the name wherever its
+// owner points it. getaddrinfo cannot be cancelled: the deadline answers for it, and a late
+// resolution is dropped.
+void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeout, ProbeDone done) {
+    struct Resolution {
+        Resolution(asio::io_context& io, ProbeDone d)
+            : resolver(io), timer(io), done(std::move(d)) {}
+        asio::ip::tcp::resolver resolver;
+        asio::steady_timer timer;
+        ProbeDone done;  // emptied by whichever ends first
+        steady_clock::time_point start = steady_clock::now();
+    };
+    auto r = std::make_shared<Resolution>(io_, std::move(done));
+    r->timer.expires_after(timeout);
+    r->timer.async_wait([r](const boost::system::error_code& e) {
+        if (!e && r->done) {
+            std::exchange(r->done, nullptr)(ProbeResult{false, FailureReason::ResolveFailed});
+        }
     });
+    r->resolver.async_resolve(
+        m.member->cname, std::to_string(m.target.port),
+        [this, &m, r, timeout, alive = alive_](const boost::system::error_code& e,
+                                               const asio::ip::tcp::resolver::results_type& found) {
+            if (!r->done || !*alive) {
+                return;
+            }
+            r->timer.cancel();
+            ProbeDone done = std::exchange(r->done, nullptr);
+            if (e || found.empty()) {
+                return done(ProbeResult{false, FailureReason::ResolveFailed});
+            }
+            auto used = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() -
+                                                                              r->start);
+            m.target.address = found.begin()->endpoint().address();
+            m.monitor->probe(m.target, std::max(timeout - used, std::chrono::milliseconds(1)),
+                             std::move(done));
+        });
 }
 
 void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
     ++checks_;
     int64_t now = realtimeMs();
-    bool changed = m.state.record(result.pass, now);
+    m.state.record(result.pass, now);
     if (counters_) {
         counters_->recordProbe(m.pool->name, result.latency_us / 1e6, result.pass, result.reason);
     }
-    publish(m, changed, result, now);
+    publish(m, result, now);
 }
 
 void ProbeRun::setForced(MemberProbe& m) {
     bool up = m.pool->params->forced_up;
     int64_t now = realtimeMs();
-    bool changed = m.state.record(up, now);
-    publish(m, changed, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0},
-            now);
+    m.state.record(up, now);
+    publish(m, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0}, now);
 }
 
 bool ProbeRun::setAdmin(uint32_t slot, AdminOverride admin) {
@@ -252,7 +314,7 @@ SlotView ProbeRun::setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHol
     return before;
 }
 
-void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms) {
+void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms) {
     SlotView v = table_.read(m.slot);
     MemberState before = v.state;
     v.state = m.state.state();
@@ -263,16 +325,59 @@ void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, 
     v.consecutive_ok = m.state.consecutiveOk();
     v.consecutive_fail = m.state.consecutiveFail();
     v.reason = result.pass ? FailureReason::None : result.reason;
+    v.detail = result.pass ? 0 : result.detail;
+    applyDependencies(m, v);
+    write(m, v, before, now_ms);
+}
+
+// A member whose own checks pass is down while a member it depends on is (the state published
+// for that one, so chains carry through). Unknown is not down: a start waits for nobody.
+void ProbeRun::applyDependencies(const MemberProbe& m, SlotView& v) const {
+    if (v.state != MemberState::Up) {
+        return;
+    }
+    const auto& deps = m.member->depends_on;
+    for (size_t i = 0; i < deps.size(); ++i) {
+        uint32_t slot = config_.pools[size_t(deps[i].pool)].first_slot + deps[i].member;
+        if (table_.read(slot).state == MemberState::Down) {
+            v.state = MemberState::Down;
+            v.reason = FailureReason::DependencyDown;
+            v.detail = uint16_t(i);
+            return;
+        }
+    }
+}
+
+// A dependency changed: the member's own checks say the same as before, its verdict may not.
+void ProbeRun::refreshDependent(MemberProbe& m, int64_t now_ms) {
+    SlotView v = table_.read(m.slot);
+    MemberState before = v.state;
+    v.state = m.state.state();
+    if (v.reason == FailureReason::DependencyDown) {
+        v.reason = FailureReason::None;
+        v.detail = 0;
+    }
+    applyDependencies(m, v);
+    if (v.state != before) {
+        write(m, v, before, now_ms);
+    }
+}
+
+void ProbeRun::write(MemberProbe& m, SlotView& v, MemberState before, int64_t now_ms) {
+    bool changed = v.state != before;
     if (changed) {
         v.last_change_ms = now_ms;
         if (counters_) {
-            ++counters_->transitions[memberKey(m.pool->name, m.member->ip)];
+            ++counters_->transitions[memberKey(m.pool->name, *m.member)];
         }
-        PHAROS_LOG(Info, m.pool->name << "/" << m.member->name << " " << m.member->ip.str() << ": "
-                                      << toString(before) << " -> " << toString(v.state)
-                                      << (result.pass ? "" : " (")
-                                      << (result.pass ? "" : toString(result.reason))
-                                      << (result.pass ? "" : ")"));
+        bool down = v.state == MemberState::Down;
+        PHAROS_LOG(
+            Info,
+            m.pool->name
+                << "/" << m.member->name << " " << conf::memberTarget(*m.member) << ": "
+                << toString(before) << " -> " << toString(v.state)
+                << (down ? " (" + failureText(config_, *m.pool, *m.member, v.reason, v.detail) + ")"
+                         : std::string()));
         if (state_change_) {
             state_change_(*m.pool, m.slot - m.pool->first_slot, v);
         }
@@ -287,6 +392,11 @@ void ProbeRun::publish(MemberProbe& m, bool changed, const ProbeResult& result, 
         // The first round had far more checks in flight than later ones will (spread over
         // seconds, not over the interval): give back the heap they left.
         malloc_trim(0);
+    }
+    if (changed) {
+        for (uint32_t dependent : m.dependents) {
+            refreshDependent(members_[dependent], now_ms);
+        }
     }
 }
 

@@ -57,10 +57,15 @@ class ProbeRun {
     void runProbe(MemberProbe& m);
     void onResult(MemberProbe& m, const ProbeResult& result);
     void setForced(MemberProbe& m);
-    void publish(MemberProbe& m, bool changed, const ProbeResult& result, int64_t now_ms);
+    void resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeout, ProbeDone done);
+    void publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms);
+    void applyDependencies(const MemberProbe& m, SlotView& v) const;
+    void refreshDependent(MemberProbe& m, int64_t now_ms);
+    void write(MemberProbe& m, SlotView& v, MemberState before, int64_t now_ms);
     void beat();
     std::chrono::steady_clock::duration jittered(const MemberProbe& m);
 
+    boost::asio::io_context& io_;
     conf::Config config_;
     ProbeCounters* counters_;
     // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail

@@ -28,7 +28,7 @@ class ProbeDeadline {
 
     bool finished() const { return finished_; }
 
-    void finish(bool pass, FailureReason reason) {
+    void finish(bool pass, FailureReason reason, uint16_t detail = 0) {
         if (finished_) {
             return;
         }
@@ -37,7 +37,8 @@ class ProbeDeadline {
         auto us = std::chrono::duration_cast<std::chrono::microseconds>(
             std::chrono::steady_clock::now() - start_);
         ProbeDone done = std::move(done_);
-        done(ProbeResult{pass, pass ? FailureReason::None : reason, uint32_t(us.count())});
+        done(ProbeResult{pass, pass ? FailureReason::None : reason, uint32_t(us.count()),
+                         pass ? uint16_t(0) : detail});
     }
 
   private:

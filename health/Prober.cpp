@@ -27,7 +27,7 @@ json failure(std::string why) {
 
 std::string describe(const conf::Pool& pool, uint32_t member) {
     const auto& m = pool.members[member];
-    return pool.name + "/" + m.name + " " + m.ip.str();
+    return pool.name + "/" + m.name + " " + conf::memberTarget(m);
 }
 
 }  // namespace
@@ -219,7 +219,7 @@ std::variant<std::vector<Prober::Target>, std::string> Prober::resolve(
     std::vector<Target> out;
     for (uint32_t i = 0; i < pool.members.size(); ++i) {
         const auto& m = pool.members[i];
-        if (member.empty() || m.name == member || m.ip.str() == member) {
+        if (member.empty() || m.name == member || conf::memberTarget(m) == member) {
             out.push_back({&pool, i});
         }
     }
@@ -262,8 +262,8 @@ json Prober::setOverrides(const json& request, const sys::PeerCredentials& peer)
     json members = json::array();
     for (const auto& t : std::get<std::vector<Target>>(targets)) {
         const auto& m = t.pool->members[t.member];
-        next.overrides.set({t.pool->name, m.name, m.ip.str(), action, request.value("reason", ""),
-                            by, now, until});
+        next.overrides.set({t.pool->name, m.name, conf::memberTarget(m), action,
+                            request.value("reason", ""), by, now, until});
         members.push_back(describe(*t.pool, t.member));
     }
     std::string error;
@@ -281,7 +281,7 @@ json Prober::clearOverrides(const json& request) {
     admin::AdminState next = state_;
     json members = json::array();
     for (const auto& t : std::get<std::vector<Target>>(targets)) {
-        if (next.overrides.clear(t.pool->name, t.pool->members[t.member].ip.str())) {
+        if (next.overrides.clear(t.pool->name, conf::memberTarget(t.pool->members[t.member]))) {
             members.push_back(describe(*t.pool, t.member));
         }
     }
@@ -322,7 +322,8 @@ bool Prober::commit(admin::AdminState next, std::string& error) {
 }
 
 void Prober::logAdminChange(const conf::Pool& pool, uint32_t member) const {
-    const admin::Override* o = state_.overrides.find(pool.name, pool.members[member].ip.str());
+    const admin::Override* o =
+        state_.overrides.find(pool.name, conf::memberTarget(pool.members[member]));
     PHAROS_LOG(Info, describe(pool, member)
                          << ": admin " << (o ? admin::actionName(o->action) : "cleared")
                          << (o && !o->by.empty() ? " by " + o->by : "")
@@ -330,7 +331,8 @@ void Prober::logAdminChange(const conf::Pool& pool, uint32_t member) const {
 }
 
 AdminOverride Prober::adminOf(const conf::Pool& pool, uint32_t member) const {
-    const admin::Override* o = state_.overrides.find(pool.name, pool.members[member].ip.str());
+    const admin::Override* o =
+        state_.overrides.find(pool.name, conf::memberTarget(pool.members[member]));
     return o ? o->action : AdminOverride::None;
 }
 
@@ -431,7 +433,7 @@ void Prober::findPolicyPools() {
             return true;
         }
         for (const auto& m : config.pools[size_t(p)].members) {
-            if (m.ip.str() == address) {
+            if (conf::memberTarget(m) == address) {
                 return false;
             }
         }
@@ -472,8 +474,10 @@ void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, S
         SlotView published = run.table().read(pool.first_slot + i);
         const SlotView& v = int(i) == changed ? *next : published;
         auto& view = views[i];
-        view.published = published.state;
-        view.state = v.state;
+        // An alert_only member's checks never move answers, so no policy acts on them either.
+        bool alert_only = pool.members[i].alert_only;
+        view.published = alert_only ? MemberState::Up : published.state;
+        view.state = alert_only ? MemberState::Up : v.state;
         view.down_since_ms = v.last_change_ms;
         view.admin = adminOf(pool, i);  // as it is about to be published, with the holds
         view.hold = v.hold;
@@ -545,7 +549,8 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
         }
         const Target t = found.front();
         SlotView v = run_->table().read(pool.first_slot + t.member);
-        if (!answerable(v.state, adminOf(pool, t.member), PolicyHold::None) ||
+        MemberState state = pool.members[t.member].alert_only ? MemberState::Up : v.state;
+        if (!answerable(state, adminOf(pool, t.member), PolicyHold::None) ||
             pool.members[t.member].weight == 0 ||
             policy::inMaintenance(run_->config(), pool, pool.members[t.member], realtimeMs())) {
             return failure(describe(pool, t.member) +
@@ -554,7 +559,7 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
         }
         next.policy.approve(pool.name, who(request, peer));  // superseded: answers go there
         const auto& m = pool.members[t.member];
-        next.policy.setHolder({pool.name, m.name, m.ip.str(), true, realtimeMs(),
+        next.policy.setHolder({pool.name, m.name, conf::memberTarget(m), true, realtimeMs(),
                                who(request, peer), request.value("reason", "")});
         moved = describe(pool, t.member);
         said = "answers moved to " + describe(pool, t.member) + " until pharosctl failback";

@@ -49,7 +49,7 @@ class Writer {
 
 std::string memberLabels(const conf::Pool& pool, const conf::Member& m) {
     return "pool=\"" + escape(pool.name) + "\",member=\"" + escape(m.name) + "\",address=\"" +
-           m.ip.str() + "\"";
+           conf::memberTarget(m) + "\"";
 }
 
 std::string bound(double seconds) {
@@ -127,7 +127,8 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
              "override applied");
     for (const auto& pool : in.config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
-            bool up = in.table.verdict(pool.first_slot + uint32_t(i)) == lb::Health::Up;
+            bool up = in.table.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only) ==
+                      lb::Health::Up;
             w.sample("pharos_member_answerable", memberLabels(pool, pool.members[i]), up ? 1 : 0);
         }
     }
@@ -144,7 +145,7 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
              "Up/down changes of each member since pharos-health started");
     for (const auto& pool : in.config.pools) {
         for (const auto& m : pool.members) {
-            auto it = in.probes.transitions.find(health::memberKey(pool.name, m.ip));
+            auto it = in.probes.transitions.find(health::memberKey(pool.name, m));
             w.sample("pharos_member_transitions_total", memberLabels(pool, m),
                      it == in.probes.transitions.end() ? 0 : it->second);
         }

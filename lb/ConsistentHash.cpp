@@ -28,11 +28,22 @@ uint64_t hashAddress(const conf::IpAddress& ip) {
     return mix(mix(hi ^ (uint64_t(ip.family) + 1)) ^ lo);
 }
 
+uint64_t hashMember(const conf::Member& m) {
+    if (!m.isCname()) {
+        return hashAddress(m.ip);
+    }
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (char c : m.cname) {
+        h = mix(h ^ uint8_t(c));
+    }
+    return h;
+}
+
 class ConsistentHash final : public Balancer {
   public:
     explicit ConsistentHash(const conf::Pool& pool) : pool_(pool) {
         for (const auto& m : pool.members) {
-            member_hash_.push_back(hashAddress(m.ip));  // by address: reordering keeps clients
+            member_hash_.push_back(hashMember(m));  // by target: reordering keeps clients
             equal_weights_ = equal_weights_ && m.weight == pool.members[0].weight;
         }
     }

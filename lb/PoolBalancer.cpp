@@ -12,13 +12,23 @@ struct PoolBalancer::Part {
 };
 
 PoolBalancer::PoolBalancer(const conf::Pool& pool, const conf::Topology& topology,
-                           const TopologyIndex& index) {
+                           const TopologyIndex& index)
+    : whole_(pool.has_cname) {
+    if (whole_) {
+        auto part = std::make_unique<Part>();
+        part->family_pool = pool;
+        part->family_pool.max_addrs_returned = 1;
+        part->pool = &part->family_pool;
+        part->balancer = makeBalancer(*part->pool, topology, index);
+        parts_[0] = std::move(part);
+        return;
+    }
     bool present[2] = {false, false};
     for (const auto& m : pool.members) {
-        present[PoolBalancer::index(m.ip.family)] = true;
+        present[m.ip.family == conf::Family::V4 ? 0 : 1] = true;
     }
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        size_t f = PoolBalancer::index(family);
+        size_t f = family == conf::Family::V4 ? 0 : 1;
         if (!present[f]) {
             continue;
         }

@@ -3,6 +3,9 @@
 // members and an AAAA question among its IPv6 members, each as if the other family were not in
 // the pool: health, fallback and max_addrs_returned all apply within the family, so a
 // dual-stack pool never answers an A query with an IPv6 pick that then has to be dropped.
+// A pool with cname members is decided whole instead, for either family, and picks one member:
+// a CNAME cannot share its name with other records, so the caller answers a chosen CNAME
+// alone, and a chosen address only to a question of its family.
 // pharos-backend and `pharosctl explain` both decide through this class, so explain shows
 // exactly what the backend answers.
 #include <memory>
@@ -24,6 +27,8 @@ class PoolBalancer {
 
     // Whether the pool has members of this family at all.
     bool serves(conf::Family family) const { return parts_[index(family)] != nullptr; }
+    // Whether the pool is decided whole (it has cname members).
+    bool whole() const { return whole_; }
 
     // health[i] is the verdict of pool.members[i] (the whole pool). Leaves `out` cleared when
     // the pool has no member of `family`; otherwise the answer's members index the whole pool.
@@ -32,8 +37,9 @@ class PoolBalancer {
 
   private:
     struct Part;
-    static size_t index(conf::Family family) { return family == conf::Family::V4 ? 0 : 1; }
+    size_t index(conf::Family family) const { return whole_ || family == conf::Family::V4 ? 0 : 1; }
 
+    bool whole_ = false;
     std::unique_ptr<Part> parts_[2];
     mutable std::vector<Health> family_health_;  // scratch, kept to avoid allocating
 };

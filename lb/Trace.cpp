@@ -20,7 +20,7 @@ std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, 
     }
     for (const auto& skip : trace.skipped) {
         const auto& m = pool.members[skip.member];
-        os << "skipped " << m.name << " " << m.ip.str() << ": " << skip.why << "\n";
+        os << "skipped " << m.name << " " << conf::memberTarget(m) << ": " << skip.why << "\n";
     }
     for (const auto& note : trace.notes) {
         os << note << "\n";
@@ -30,7 +30,7 @@ std::string formatTrace(const conf::Pool& pool, const conf::Topology& topology, 
     } else {
         os << "answer:";
         for (uint32_t i : answer.members) {
-            os << " " << pool.members[i].ip.str() << " (" << pool.members[i].name << ")";
+            os << " " << conf::memberTarget(pool.members[i]) << " (" << pool.members[i].name << ")";
         }
         os << "\n";
     }

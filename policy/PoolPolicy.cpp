@@ -162,7 +162,7 @@ struct Decision {
 
     int memberAt(const std::string& addr) const {
         for (size_t i = 0; i < members.size(); ++i) {
-            if (pool.members[i].ip.str() == addr) {
+            if (conf::memberTarget(pool.members[i]) == addr) {
                 return int(i);
             }
         }
@@ -287,7 +287,7 @@ std::vector<PolicyEvent> decideHolds(const conf::Pool& pool, std::span<const Mem
     Decision d{pool, members, records, now_ms, holds, restore, std::vector<Base>(members.size()),
                {},   {}};
     for (const auto& m : pool.members) {
-        d.addresses.push_back(m.ip.str());
+        d.addresses.push_back(conf::memberTarget(m));
     }
     d.decideBase();
     d.decideApprovals();

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
     build-essential cmake pkg-config clang-format
-    nlohmann-json3-dev libboost-dev libboost-system-dev libyaml-cpp-dev libssl-dev catch2
+    nlohmann-json3-dev libboost-dev libboost-system-dev libboost-regex-dev libyaml-cpp-dev libssl-dev catch2
     libsystemd-dev
     libbenchmark-dev
     pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools pdns-recursor sqlite3

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 
+#include "health/FailureText.hpp"
 #include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "policy/PoolPolicy.hpp"
@@ -116,7 +117,20 @@ json policyJson(const StatusInputs& in, const conf::Pool& pool) {
 json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool verdicts_used) {
     const auto& m = pool.members[i];
     uint32_t slot = pool.first_slot + uint32_t(i);
-    json j = {{"name", m.name}, {"address", m.ip.str()}, {"weight", m.weight}};
+    json j = {{"name", m.name}, {"address", conf::memberTarget(m)}, {"weight", m.weight}};
+    if (m.isCname()) {
+        j["cname"] = m.cname;
+    }
+    if (m.alert_only) {
+        j["alert_only"] = true;
+    }
+    if (!m.depends_on.empty()) {
+        j["depends_on"] = json::array();
+        for (const auto& dep : m.depends_on) {
+            const auto& target = in.config.pools[size_t(dep.pool)];
+            j["depends_on"].push_back(target.name + "/" + target.members[dep.member].name);
+        }
+    }
     health::SlotView v;
     // The slot as the prober left it, even when the backend does not use it (fail-open).
     if (in.table.readSlot(slot, v)) {
@@ -128,15 +142,17 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
         j["latency_us"] = v.latency_us;
         j["consecutive_ok"] = v.consecutive_ok;
         j["consecutive_fail"] = v.consecutive_fail;
-        j["last_failure"] = v.reason == health::FailureReason::None ? "" : toString(v.reason);
+        j["last_failure"] = v.reason == health::FailureReason::None
+                                ? ""
+                                : health::failureText(in.config, pool, m, v.reason, v.detail);
         j["policy"] = health::toString(v.hold);
         if (int64_t until = holdEnds(in, pool, i, v); until != 0) {
             j["policy_until_ms"] = until;
         }
     }
     // What the backend counts the member as: fail-open counts every member as up.
-    j["effective"] = verdicts_used ? toString(in.table.verdict(slot)) : "up";
-    if (const auto* o = in.overrides.find(pool.name, m.ip.str())) {
+    j["effective"] = verdicts_used ? toString(in.table.verdict(slot, m.alert_only)) : "up";
+    if (const auto* o = in.overrides.find(pool.name, conf::memberTarget(m))) {
         j["override"] = overrideJson(*o);
     }
     return j;
@@ -163,7 +179,8 @@ struct ChainView {
             const conf::Pool& pool = in.config.pools[p];
             it->second.assign(pool.members.size(), lb::Health::Up);
             for (size_t i = 0; verdicts_used && i < pool.members.size(); ++i) {
-                it->second[i] = in.table.verdict(pool.first_slot + uint32_t(i));
+                it->second[i] =
+                    in.table.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only);
             }
         }
         return it->second;
@@ -190,7 +207,7 @@ json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
                 lb::decideWithFallbacks(view.in.config, pool_index, family, balancer_of, health_of,
                                         no_trace, client, sampler, answer);
             for (uint32_t m : answer.members) {
-                seen.insert(view.in.config.pools[answered].members[m].ip.str());
+                seen.insert(conf::memberTarget(view.in.config.pools[answered].members[m]));
             }
         }
         out[family == conf::Family::V4 ? "A" : "AAAA"] = seen;

@@ -9,11 +9,13 @@ namespace http = boost::beast::http;
 using namespace pharos;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static conf::HttpParams params = [] {
+    static const health::HttpResponseJudge judge = [] {
         conf::HttpParams p;
         p.expected_codes = {200, 204};
         p.body_match = "OK";
-        return p;
+        p.body_regex = "\"state\":\\s*\"(ok|up)\"";
+        p.expected_json = {{"/status", "\"OK\""}, {"/db/0/quorum", "true"}};
+        return health::HttpResponseJudge(p);
     }();
     http::response_parser<http::string_body> parser;
     parser.header_limit(health::kMaxHttpHeader);
@@ -55,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (response.body().size() > health::kMaxHttpBody) {
             std::abort();
         }
-        health::judgeHttpResponse(response.result_int(), response.body(), params);
+        judge.judge(response.result_int(), response.body());
     }
     return 0;
 }

@@ -89,11 +89,17 @@ TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
     writer.write(3, state(MemberState::Up, health::AdminOverride::ForcedDown));
     health::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
-    CHECK(reader.verdict(0) == lb::Health::Up);
-    CHECK(reader.verdict(1) == lb::Health::Up);
-    CHECK(reader.verdict(2) == lb::Health::Drained);
-    CHECK(reader.verdict(3) == lb::Health::Down);
-    CHECK(reader.verdict(4) == lb::Health::Unknown);  // out of range
+    CHECK(reader.verdict(0, false) == lb::Health::Up);
+    CHECK(reader.verdict(1, false) == lb::Health::Up);
+    CHECK(reader.verdict(2, false) == lb::Health::Drained);
+    CHECK(reader.verdict(3, false) == lb::Health::Down);
+    CHECK(reader.verdict(4, false) == lb::Health::Unknown);  // out of range
+    // alert_only: the checks' Down never reaches the answers, an operator's action still does.
+    CHECK(reader.verdict(3, true) == lb::Health::Down);
+    CHECK(reader.verdict(2, true) == lb::Health::Drained);
+    writer.write(0, state(MemberState::Down));
+    CHECK(reader.verdict(0, false) == lb::Health::Down);
+    CHECK(reader.verdict(0, true) == lb::Health::Up);
     struct stat st {};
     REQUIRE(stat(("/dev/shm" + name).c_str(), &st) == 0);
     CHECK((st.st_mode & 0777) == 0640);
@@ -152,7 +158,7 @@ TEST_CASE("a reload carries verdicts over by member, and readers move to the new
     old_writer->markReady();
     health::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
-    CHECK(reader.verdict(1) == lb::Health::Down);
+    CHECK(reader.verdict(1, false) == lb::Health::Down);
 
     // 10.0.0.2 leaves pool a, 10.0.0.3 joins; pool b is unchanged but now sorts after "a".
     auto second = makeConfig(name, {{"a", {"10.0.0.1", "10.0.0.3"}}, {"b", {"10.0.1.1"}}});
@@ -167,8 +173,8 @@ TEST_CASE("a reload carries verdicts over by member, and readers move to the new
     CHECK(old_writer->header().retired.load() == 1);
     REQUIRE(reader.refresh());
     CHECK(reader.status(second.layout_hash, 2, 10000) == TableStatus::Ok);
-    CHECK(reader.verdict(1) == lb::Health::Unknown);
-    CHECK(reader.verdict(2) == lb::Health::Down);
+    CHECK(reader.verdict(1, false) == lb::Health::Unknown);
+    CHECK(reader.verdict(2, false) == lb::Health::Down);
 
     // A pool of new members only would answer nothing but its fallback: not ready until
     // it has verdicts (the backend fails open meanwhile, as at a first start).
@@ -195,8 +201,8 @@ TEST_CASE("a restarted prober adopts the whole table, ready flag included") {
     CHECK(again.ready());
     REQUIRE(reader.refresh());
     CHECK(reader.status(config.layout_hash, 5, 10000) == TableStatus::Ok);
-    CHECK(reader.verdict(0) == lb::Health::Up);
-    CHECK(reader.verdict(1) == lb::Health::Down);
+    CHECK(reader.verdict(0, false) == lb::Health::Up);
+    CHECK(reader.verdict(1, false) == lb::Health::Down);
 }
 
 TEST_CASE("a table removed from /dev/shm is published again, verdicts and all") {
@@ -211,14 +217,14 @@ TEST_CASE("a table removed from /dev/shm is published again, verdicts and all") 
     REQUIRE(reader.refresh());
     health::unlinkSharedMemory(name);
     CHECK(reader.refresh());  // keeps reading the live, unlinked table meanwhile
-    CHECK(reader.verdict(1) == lb::Health::Down);
+    CHECK(reader.verdict(1, false) == lb::Health::Down);
     health::HealthTableReader newcomer(name);
     CHECK_FALSE(newcomer.refresh());  // which nobody new can find
     CHECK(writer.republishIfGone(name, ""));
     CHECK(newcomer.refresh());
     REQUIRE(reader.refresh());
     CHECK(reader.status(config.layout_hash, 1, 1000) == health::TableStatus::Ok);
-    CHECK(reader.verdict(1) == lb::Health::Down);
+    CHECK(reader.verdict(1, false) == lb::Health::Down);
     writer.write(0, state(MemberState::Up));  // and the prober writes into the new one
-    CHECK(reader.verdict(0) == lb::Health::Up);
+    CHECK(reader.verdict(0, false) == lb::Health::Up);
 }

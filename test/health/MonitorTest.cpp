@@ -17,7 +17,7 @@ namespace {
 ProbeResult probeOnce(health::Monitor& monitor, boost::asio::io_context& io, uint16_t port,
                       milliseconds timeout = milliseconds(1000), const std::string& host = "") {
     health::ProbeTarget target{boost::asio::ip::make_address("127.0.0.1"), port,
-                               host.empty() ? "127.0.0.1" : host};
+                               host.empty() ? "127.0.0.1" : host, host};
     ProbeResult result;
     int calls = 0;
     monitor.probe(target, timeout, [&](const ProbeResult& r) {

@@ -59,7 +59,7 @@ struct Table {
     ~Table() { health::unlinkSharedMemory(name); }
     lb::Health verdict(uint32_t slot) {
         reader.refresh();
-        return reader.verdict(slot);
+        return reader.verdict(slot, false);
     }
 };
 

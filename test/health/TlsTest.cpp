@@ -110,7 +110,7 @@ health::ProbeResult probe(const conf::HttpParams& params, uint16_t port) {
     asio::io_context io;
     health::HttpMonitor monitor(io, params);
     health::ProbeResult result;
-    monitor.probe({asio::ip::make_address("127.0.0.1"), port, params.hostname},
+    monitor.probe({asio::ip::make_address("127.0.0.1"), port, params.hostname, params.hostname},
                   std::chrono::seconds(2), [&](const health::ProbeResult& r) { result = r; });
     io.run();
     return result;
@@ -156,7 +156,8 @@ TEST_CASE("https: each check resumes the member's last TLS session, unless told 
     int passed = 0;
     auto checks = [&](health::HttpMonitor& monitor, int times) {
         for (int i = 0; i < times; ++i) {
-            monitor.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname},
+            monitor.probe({asio::ip::make_address("127.0.0.1"), server.port(), params.hostname,
+                           params.hostname},
                           std::chrono::seconds(2),
                           [&](const health::ProbeResult& r) { passed += r.pass; });
             io.run();
