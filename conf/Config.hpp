@@ -168,6 +168,8 @@ struct MaintenanceWindow {
 // pharos: one `notify:` entry, a URL that receives a JSON POST per event.
 struct WebhookTarget {
     std::string url;
+    std::string
+        shown;  // for logs and metrics: scheme://host:port, the path (often a secret) left out
     std::string scheme;  // "http" or "https"
     std::string host;
     uint16_t port = 0;

@@ -108,11 +108,14 @@ nlohmann::json toJson(const YAML::Node& node) {
         return node.IsScalar() ? nlohmann::json(node.Scalar()) : nlohmann::json();
     }
     const std::string& text = node.Scalar();
-    if (text == "~" || text == "null" || text.empty()) {
+    if (text == "~" || text == "null" || text == "Null" || text == "NULL" || text.empty()) {
         return nullptr;
     }
-    if (text == "true" || text == "false") {
-        return text == "true";
+    if (text == "true" || text == "True" || text == "TRUE") {
+        return true;
+    }
+    if (text == "false" || text == "False" || text == "FALSE") {
+        return false;
     }
     auto number = nlohmann::json::parse(text, nullptr, false);
     return number.is_number() ? number : nlohmann::json(text);

@@ -12,6 +12,9 @@ namespace pharos::conf {
 // pharos.yaml. `dir` is the folder of pharos.yaml, against which lb/topology paths resolve.
 Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string& dir);
 
+// pharos.yaml's `notify` and `node_name`.
+void parseNotify(YamlReader& in, const YAML::Node& root, Settings& out);
+
 // polaris-topology.yaml (region -> CIDR list, or the pharos map form with neighbours).
 Topology parseTopology(YamlReader& in, const YAML::Node& root);
 

@@ -140,7 +140,8 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
     }
     in.checkKeys(root, "",
                  {"lb", "topology", "backend", "health", "admin_state", "control", "http",
-                  "log_level", "user"});
+                  "log_level", "user", "notify", "node_name"});
+    parseNotify(in, root, out);
     if (root["user"]) {
         if (auto v = in.string(root, "user", "", 32)) {
             out.user = *v;

@@ -8,7 +8,7 @@ std::string failureText(const conf::Config& config, const conf::Pool& pool,
     switch (reason) {
         case FailureReason::BodyRegex:
             return detail == 1 ? "body_regex gave up: too costly to search this body"
-                               : "body_regex \"" + http.body_regex + "\" did not match";
+                               : "body_regex /" + http.body_regex + "/ did not match";
         case FailureReason::JsonMismatch:
             if (detail < http.expected_json.size()) {
                 const auto& e = http.expected_json[detail];

@@ -100,7 +100,11 @@ lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
     if (!map_ || slot >= map_->header->slot_count) {
         return lb::Health::Unknown;
     }
-    uint32_t v = slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire);
+    return verdictOf(slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire),
+                     alert_only);
+}
+
+lb::Health verdictOf(uint32_t v, bool alert_only) {
     switch (verdictHold(v)) {  // the prober sets a hold only where it outranks the rest
         case PolicyHold::FailoverAfter:
         case PolicyHold::AwaitingApproval:

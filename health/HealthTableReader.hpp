@@ -26,6 +26,9 @@ const char* toString(TableStatus);
 // to the prober. The backend and pharosctl both ask this one function.
 bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale);
 
+// The effective verdict of one verdict word (HealthTableReader::verdict reads the word).
+lb::Health verdictOf(uint32_t word, bool alert_only);
+
 class HealthTableReader {
   public:
     explicit HealthTableReader(std::string shm_name);

@@ -379,7 +379,7 @@ void ProbeRun::write(MemberProbe& m, SlotView& v, MemberState before, int64_t no
                 << (down ? " (" + failureText(config_, *m.pool, *m.member, v.reason, v.detail) + ")"
                          : std::string()));
         if (state_change_) {
-            state_change_(*m.pool, m.slot - m.pool->first_slot, v);
+            state_change_(*m.pool, m.slot - m.pool->first_slot, before, v);
         }
     }
     table_.write(m.slot, v);

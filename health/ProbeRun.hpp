@@ -39,8 +39,8 @@ class ProbeRun {
     // Called when a member's probe state changes, before its slot is written, with the slot
     // as it is about to be: the owner of the DR policies sets `next.hold` (and the holds of
     // the pool's other members), so the new state and its hold reach readers in one word.
-    using StateChangeHook =
-        std::function<void(const conf::Pool& pool, uint32_t member, SlotView& next)>;
+    using StateChangeHook = std::function<void(const conf::Pool& pool, uint32_t member,
+                                               MemberState before, SlotView& next)>;
     void onStateChange(StateChangeHook hook) { state_change_ = std::move(hook); }
     const HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }

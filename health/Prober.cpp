@@ -9,6 +9,7 @@
 #include "conf/CommandLine.hpp"
 #include "conf/ConfigLoader.hpp"
 #include "conf/Log.hpp"
+#include "health/FailureText.hpp"
 #include "http/MetricsText.hpp"
 #include "http/StatusPage.hpp"
 #include "policy/PoolPolicy.hpp"
@@ -36,12 +37,14 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     conf::applyLogLevel(config);
     auto run = std::make_unique<ProbeRun>(io_, std::move(config), &probe_counters_);
     // The hook runs for the run that probed (during a reload, the new one before it is run_).
-    run->onStateChange(
-        [this, r = run.get()](const conf::Pool& pool, uint32_t member, SlotView& next) {
-            if (governed(r->config(), pool)) {
-                applyPolicies(*r, pool, int(member), &next);
-            }
-        });
+    run->onStateChange([this, r = run.get()](const conf::Pool& pool, uint32_t member,
+                                             MemberState before, SlotView& next) {
+        notifyStateChange(r->config(), pool, member, before, next);
+        if (governed(r->config(), pool)) {
+            applyPolicies(*r, pool, int(member), &next);
+        }
+        watchAnswers(pool);
+    });
     run->start();
     // Parsing a large LB file leaves tens of MB of freed heap behind; hand it back so the
     // prober's footprint is what it uses.
@@ -67,7 +70,9 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
                                                             "file is kept until the next "
                                                             "pharosctl command replaces it.");
     }
+    notifier_ = std::make_unique<notify::Notifier>(io_, config.settings);
     run_ = startRun(std::move(config));
+    startWatch();
     findPolicyPools();
     starting_ = true;  // the first decision may restore holders the records lost
     publishOverrides();
@@ -145,6 +150,11 @@ http::Response Prober::serveHttp(const std::string& target) {
         backend.refresh();
         http::MetricsInputs in{config,  table, probe_counters_, state_.overrides, state_.policy,
                                backend, now,   started_ms_};
+        for (const auto& q : notifier_->queues()) {
+            const auto& c = q->counts();
+            in.webhooks.push_back(
+                {q->target().shown, c.delivered, c.failed_attempts, c.dropped, q->queued()});
+        }
         return {200, "text/plain; version=0.0.4; charset=utf-8", http::metricsText(in)};
     }
     if (path == "/status") {
@@ -171,9 +181,15 @@ json Prober::reload() {
     auto& config = std::get<conf::Config>(loaded);
     std::vector<std::string> changes = conf::describeChanges(run_->config(), config);
     try {
+        if (!notifier_->sameTargets(config.settings)) {
+            notifier_ = std::make_unique<notify::Notifier>(io_, config.settings);
+            changes.push_back("webhooks: " + std::to_string(config.settings.notify.size()) +
+                              " (events still queued for the old ones are dropped)");
+        }
         auto next = startRun(std::move(config));  // takes over the verdicts
         run_->stop();
         run_ = std::move(next);
+        startWatch();
     } catch (const std::exception& e) {
         PHAROS_LOG(Error,
                    "reload failed: " << e.what() << "; still probing the previous configuration");
@@ -321,13 +337,75 @@ bool Prober::commit(admin::AdminState next, std::string& error) {
     return true;
 }
 
-void Prober::logAdminChange(const conf::Pool& pool, uint32_t member) const {
-    const admin::Override* o =
-        state_.overrides.find(pool.name, conf::memberTarget(pool.members[member]));
+void Prober::logAdminChange(const conf::Pool& pool, uint32_t member, AdminOverride was) {
+    const auto& m = pool.members[member];
+    const admin::Override* o = state_.overrides.find(pool.name, conf::memberTarget(m));
+    std::string by = o && !o->by.empty() ? " by " + o->by : "";
+    std::string reason = o && !o->reason.empty() ? " (" + o->reason + ")" : "";
     PHAROS_LOG(Info, describe(pool, member)
-                         << ": admin " << (o ? admin::actionName(o->action) : "cleared")
-                         << (o && !o->by.empty() ? " by " + o->by : "")
-                         << (o && !o->reason.empty() ? " (" + o->reason + ")" : ""));
+                         << ": admin " << (o ? admin::actionName(o->action) : "cleared") << by
+                         << reason);
+    watchAnswers(pool);
+    notifier_->publish({"admin-override", pool.name, m.name, conf::memberTarget(m),
+                        admin::actionName(was), o ? admin::actionName(o->action) : "none",
+                        o ? (o->by.empty() ? "" : "by " + o->by) + reason : "cleared or ended",
+                        realtimeMs(), m.alert_only});
+}
+
+void Prober::startWatch() {
+    watch_ = std::make_unique<AnswerWatch>(run_->config());
+    for (uint32_t p = 0; p < run_->config().pools.size(); ++p) {
+        watch_->recheck(p, run_->table());  // what each pool answers now, to compare with
+    }
+}
+
+// Decides the pool again once this turn of the event loop has published what changed (the
+// hook runs before the slot is written, and a site outage changes many members at once).
+void Prober::watchAnswers(const conf::Pool& pool) {
+    // A pool of another configuration: a reload's new run, whose watch starts from what it
+    // publishes (or the first run, before it is run_).
+    if (!run_ || !watch_) {
+        return;
+    }
+    const auto& config = run_->config();
+    if (&pool < config.pools.data() || &pool >= config.pools.data() + config.pools.size()) {
+        return;
+    }
+    bool first = watch_dirty_.empty();
+    uint32_t p = uint32_t(&pool - config.pools.data());
+    if (std::find(watch_dirty_.begin(), watch_dirty_.end(), p) == watch_dirty_.end()) {
+        watch_dirty_.push_back(p);
+    }
+    if (!first) {
+        return;
+    }
+    boost::asio::post(io_, [this, alive = alive_] {
+        if (!*alive || !watch_) {
+            return;
+        }
+        for (uint32_t dirty : std::exchange(watch_dirty_, {})) {
+            if (dirty >= run_->config().pools.size()) {
+                continue;
+            }
+            if (auto move = watch_->recheck(dirty, run_->table())) {
+                const auto& pool = run_->config().pools[dirty];
+                PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved from " << move->from
+                                            << " to " << move->to);
+                notifier_->publish({"failover", pool.name, "", "", move->from, move->to,
+                                    "the answer of the fogroup pool changed", realtimeMs()});
+            }
+        }
+    });
+}
+
+void Prober::notifyStateChange(const conf::Config& config, const conf::Pool& pool, uint32_t member,
+                               MemberState before, const SlotView& next) {
+    const auto& m = pool.members[member];
+    std::string reason = next.state == MemberState::Down
+                             ? failureText(config, pool, m, next.reason, next.detail)
+                             : "";
+    notifier_->publish({"member-state", pool.name, m.name, conf::memberTarget(m), toString(before),
+                        toString(next.state), reason, realtimeMs(), m.alert_only});
 }
 
 AdminOverride Prober::adminOf(const conf::Pool& pool, uint32_t member) const {
@@ -346,8 +424,9 @@ void Prober::publishOverrides() {
             continue;
         }
         for (uint32_t i = 0; i < pools[p].members.size(); ++i) {
+            AdminOverride was = run_->table().read(pools[p].first_slot + i).admin;
             if (run_->setAdmin(pools[p].first_slot + i, adminOf(pools[p], i))) {
-                logAdminChange(pools[p], i);
+                logAdminChange(pools[p], i, was);
             }
         }
     }
@@ -493,9 +572,10 @@ void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, S
         }
         SlotView was = run.setAdminAndHold(pool.first_slot + i, views[i].admin, holds[i]);
         if (was.admin != views[i].admin) {
-            logAdminChange(pool, i);
+            logAdminChange(pool, i, was.admin);
         }
         if (was.hold != holds[i]) {
+            watchAnswers(pool);
             PHAROS_LOG(Info,
                        describe(pool, i)
                            << ": policy hold "
@@ -505,6 +585,7 @@ void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, S
     for (const auto& e : events) {
         PHAROS_LOG(Warning,
                    "pool " << pool.name << ": " << e.what << " " << e.member << ": " << e.detail);
+        notifier_->publish({"policy:" + e.what, pool.name, e.member, "", "", "", e.detail, now});
     }
     if (!events.empty()) {  // every change to the records comes with an event
         saveState(config.settings, "DR policy records changed");

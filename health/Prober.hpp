@@ -15,11 +15,13 @@
 #include "admin/AdminStateFile.hpp"
 #include "backend/BackendStatsReader.hpp"
 #include "conf/Config.hpp"
+#include "health/AnswerWatch.hpp"
 #include "health/ControlServer.hpp"
 #include "health/HealthTableReader.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/ProbeRun.hpp"
 #include "http/HttpServer.hpp"
+#include "notify/Notifier.hpp"
 
 namespace pharos::health {
 
@@ -68,7 +70,9 @@ class Prober {
     void saveState(const conf::Settings& settings, const char* why);
     void setAsideUnreadable(const conf::Settings& settings);
     AdminOverride adminOf(const conf::Pool& pool, uint32_t member) const;
-    void logAdminChange(const conf::Pool& pool, uint32_t member) const;
+    void logAdminChange(const conf::Pool& pool, uint32_t member, AdminOverride was);
+    void notifyStateChange(const conf::Config& config, const conf::Pool& pool, uint32_t member,
+                           MemberState before, const SlotView& next);
     void scheduleExpiry();
     void startControl();
     void startHttp();
@@ -79,8 +83,13 @@ class Prober {
     boost::asio::io_context& io_;
     std::string config_path_;
     int64_t started_ms_;
-    ProbeCounters probe_counters_;  // outlives runs, so counts survive reloads
+    ProbeCounters probe_counters_;                // outlives runs, so counts survive reloads
+    std::unique_ptr<notify::Notifier> notifier_;  // before run_: the first probes notify
     std::unique_ptr<ProbeRun> run_;
+    std::unique_ptr<AnswerWatch> watch_;  // for run_'s configuration
+    std::vector<uint32_t> watch_dirty_;   // pools whose answer may have moved
+    void watchAnswers(const conf::Pool& pool);
+    void startWatch();
     admin::AdminState state_;
     std::vector<uint32_t> policy_pools_;  // pools with a policy or a record: the ones to decide
     std::vector<bool> policy_pool_;       // the same, by pool index

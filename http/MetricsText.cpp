@@ -287,6 +287,36 @@ void processMetrics(const MetricsInputs& in, Writer& w) {
     }
 }
 
+void webhookMetrics(const MetricsInputs& in, Writer& w) {
+    using Field = uint64_t WebhookMetrics::*;
+    struct Family {
+        const char* name;
+        const char* type;
+        const char* help;
+        Field field;
+    };
+    static const Family families[] = {
+        {"pharos_webhook_delivered_total", "counter", "Events a webhook accepted (2xx)",
+         &WebhookMetrics::delivered},
+        {"pharos_webhook_failed_attempts_total", "counter",
+         "Attempts that failed (no connection, timeout, status other than 2xx); retried",
+         &WebhookMetrics::failed_attempts},
+        {"pharos_webhook_dropped_total", "counter",
+         "Events given up after retry_for, or pushed out of a full queue",
+         &WebhookMetrics::dropped},
+        {"pharos_webhook_queued", "gauge", "Events waiting to be sent", &WebhookMetrics::queued},
+    };
+    for (const auto& f : families) {
+        w.family(f.name, f.type, f.help);
+        for (size_t i = 0; i < in.webhooks.size(); ++i) {
+            const auto& hook = in.webhooks[i];
+            w.sample(f.name,
+                     "webhook=\"" + std::to_string(i) + "\",url=\"" + escape(hook.url) + "\"",
+                     hook.*f.field);
+        }
+    }
+}
+
 }  // namespace
 
 std::string metricsText(const MetricsInputs& in) {
@@ -296,6 +326,7 @@ std::string metricsText(const MetricsInputs& in) {
     memberMetrics(in, w);
     probeMetrics(in, w);
     backendMetrics(in, w);
+    webhookMetrics(in, w);
     return w.str();
 }
 

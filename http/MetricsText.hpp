@@ -4,6 +4,7 @@
 // shared-memory stats block. DNS queries are counted apart from pdns's remote-backend lookups
 // (two per A query of a remote-only name).
 #include <string>
+#include <vector>
 
 #include "admin/AdminOverrides.hpp"
 #include "admin/PolicyRecords.hpp"
@@ -14,6 +15,15 @@
 
 namespace pharos::http {
 
+// One `notify:` webhook's counts (notify::WebhookQueue), copied so this file needs no notify/.
+struct WebhookMetrics {
+    std::string url;  // WebhookTarget::shown: without its path
+    uint64_t delivered = 0;
+    uint64_t failed_attempts = 0;
+    uint64_t dropped = 0;
+    uint64_t queued = 0;
+};
+
 struct MetricsInputs {
     const conf::Config& config;
     const health::HealthTableReader& table;  // refreshed by the caller
@@ -23,6 +33,7 @@ struct MetricsInputs {
     const backend::BackendStatsReader& backend;  // refreshed by the caller
     int64_t now_ms;
     int64_t started_ms;  // pharos-health's start
+    std::vector<WebhookMetrics> webhooks = {};
 };
 
 std::string metricsText(const MetricsInputs& in);

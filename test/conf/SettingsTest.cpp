@@ -155,3 +155,53 @@ TEST_CASE("http.listen serves other hosts only when allow_remote says so") {
     REQUIRE(std::holds_alternative<conf::Config>(r));
     CHECK(std::get<conf::Config>(r).settings.http_listen == "0.0.0.0:9180");
 }
+
+TEST_CASE("notify: webhook URLs, in both forms, split and shown without their path") {
+    ConfigDir d;
+    auto r = conf::loadConfig(d.write("pharos.yaml", R"(node_name: dc1-a
+notify:
+- http://hooks.example:8080/services/T0/B1/secret?x=1
+- {url: "https://[2001:db8::1]/hook", timeout: 500ms, retry_for: 2m, verify_tls: false}
+- https://alerts.example
+)"));
+    INFO(test::allErrors(r));
+    REQUIRE(std::holds_alternative<conf::Config>(r));
+    const auto& s = std::get<conf::Config>(r).settings;
+    CHECK(s.node_name == "dc1-a");
+    REQUIRE(s.notify.size() == 3);
+    CHECK(s.notify[0].scheme == "http");
+    CHECK(s.notify[0].host == "hooks.example");
+    CHECK(s.notify[0].port == 8080);
+    CHECK(s.notify[0].target == "/services/T0/B1/secret?x=1");
+    CHECK(s.notify[0].shown == "http://hooks.example:8080/...");
+    CHECK(s.notify[0].verify_tls);
+    CHECK(s.notify[0].retry_for.count() == 300);
+    CHECK(s.notify[1].host == "2001:db8::1");
+    CHECK(s.notify[1].port == 443);
+    CHECK(s.notify[1].timeout.count() == Approx(0.5));
+    CHECK(s.notify[1].retry_for.count() == 120);
+    CHECK_FALSE(s.notify[1].verify_tls);
+    CHECK(s.notify[1].shown == "https://[2001:db8::1]:443/...");
+    CHECK(s.notify[2].target == "/");
+    CHECK(s.notify[2].shown == "https://alerts.example:443/");
+}
+
+TEST_CASE("notify: a bad URL is an error at its line") {
+    ConfigDir d;
+    for (const char* url :
+         {"ftp://x/", "http://user:pw@x/", "http:///path", "http://x:0/", "http://x:70000/",
+          "http://[::1/", "hooks.example/path", "http://x/a b"}) {
+        INFO(url);
+        auto r =
+            conf::loadConfig(d.write("pharos.yaml", std::string("notify:\n- \"") + url + "\"\n"));
+        auto errors = test::errorsOf(r);
+        REQUIRE(errors.size() == 1);
+        CHECK(errors[0].line == 2);
+        CHECK(errors[0].key == "notify[0]");
+        CHECK(errors[0].message.find("http:// or https:// URL") != std::string::npos);
+    }
+    auto r = conf::loadConfig(d.write("pharos.yaml", "notify:\n- {url: http://x/, retry: 3}\n"));
+    auto errors = test::errorsOf(r);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].key == "notify[0].retry");
+}

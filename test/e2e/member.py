@@ -7,6 +7,10 @@ test takes a member down.
                                                    SIGUSR2: hang, SIGHUP: back to 200)
   member.py ADDRESS PORT NAME --path /health       HTTP: 200 on that path only, 404 elsewhere
   member.py ADDRESS PORT NAME --tls CERT KEY       the same over TLS
+  member.py ADDRESS PORT NAME --body-file PATH     HTTP: the body is PATH's content, read again
+                                                   for every request (a test rewrites it)
+  member.py ADDRESS PORT NAME --record PATH        HTTP: appends each request's method, path and
+                                                   headers to PATH, one JSON object a line
   member.py ADDRESS PORT NAME --tcp-reply TEXT     TCP: reads a line, answers TEXT, closes
   member.py ADDRESS PORT NAME --dns-answer IP      DNS over UDP: every A question gets IP
   member.py ADDRESS PORT NAME --misbehave MODE     TCP: hang (accept, never answer), slow (one
@@ -15,6 +19,7 @@ test takes a member down.
 """
 import argparse
 import http.server
+import json
 import random
 import signal
 import socket
@@ -29,6 +34,20 @@ MODE = {"now": "ok"}  # switched by signals, so a test can break a member withou
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        self.answer(send_body=True)
+
+    def do_HEAD(self):
+        self.answer(send_body=False)
+
+    def record(self):
+        if self.server.record_path:
+            line = json.dumps({"method": self.command, "path": self.path,
+                               "headers": [[k, v] for k, v in self.headers.items()]})
+            with open(self.server.record_path, "a") as f:
+                f.write(line + "\n")
+
+    def answer(self, send_body):
+        self.record()
         if MODE["now"] == "hang":
             time.sleep(3600)
         if MODE["now"] == "500":
@@ -36,12 +55,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         only = self.server.only_path
         ok = only is None or self.path == only
-        body = (("OK " if ok else "no such path, ") + self.server.member_name + "\n").encode()
+        content_type = "text/plain"
+        if ok and self.server.body_file:
+            with open(self.server.body_file, "rb") as f:
+                body = f.read()
+            content_type = "application/json"
+        else:
+            body = (("OK " if ok else "no such path, ") + self.server.member_name + "\n").encode()
         self.send_response(200 if ok else 404)
-        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        if send_body:
+            self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -54,6 +80,7 @@ def serve_http(args, family):
 
     server = Server((args.address, args.port), Handler)
     server.member_name, server.only_path = args.name, args.path
+    server.body_file, server.record_path = args.body_file, args.record
     if args.tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls[0], args.tls[1])
@@ -150,6 +177,8 @@ def main():
     parser.add_argument("name")
     parser.add_argument("--path")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    parser.add_argument("--body-file")
+    parser.add_argument("--record")
     parser.add_argument("--tcp-reply")
     parser.add_argument("--dns-answer")
     parser.add_argument("--misbehave", choices=["hang", "slow", "huge", "garbage", "reset"])

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "TestServers.hpp"
+#include "conf/ConfigLoader.hpp"
+#include "health/FailureText.hpp"
 #include "health/HealthTableReader.hpp"
 #include "health/ProbeRun.hpp"
 #include "health/SharedMemory.hpp"
@@ -198,5 +200,254 @@ TEST_CASE("every member is probed with its own pool's monitor") {
     REQUIRE(table.reader.readSlot(2, v));
     CHECK(v.reason == health::FailureReason::ForcedDown);
     CHECK(web.lastRequest().rfind("GET / HTTP/1.1", 0) == 0);
+    run.stop();
+}
+
+// --- depends_on and cname members (issue 16) ---
+
+namespace {
+
+conf::Config loaded(const std::string& lb, const std::string& table) {
+    auto r = conf::loadLbText(lb, "", "lb.yaml", "topology.yaml");
+    if (auto* errors = std::get_if<std::vector<conf::ConfigError>>(&r)) {
+        for (const auto& e : *errors) {
+            UNSCOPED_INFO(e.str());
+        }
+    }
+    REQUIRE(std::holds_alternative<conf::Config>(r));
+    auto c = std::get<conf::Config>(std::move(r));
+    c.settings.health_table = table;
+    c.settings.table_group = "";
+    return c;
+}
+
+// A loopback port nobody listens on (bound, then released).
+uint16_t closedPort() {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), uint16_t(0)});
+    return a.local_endpoint().port();
+}
+
+health::SlotView slotOf(Table& table, uint32_t slot) {
+    table.reader.refresh();
+    health::SlotView v;
+    REQUIRE(table.reader.readSlot(slot, v));
+    return v;
+}
+
+// app/a (http) depends on db/up and db/b; app/c (http) depends on app/a; db is tcp, db/b on
+// `db_port`, db/up on the web server. Slots: app/a 0, app/c 1, db/b 2, db/up 3.
+std::string dependencyLb(uint16_t web, uint16_t db_port) {
+    std::string w = std::to_string(web);
+    return "pools:\n"
+           "  app:\n"
+           "    monitor: http\n"
+           "    monitor_params: {interval: 0.2, timeout: 0.1, retries: 0}\n"
+           "    lb_method: wrr\n"
+           "    members:\n"
+           "    - {ip: 10.0.0.1, name: a, weight: 1, monitor_ip: 127.0.0.1, monitor_port: " +
+           w +
+           ", depends_on: [db/up, db/b]}\n"
+           "    - {ip: 10.0.0.3, name: c, weight: 1, monitor_ip: 127.0.0.1, monitor_port: " +
+           w +
+           ", depends_on: [app/a]}\n"
+           "  db:\n"
+           "    monitor: tcp\n"
+           "    monitor_params: {interval: 0.2, timeout: 0.1, retries: 0, port: " +
+           std::to_string(db_port) +
+           "}\n"
+           "    lb_method: wrr\n"
+           "    members:\n"
+           "    - {ip: 10.0.0.2, name: b, weight: 1, monitor_ip: 127.0.0.1}\n"
+           "    - {ip: 10.0.0.4, name: up, weight: 1, monitor_ip: 127.0.0.1, monitor_port: " +
+           w +
+           "}\n"
+           "globalnames:\n"
+           "  www.example.com: {pool: app, ttl: 5}\n";
+}
+
+}  // namespace
+
+TEST_CASE("prober: a member is down while a member it depends on is, through chains") {
+    test::TestServer web;
+    Table table;
+    uint16_t db_port = closedPort();
+    boost::asio::io_context io;
+    auto config = loaded(dependencyLb(web.port(), db_port), table.name);
+    REQUIRE(config.pools[0].name == "app");
+    health::ProbeRun run(io, config);
+    run.start();
+    auto all_down = [&] {
+        return table.verdict(0) == lb::Health::Down && table.verdict(1) == lb::Health::Down &&
+               table.verdict(2) == lb::Health::Down && table.verdict(3) == lb::Health::Up;
+    };
+    runUntil(io, all_down, 3);
+    REQUIRE(all_down());
+    // a's own checks pass (its server answers 200): it is down through db/b, its second
+    // dependency; c's own checks pass too, and it is down through a, its first.
+    runUntil(
+        io, [&] { return slotOf(table, 0).consecutive_ok >= 2; }, 3);
+    auto a = slotOf(table, 0);
+    CHECK(a.state == health::MemberState::Down);
+    CHECK(a.reason == health::FailureReason::DependencyDown);
+    CHECK(a.detail == 1);
+    CHECK(a.consecutive_ok >= 2);
+    auto c = slotOf(table, 1);
+    CHECK(c.state == health::MemberState::Down);
+    CHECK(c.reason == health::FailureReason::DependencyDown);
+    CHECK(c.detail == 0);
+    auto b = slotOf(table, 2);
+    CHECK(b.reason == health::FailureReason::ConnectRefused);
+    CHECK(b.detail == 0);
+    const auto& cfg = run.config();
+    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[0], a.reason, a.detail) ==
+          "down because of dependency db/b");
+    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], c.reason, c.detail) ==
+          "down because of dependency app/a");
+
+    // db/b comes up: a and then c follow without waiting for checks of their own.
+    {
+        boost::asio::ip::tcp::acceptor listener(
+            io, {boost::asio::ip::make_address("127.0.0.1"), db_port});
+        auto all_up = [&] {
+            return table.verdict(0) == lb::Health::Up && table.verdict(1) == lb::Health::Up &&
+                   table.verdict(2) == lb::Health::Up;
+        };
+        runUntil(io, all_up, 3);
+        REQUIRE(all_up());
+        for (uint32_t slot : {0u, 1u, 2u}) {
+            auto v = slotOf(table, slot);
+            INFO("slot " << slot);
+            CHECK(v.reason == health::FailureReason::None);
+            CHECK(v.detail == 0);
+        }
+    }
+    // And down again when it goes.
+    runUntil(io, all_down, 3);
+    CHECK(all_down());
+    CHECK(slotOf(table, 1).reason == health::FailureReason::DependencyDown);
+    run.stop();
+}
+
+TEST_CASE("prober: a dependency forced down, then forced up by a reload") {
+    test::TestServer web;
+    Table table;
+    auto lb = [&](const std::string& status) {
+        return "pools:\n"
+               "  app:\n"
+               "    monitor: http\n"
+               "    monitor_params: {interval: 0.2, timeout: 0.1, retries: 0}\n"
+               "    lb_method: wrr\n"
+               "    members:\n"
+               "    - {ip: 10.0.0.1, name: a, weight: 1, monitor_ip: 127.0.0.1, monitor_port: " +
+               std::to_string(web.port()) +
+               ", depends_on: [off/x]}\n"
+               "  off:\n"
+               "    monitor: forced\n"
+               "    monitor_params: {status: " +
+               status +
+               "}\n"
+               "    lb_method: wrr\n"
+               "    members:\n"
+               "    - {ip: 10.0.0.2, name: x, weight: 1}\n"
+               "globalnames:\n"
+               "  www.example.com: {pool: app, ttl: 5}\n";
+    };
+    boost::asio::io_context io;
+    auto first = std::make_unique<health::ProbeRun>(io, loaded(lb("down"), table.name));
+    first->start();
+    runUntil(
+        io, [&] { return first->table().ready() && first->checksDone() >= 2; }, 3);
+    auto a = slotOf(table, 0);
+    CHECK(a.state == health::MemberState::Down);
+    CHECK(a.reason == health::FailureReason::DependencyDown);
+    CHECK(a.detail == 0);
+    CHECK(slotOf(table, 1).reason == health::FailureReason::ForcedDown);
+
+    // The reload keeps a's verdict, knows its own checks were passing, and lifts it as soon
+    // as x is forced up.
+    auto second = std::make_unique<health::ProbeRun>(io, loaded(lb("up"), table.name));
+    second->start();
+    first->stop();
+    runUntil(
+        io, [&] { return table.verdict(0) == lb::Health::Up; }, 1);
+    CHECK(table.verdict(0) == lb::Health::Up);
+    CHECK(table.verdict(1) == lb::Health::Up);
+    CHECK(slotOf(table, 0).reason == health::FailureReason::None);
+
+    // And back: forced down again puts a down at once.
+    auto third = std::make_unique<health::ProbeRun>(io, loaded(lb("down"), table.name));
+    third->start();
+    second->stop();
+    runUntil(
+        io, [&] { return table.verdict(0) == lb::Health::Down; }, 1);
+    CHECK(table.verdict(0) == lb::Health::Down);
+    CHECK(slotOf(table, 0).reason == health::FailureReason::DependencyDown);
+    third->stop();
+}
+
+TEST_CASE("prober: a member's own failure is reported before a dependency's") {
+    test::TestServer web;
+    web.respond(test::httpResponse(503));
+    Table table;
+    boost::asio::io_context io;
+    auto config = loaded(dependencyLb(web.port(), closedPort()), table.name);
+    health::ProbeRun run(io, config);
+    run.start();
+    runUntil(
+        io, [&] { return run.table().ready() && run.checksDone() >= 8; }, 3);
+    // a fails its own check (and db/up, on the same server, is up: a connect is enough).
+    auto a = slotOf(table, 0);
+    CHECK(a.state == health::MemberState::Down);
+    CHECK(a.reason == health::FailureReason::BadStatus);
+    auto c = slotOf(table, 1);
+    CHECK(c.reason == health::FailureReason::BadStatus);
+    run.stop();
+}
+
+TEST_CASE("prober: cname members are probed at what their name resolves to, or at monitor_ip") {
+    test::TestServer by_name, by_ip;
+    Table table;
+    boost::asio::io_context io;
+    auto config = loaded(
+        "pools:\n"
+        "  cdn:\n"
+        "    monitor: http\n"
+        "    monitor_params: {interval: 0.2, timeout: 0.1, retries: 0}\n"
+        "    lb_method: wrr\n"
+        "    members:\n"
+        "    - {cname: localhost, name: local, weight: 1, monitor_port: " +
+            std::to_string(by_name.port()) +
+            "}\n"
+            "    - {cname: nothing.invalid, name: nowhere, weight: 1, monitor_port: " +
+            std::to_string(by_name.port()) +
+            "}\n"
+            "    - {cname: Edge.Example.NET, name: edge, weight: 1, monitor_ip: 127.0.0.1, "
+            "monitor_port: " +
+            std::to_string(by_ip.port()) +
+            "}\n"
+            "globalnames:\n"
+            "  www.example.com: {pool: cdn, ttl: 5}\n",
+        table.name);
+    REQUIRE(config.pools[0].members[0].probe_by_name);
+    REQUIRE_FALSE(config.pools[0].members[2].probe_by_name);
+    health::ProbeRun run(io, config);
+    run.start();
+    auto settled = [&] {
+        return table.verdict(0) == lb::Health::Up && table.verdict(1) == lb::Health::Down &&
+               table.verdict(2) == lb::Health::Up;
+    };
+    runUntil(io, settled, 3);
+    CHECK(table.verdict(0) == lb::Health::Up);
+    CHECK(table.verdict(1) == lb::Health::Down);
+    CHECK(table.verdict(2) == lb::Health::Up);
+    auto nowhere = slotOf(table, 1);
+    CHECK(nowhere.reason == health::FailureReason::ResolveFailed);
+    const auto& cfg = run.config();
+    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], nowhere.reason,
+                              nowhere.detail) == "cname nothing.invalid did not resolve");
+    // Each site is asked for by its own name.
+    CHECK_THAT(by_name.lastRequest(), Catch::Contains("Host: localhost\r\n"));
+    CHECK_THAT(by_ip.lastRequest(), Catch::Contains("Host: edge.example.net\r\n"));
     run.stop();
 }

@@ -96,3 +96,87 @@ TEST_CASE("a trace names the whole pool's members") {
     CHECK_THAT(text, Catch::Contains("skipped m-2001:db8::10 2001:db8::10: down"));
     CHECK_THAT(text, Catch::Contains("answer: 2001:db8::11"));
 }
+
+namespace {
+conf::Member cnameMember(const std::string& target, int weight = 1) {
+    conf::Member m;
+    m.cname = target;
+    m.name = "c-" + target;
+    m.weight = weight;
+    m.probe_by_name = true;
+    return m;
+}
+
+conf::Pool cnamePool(LbMethod method, std::vector<conf::Member> members, int max_addrs = 1,
+                     conf::Fallback fallback = conf::Fallback::Any) {
+    auto p = pool(method, std::move(members), fallback, max_addrs);
+    p.has_cname = true;
+    return p;
+}
+}  // namespace
+
+TEST_CASE("a pool with cname members is decided whole, for either family") {
+    Split s(cnamePool(LbMethod::FoGroup, {member("192.0.2.10"), cnameMember("edge.example.net"),
+                                          member("2001:db8::10")}));
+    CHECK(s.balancer.whole());
+    CHECK(s.balancer.serves(Family::V4));
+    CHECK(s.balancer.serves(Family::V6));
+    // fogroup picks the first Up member whatever its kind, and the same for both families:
+    // the caller answers an address only to its own family, a CNAME to any question.
+    for (Family family : {Family::V4, Family::V6}) {
+        INFO("family " << int(family));
+        CHECK(s.decide(family, {Up, Up, Up}).members == std::vector<uint32_t>{0});
+        CHECK(s.decide(family, {Down, Up, Up}).members == std::vector<uint32_t>{1});
+        CHECK(s.decide(family, {Down, Down, Up}).members == std::vector<uint32_t>{2});
+        CHECK(s.decide(family, {Up, Down, Down}).members == std::vector<uint32_t>{0});
+        auto none = s.decide(family, {Down, Down, Down});
+        CHECK(none.fallback);
+        CHECK(none.members.size() == 1);
+    }
+    // The same members without has_cname are split by family as before.
+    auto split = pool(LbMethod::FoGroup, {member("192.0.2.10"), member("2001:db8::10")});
+    Split plain(split);
+    CHECK_FALSE(plain.balancer.whole());
+    CHECK(plain.decide(Family::V6, {Up, Up}).members == std::vector<uint32_t>{1});
+}
+
+TEST_CASE("a pool decided whole returns one member, whatever max_addrs_returned says") {
+    std::vector<conf::Member> targets = {cnameMember("a.example.net"), cnameMember("b.example.net"),
+                                         cnameMember("c.example.net")};
+    Split whole(cnamePool(LbMethod::Wrr, targets, 3));
+    std::set<uint32_t> seen;
+    for (int i = 0; i < 200; ++i) {
+        auto a = whole.decide(Family::V4, {Up, Up, Up});
+        REQUIRE(a.members.size() == 1);
+        seen.insert(a.members[0]);
+        CHECK(whole.decide(Family::V6, {Up, Up, Up}).members.size() == 1);
+    }
+    CHECK(seen == std::set<uint32_t>{0, 1, 2});  // a wrr draw, not always the first
+    CHECK(whole.decide(Family::V4, {Down, Down, Up}).members == std::vector<uint32_t>{2});
+    // Without cname members max_addrs_returned still applies.
+    Split addresses(pool(LbMethod::Wrr,
+                         {member("192.0.2.10"), member("192.0.2.11"), member("192.0.2.12")},
+                         conf::Fallback::Any, 3));
+    CHECK(addresses.decide(Family::V4, {Up, Up, Up}).members.size() == 3);
+}
+
+TEST_CASE("chash keeps a cname member's clients when members are reordered") {
+    auto a = cnameMember("a.example.net");
+    auto b = cnameMember("b.example.net");
+    auto c = cnameMember("c.example.net");
+    Split abc(cnamePool(LbMethod::CHash, {a, b, c}));
+    Split cab(cnamePool(LbMethod::CHash, {c, a, b}));
+    std::set<std::string> targets;
+    int moved = 0;
+    for (int i = 0; i < 64; ++i) {
+        auto cl = client("198.51." + std::to_string(i) + ".7");
+        auto x = abc.decide(Family::V4, {Up, Up, Up}, cl);
+        auto y = cab.decide(Family::V4, {Up, Up, Up}, cl);
+        REQUIRE(x.members.size() == 1);
+        REQUIRE(y.members.size() == 1);
+        targets.insert(abc.pool.members[x.members[0]].cname);
+        moved += abc.pool.members[x.members[0]].cname != cab.pool.members[y.members[0]].cname;
+    }
+    CHECK(targets.size() == 3);  // clients are spread over every target
+    CHECK(moved == 0);
+}

@@ -1,0 +1,64 @@
+#include "health/AnswerWatch.hpp"
+
+#include "health/HealthTableReader.hpp"
+
+namespace pharos::health {
+
+AnswerWatch::AnswerWatch(const conf::Config& config)
+    : config_(config), index_(config.topology), last_(config.pools.size()) {
+    for (const auto& pool : config.pools) {
+        balancers_.push_back(pool.lb_method == conf::LbMethod::FoGroup
+                                 ? std::make_unique<lb::PoolBalancer>(pool, config.topology, index_)
+                                 : nullptr);
+    }
+}
+
+AnswerWatch::~AnswerWatch() = default;
+
+std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p, const HealthTableWriter& table) {
+    if (p >= balancers_.size() || !balancers_[p]) {
+        return std::nullopt;
+    }
+    if (!table.ready()) {
+        // Answers fail open until every member has a verdict: what this decides is not what
+        // is answered, and the first decision once the table is ready is the baseline.
+        last_[p].reset();
+        return std::nullopt;
+    }
+    std::string now = decide(p, table);
+    std::optional<std::string> before = std::exchange(last_[p], now);
+    if (!before || *before == now) {
+        return std::nullopt;
+    }
+    return Move{*before, now};
+}
+
+std::string AnswerWatch::decide(size_t p, const HealthTableWriter& table) {
+    const conf::Pool& pool = config_.pools[p];
+    health_.resize(pool.members.size());
+    for (uint32_t i = 0; i < pool.members.size(); ++i) {
+        SlotView v = table.read(pool.first_slot + i);
+        health_[i] = verdictOf(packVerdict(v.state, v.admin, v.flapping, v.hold),
+                               pool.members[i].alert_only);
+    }
+    // fogroup's choice needs no client and no draw but for fallback `any`, which this text
+    // names as such rather than by the member drawn.
+    lb::WeightedSampler sampler(1);
+    std::string text;
+    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+        const lb::PoolBalancer& balancer = *balancers_[p];
+        if (!balancer.serves(family) || (balancer.whole() && family == conf::Family::V6)) {
+            continue;
+        }
+        balancer.decide(family, health_, lb::Client{}, sampler, answer_);
+        std::string part = answer_.fallback || answer_.fallback_pool >= 0 || answer_.refused ||
+                                   answer_.members.empty()
+                               ? "nothing usable (fallback " + conf::fallbackText(pool) + ")"
+                               : pool.members[answer_.members[0]].name + " " +
+                                     conf::memberTarget(pool.members[answer_.members[0]]);
+        text += (text.empty() ? "" : ", ") + part;
+    }
+    return text;
+}
+
+}  // namespace pharos::health
