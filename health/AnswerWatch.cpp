@@ -16,13 +16,22 @@ AnswerWatch::AnswerWatch(const conf::Config& config)
 AnswerWatch::~AnswerWatch() = default;
 
 std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p, const HealthTableWriter& table) {
-    if (p >= balancers_.size() || !balancers_[p]) {
-        return std::nullopt;
-    }
     if (!table.ready()) {
         // Answers fail open until every member has a verdict: what this decides is not what
-        // is answered, and the first decision once the table is ready is the baseline.
-        last_[p].reset();
+        // is answered.
+        baselined_ = false;
+        return std::nullopt;
+    }
+    if (!baselined_) {
+        // The table just became ready: every pool's answer now is where moves count from,
+        // including pools none of whose members changed since.
+        baselined_ = true;
+        for (size_t q = 0; q < balancers_.size(); ++q) {
+            last_[q] = balancers_[q] ? std::optional(decide(q, table)) : std::nullopt;
+        }
+        return std::nullopt;
+    }
+    if (p >= balancers_.size() || !balancers_[p]) {
         return std::nullopt;
     }
     std::string now = decide(p, table);

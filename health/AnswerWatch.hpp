@@ -27,7 +27,7 @@ class AnswerWatch {
         std::string to;
     };
     // Decides pool `p` again; the move when its answer differs from the last one seen. The
-    // first decision of a pool once the table is ready only records.
+    // first call once the table is ready records every pool's answer and reports nothing.
     std::optional<Move> recheck(size_t p, const HealthTableWriter& table);
 
   private:
@@ -37,6 +37,7 @@ class AnswerWatch {
     lb::TopologyIndex index_;
     std::vector<std::unique_ptr<lb::PoolBalancer>> balancers_;  // null but for fogroup pools
     std::vector<std::optional<std::string>> last_;
+    bool baselined_ = false;
     std::vector<lb::Health> health_;
     lb::Answer answer_;
 };

@@ -651,6 +651,12 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
     }
     PHAROS_LOG(Warning, "pool " << pool.name << ": " << said << " by " << who(request, peer)
                                 << reasonText(request));
+    std::string to;
+    for (const auto& m : moved.is_array() ? moved : json::array({moved})) {
+        to += (to.empty() ? "" : ", ") + m.get<std::string>();
+    }
+    notifier_->publish({"operator-failover", pool.name, member, "", "", to,
+                        said + " by " + who(request, peer) + reasonText(request), realtimeMs()});
     return {{"ok", true}, {"action", "failover"}, {"pool", pool.name}, {"members", moved}};
 }
 
@@ -673,6 +679,8 @@ json Prober::failback(const json& request, const sys::PeerCredentials& peer) {
     PHAROS_LOG(Warning, "pool " << pool_name << ": failback by " << who(request, peer)
                                 << reasonText(request) << "; answers held on " << was
                                 << " follow the normal rules again");
+    notifier_->publish({"operator-failback", pool_name, "", "", was, "",
+                        "failback by " + who(request, peer) + reasonText(request), realtimeMs()});
     return {{"ok", true}, {"action", "failback"}, {"pool", pool_name}, {"members", {was}}};
 }
 
