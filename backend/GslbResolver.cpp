@@ -279,7 +279,7 @@ void GslbResolver::appendCname(const conf::Pool& pool, const std::string& target
     reply += R"({"qtype":"CNAME","qname":")";
     appendEscaped(reply, qname);
     reply += R"(","content":")";
-    reply += target;
+    appendEscaped(reply, target);  // the loader allows host-name characters only; still
     reply += R"(.","ttl":)";
     reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
     reply += R"(,"auth":true)";

@@ -1,5 +1,8 @@
 // One member of a pool: an address (`ip`, Polaris) or a name (`cname`, pharos), and the
 // pharos keys that shape its health: monitor_ip/monitor_port, priority, alert_only, depends_on.
+#include <algorithm>
+#include <cctype>
+
 #include "conf/DnsName.hpp"
 #include "conf/Parsers.hpp"
 
@@ -58,9 +61,15 @@ bool readTarget(YamlReader& in, const YAML::Node& node, const std::string& path,
         return false;
     }
     m.cname = canonicalName(*text);
-    if (!validDnsName(m.cname)) {
+    // Host-name characters only: the name goes into pdns's JSON and DNS answers as it is, and
+    // overrides and dependencies name members by it, so it must not read as an address.
+    bool hostname = std::all_of(m.cname.begin(), m.cname.end(), [](char c) {
+        return std::isalnum(uint8_t(c)) || c == '-' || c == '_' || c == '.';
+    });
+    if (!validDnsName(m.cname) || !hostname || IpAddress::parse(m.cname)) {
         in.error(node["cname"], joinPath(path, "cname"),
-                 "not a valid DNS name (labels of 1-63 characters, 253 in all)");
+                 "not a host name (letters, digits, '-' and '_' in labels of 1-63 characters, "
+                 "253 in all; not an address)");
         return false;
     }
     return true;

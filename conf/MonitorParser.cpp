@@ -143,7 +143,11 @@ void parseExpectedJson(YamlReader& in, const YAML::Node& p, const std::string& p
                      "/db/quorum, with ~1 for / and ~0 for ~ in a key");
             continue;
         }
-        out.expected_json.push_back({pointer, toJson(item.second).dump()});
+        try {
+            out.expected_json.push_back({pointer, toJson(item.second).dump()});
+        } catch (const nlohmann::json::exception&) {
+            in.error(item.second, at, "not valid UTF-8, which no JSON body can hold");
+        }
     }
 }
 

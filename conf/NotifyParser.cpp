@@ -17,6 +17,9 @@ bool splitUrl(const std::string& url, WebhookTarget& out) {
     if (out.scheme != "http" && out.scheme != "https") {
         return false;
     }
+    if (url.find('#') != std::string::npos) {
+        return false;  // a fragment is never sent
+    }
     size_t host_start = scheme_end + 3;
     size_t path_start = url.find_first_of("/?", host_start);
     std::string authority = url.substr(host_start, path_start - host_start);
@@ -30,7 +33,8 @@ bool splitUrl(const std::string& url, WebhookTarget& out) {
     size_t colon = authority.rfind(':');
     bool bracketed = authority.front() == '[';
     size_t close = authority.find(']');
-    if (bracketed && close == std::string::npos) {
+    if (bracketed && (close == std::string::npos ||
+                      (close + 1 < authority.size() && authority[close + 1] != ':'))) {
         return false;
     }
     std::string port;

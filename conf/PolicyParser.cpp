@@ -86,6 +86,12 @@ void checkFallbackChains(YamlReader& in, const std::vector<FallbackRef>& refs,
                      "no pool named \"" + r.target + "\"" + didYouMean(r.target, names));
         } else if (r.target == r.pool) {
             in.error(markAt(r.line, r.column), r.key, "a pool cannot fall back to itself");
+        } else if (config.pools[size_t(config.poolIndex(r.pool))].has_cname !=
+                   config.pools[size_t(config.poolIndex(r.target))].has_cname) {
+            // A pool with cname members is decided whole and the others by family: a chain of
+            // both could answer a CNAME to one type and addresses to another at one name.
+            in.error(markAt(r.line, r.column), r.key,
+                     "a fallback chain cannot mix pools with cname members and pools without");
         }
         next[r.pool] = r.target;
     }

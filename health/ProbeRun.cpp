@@ -33,6 +33,7 @@ struct ProbeRun::MemberProbe {
     bool in_flight = false;
     bool tick_missed = false;            // a tick came while a check was in flight
     bool by_name = false;                // a cname member probed at what its name resolves to
+    bool resolving = false;              // its name's resolution has not returned yet
     std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
 
@@ -167,6 +168,15 @@ void ProbeRun::start() {
         schedule_.after(i, std::chrono::duration_cast<steady_clock::duration>(
                                std::chrono::duration<double>(first(random_))));
     }
+    // Verdicts carried over from an earlier configuration hold its dependencies: a member
+    // downed by one this configuration dropped comes back now, not at its next check.
+    int64_t now = realtimeMs();
+    for (MemberProbe& m : members_) {
+        if (!m.member->depends_on.empty() ||
+            table_.read(m.slot).reason == FailureReason::DependencyDown) {
+            refreshDependent(m, now);
+        }
+    }
     if (unknown_ == 0) {
         table_.markReady();  // every verdict was carried over, or there is nothing to probe
     }
@@ -240,9 +250,13 @@ void ProbeRun::runProbe(MemberProbe& m) {
 }
 
 // The name is resolved again on every check, so the probe follows the name wherever its
-// owner points it. getaddrinfo cannot be cancelled: the deadline answers for it, and a late
-// resolution is dropped.
+// owner points it. getaddrinfo cannot be interrupted: the deadline answers for it, cancels
+// what is still queued, and a late resolution is dropped. A member never has two resolutions
+// outstanding, so a DNS server that hangs cannot pile them up on asio's resolver thread.
 void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeout, ProbeDone done) {
+    if (m.resolving) {
+        return done(ProbeResult{false, FailureReason::ResolveFailed});
+    }
     struct Resolution {
         Resolution(asio::io_context& io, ProbeDone d)
             : resolver(io), timer(io), done(std::move(d)) {}
@@ -255,14 +269,20 @@ void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeou
     r->timer.expires_after(timeout);
     r->timer.async_wait([r](const boost::system::error_code& e) {
         if (!e && r->done) {
+            r->resolver.cancel();
             std::exchange(r->done, nullptr)(ProbeResult{false, FailureReason::ResolveFailed});
         }
     });
+    m.resolving = true;
     r->resolver.async_resolve(
         m.member->cname, std::to_string(m.target.port),
-        [this, &m, r, timeout, alive = alive_](const boost::system::error_code& e,
-                                               const asio::ip::tcp::resolver::results_type& found) {
-            if (!r->done || !*alive) {
+        [&m, r, timeout, alive = alive_](const boost::system::error_code& e,
+                                         const asio::ip::tcp::resolver::results_type& found) {
+            if (!*alive) {
+                return;
+            }
+            m.resolving = false;
+            if (!r->done) {
                 return;
             }
             r->timer.cancel();

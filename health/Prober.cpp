@@ -181,12 +181,17 @@ json Prober::reload() {
     auto& config = std::get<conf::Config>(loaded);
     std::vector<std::string> changes = conf::describeChanges(run_->config(), config);
     try {
-        if (!notifier_->sameTargets(config.settings)) {
-            notifier_ = std::make_unique<notify::Notifier>(io_, config.settings);
-            changes.push_back("webhooks: " + std::to_string(config.settings.notify.size()) +
-                              " (events still queued for the old ones are dropped)");
+        bool webhooks_change = !notifier_->sameTargets(config.settings);
+        if (webhooks_change) {
+            // Throws on an unreadable ca_file while nothing has changed yet.
+            notify::Notifier check(io_, config.settings);
+            changes.push_back("webhooks: " + std::to_string(config.settings.notify.size()));
         }
         auto next = startRun(std::move(config));  // takes over the verdicts
+        if (webhooks_change) {                    // unchanged webhooks keep their queues
+            notifier_ = std::make_unique<notify::Notifier>(io_, next->config().settings,
+                                                           std::move(*notifier_));
+        }
         run_->stop();
         run_ = std::move(next);
         startWatch();
@@ -400,6 +405,9 @@ void Prober::watchAnswers(const conf::Pool& pool) {
 
 void Prober::notifyStateChange(const conf::Config& config, const conf::Pool& pool, uint32_t member,
                                MemberState before, const SlotView& next) {
+    if (before == MemberState::Unknown && next.state == MemberState::Up) {
+        return;  // a first verdict that is fine: a start of 100,000 members is not news
+    }
     const auto& m = pool.members[member];
     std::string reason = next.state == MemberState::Down
                              ? failureText(config, pool, m, next.reason, next.detail)

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 namespace pharos::notify {
 namespace {
 
@@ -20,6 +22,17 @@ Notifier::Notifier(boost::asio::io_context& io, const conf::Settings& settings)
       targets_(settings.notify) {
     for (const auto& t : settings.notify) {
         queues_.push_back(std::make_unique<WebhookQueue>(io, t));
+    }
+}
+
+Notifier::Notifier(boost::asio::io_context& io, const conf::Settings& settings, Notifier&& previous)
+    : node_(settings.node_name.empty() ? hostName() : settings.node_name),
+      targets_(settings.notify) {
+    for (const auto& t : settings.notify) {
+        auto same = std::find_if(previous.queues_.begin(), previous.queues_.end(),
+                                 [&](const auto& q) { return q && q->target() == t; });
+        queues_.push_back(same != previous.queues_.end() ? std::move(*same)
+                                                         : std::make_unique<WebhookQueue>(io, t));
     }
 }
 

@@ -17,6 +17,9 @@ class Notifier {
     // `node`: node_name, or this host's name when it is empty. Throws when a webhook's TLS
     // context cannot be made.
     Notifier(boost::asio::io_context& io, const conf::Settings& settings);
+    // For a reload: the queues of webhooks `previous` has too are taken over, with their
+    // events and counts; the others start empty.
+    Notifier(boost::asio::io_context& io, const conf::Settings& settings, Notifier&& previous);
 
     void publish(const NotifyEvent& event);
     bool sameTargets(const conf::Settings& settings) const;

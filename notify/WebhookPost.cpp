@@ -1,5 +1,7 @@
 #include "notify/WebhookPost.hpp"
 
+#include "notify/ResolverThread.hpp"
+
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -18,7 +20,8 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
     Post(asio::io_context& io, const conf::WebhookTarget& target, std::string body, PostDone done,
          StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...),
-          resolver_(io),
+          io_(io),
+          resolver_(ResolverThread::context()),
           timer_(io),
           host_(target.host),
           port_(target.port),
@@ -47,9 +50,18 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
                 self->finish(false, "no answer within the timeout");
             }
         });
+        boost::system::error_code not_literal;
+        auto literal = asio::ip::make_address(host_, not_literal);
+        if (!not_literal) {
+            return connect({tcp::endpoint(literal, port_)});
+        }
+        // Resolved on the resolver thread; the answer comes back to this loop.
         resolver_.async_resolve(host_, std::to_string(port_),
                                 [self](const error_code& e, tcp::resolver::results_type found) {
-                                    self->onResolve(e, std::move(found));
+                                    asio::post(self->io_,
+                                               [self, e, found = std::move(found)]() mutable {
+                                                   self->onResolve(e, std::move(found));
+                                               });
                                 });
     }
 
@@ -82,8 +94,12 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
         if (e) {
             return finish(false, "cannot resolve " + host_ + ": " + e.message());
         }
+        connect(std::vector<tcp::endpoint>(found.begin(), found.end()));
+    }
+
+    void connect(const std::vector<tcp::endpoint>& endpoints) {
         auto self = this->shared_from_this();
-        asio::async_connect(lowest(), found, [self](const error_code& e, const tcp::endpoint&) {
+        asio::async_connect(lowest(), endpoints, [self](const error_code& e, const tcp::endpoint&) {
             if (!self->done_) {
                 return;
             }
@@ -96,7 +112,11 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
 
     void handshake() {
         if constexpr (kTls) {
-            SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str());
+            boost::system::error_code not_literal;
+            asio::ip::make_address(host_, not_literal);
+            if (not_literal) {  // RFC 6066: no address in SNI
+                SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str());
+            }
             if (verify_) {
                 stream_.set_verify_callback(asio::ssl::host_name_verification(host_));
             }
@@ -121,9 +141,10 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
             if (e) {
                 return self->finish(false, "cannot send: " + e.message());
             }
-            self->parser_.body_limit(64 * 1024);  // what the receiver says is not kept
-            http::async_read(self->stream_, self->buffer_, self->parser_,
-                             [self](const error_code& e, size_t) { self->onResponse(e); });
+            // The status is the whole verdict: a body (of any size, or one that never ends)
+            // must not turn a delivery into a retry, which would send the event twice.
+            http::async_read_header(self->stream_, self->buffer_, self->parser_,
+                                    [self](const error_code& e, size_t) { self->onResponse(e); });
         });
     }
 
@@ -139,7 +160,8 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
     }
 
     Stream stream_;
-    tcp::resolver resolver_;
+    asio::io_context& io_;
+    tcp::resolver resolver_;  // on ResolverThread's context
     asio::steady_timer timer_;
     std::string host_;
     uint16_t port_;

@@ -50,6 +50,14 @@ void WebhookQueue::push(std::string body) {
 }
 
 void WebhookQueue::sendFirst() {
+    // Events that waited behind a failing one past their own retry_for are not sent late
+    // (retry_for 0 means one attempt each, not none).
+    auto retry_for = std::chrono::duration_cast<steady_clock::duration>(target_.retry_for);
+    while (!queue_.empty() && queue_.front().attempts == 0 && retry_for.count() > 0 &&
+           steady_clock::now() - queue_.front().since > retry_for) {
+        drop(queue_.front(), "it waited longer than retry_for");
+        queue_.pop_front();
+    }
     if (queue_.empty()) {
         return;
     }

@@ -6,7 +6,7 @@
 #   2. builds the Debian package from the Release build, installs it and runs the end-to-end
 #      suite against it (scripts/package-test.sh; PHAROS_SKIP_PACKAGE_TEST=1 skips it);
 #   3. runs every suite again under AddressSanitizer + UndefinedBehaviorSanitizer
-#      (build-asan/), and the threaded ones (table, prober, balancers, backend) under
+#      (build-asan/), and the threaded ones (table, prober, balancers, backend, webhooks) under
 #      ThreadSanitizer (build-tsan/): any report fails;
 #   4. runs each fuzz target for PHAROS_FUZZ_SECONDS (default 60) over its corpus
 #      (test/fuzz/run.sh).
@@ -43,8 +43,8 @@ cmake --build build-asan -j"$(nproc)"
 
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
     -DPHAROS_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend
+cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend test_notify
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 \
-    -R '^(health|lb|backend)$')
+    -R '^(health|lb|backend|notify)$')
 
 test/fuzz/run.sh "${PHAROS_FUZZ_SECONDS:-60}"

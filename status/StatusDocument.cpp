@@ -197,20 +197,32 @@ json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
     auto balancer_of = [&](size_t p) -> const lb::PoolBalancer& { return view.balancer(p); };
     auto health_of = [&](size_t p) { return view.health(p); };
     auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
+    // By record type, as the backend answers: a pool with cname members (decided whole) answers
+    // a chosen CNAME to every question and a chosen address only to its own family.
+    std::map<std::string, std::set<std::string>> seen;
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
         if (!view.balancer(pool_index).serves(family)) {
             continue;
         }
-        std::set<std::string> seen;
         for (int i = 0; i < 64; ++i) {
             size_t answered =
                 lb::decideWithFallbacks(view.in.config, pool_index, family, balancer_of, health_of,
                                         no_trace, client, sampler, answer);
             for (uint32_t m : answer.members) {
-                seen.insert(conf::memberTarget(view.in.config.pools[answered].members[m]));
+                const auto& member = view.in.config.pools[answered].members[m];
+                const char* type = member.isCname()                       ? "CNAME"
+                                   : member.ip.family == conf::Family::V4 ? "A"
+                                                                          : "AAAA";
+                if (member.isCname() || member.ip.family == family) {
+                    seen[type].insert(conf::memberTarget(member));
+                }
             }
         }
-        out[family == conf::Family::V4 ? "A" : "AAAA"] = seen;
+        const char* own = family == conf::Family::V4 ? "A" : "AAAA";
+        seen.try_emplace(own);  // an empty list: NODATA for that type
+    }
+    for (auto& [type, targets] : seen) {
+        out[type] = targets;
     }
     return out;
 }

@@ -136,11 +136,18 @@ TEST_CASE("cname member errors name the file, line and key") {
         {poolWith(first + "    - {name: e, weight: 1}\n"), k + "ip",
          "required key is missing: ip (an address) or cname", 7},
         {poolWith(first + "    - {cname: bad..example.net, name: e, weight: 1}\n", "fogroup"),
-         k + "cname", "not a valid DNS name", 7},
+         k + "cname", "not a host name", 7},
         {poolWith(first + "    - {cname: " + std::string(64, 'x') +
                       ".example.net, name: e, weight: 1}\n",
                   "fogroup"),
-         k + "cname", "not a valid DNS name", 7},
+         k + "cname", "not a host name", 7},
+        // It is written into pdns's JSON and into answers as it is, and names the member.
+        {poolWith(first + "    - {cname: 'a\"b.example.net', name: e, weight: 1}\n", "fogroup"),
+         k + "cname", "not a host name", 7},
+        {poolWith(first + "    - {cname: 'with space.example', name: e, weight: 1}\n", "fogroup"),
+         k + "cname", "not a host name", 7},
+        {poolWith(first + "    - {cname: 10.0.0.9, name: e, weight: 1}\n", "fogroup"), k + "cname",
+         "not an address", 7},
         {poolWith("    - {cname: edge.example.net, name: a, weight: 1}\n"
                   "    - {cname: EDGE.example.net., name: b, weight: 1}\n"),
          k + "cname", "duplicate member name edge.example.net", 7},
@@ -405,4 +412,25 @@ TEST_CASE("expected_json reads the other spellings of YAML 1.2's core schema as 
     CHECK(value(4).is_null());
     CHECK(value(5).is_null());
     CHECK(value(6).is_null());
+}
+
+TEST_CASE("a fallback chain may not mix pools with cname members and pools without") {
+    auto e = loadOneError(
+        "pools:\n"
+        "  addr:\n"
+        "    monitor: forced\n"
+        "    lb_method: wrr\n"
+        "    fallback: pool:names\n"
+        "    members:\n"
+        "    - {ip: 10.0.0.1, name: a, weight: 1}\n"
+        "  names:\n"
+        "    monitor: forced\n"
+        "    lb_method: wrr\n"
+        "    members:\n"
+        "    - {cname: edge.example.net, name: e, weight: 1}\n"
+        "globalnames:\n"
+        "  www.example.com: {pool: addr, ttl: 5}\n");
+    CHECK(e.line == 5);
+    CHECK(e.key == "pools.addr.fallback");
+    CHECK(e.message.find("cannot mix pools with cname members") != std::string::npos);
 }
