@@ -247,7 +247,6 @@ void GslbResolver::appendRecords(const conf::Pool& pool,
                                  const std::vector<std::string>& address_text,
                                  std::string_view qname, uint32_t ttl, int scope_mask,
                                  conf::Family family, std::string& reply, bool& first, bool count) {
-    char number[16];
     for (uint32_t index : answer_.members) {
         if (pool.members[index].ip.family != family) {
             continue;  // a pool decided whole chose an address of the other family
@@ -260,27 +259,15 @@ void GslbResolver::appendRecords(const conf::Pool& pool,
         appendEscaped(reply, qname);
         reply += R"(","content":")";
         reply += address_text[index];
-        reply += R"(","ttl":)";
-        reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
-        reply += R"(,"auth":true)";
-        if (scope_mask > 0) {
-            reply += R"(,"scopeMask":)";
-            reply.append(number, size_t(std::snprintf(number, sizeof number, "%d", scope_mask)));
-        }
-        reply += '}';
+        reply += '"';
+        appendRecordEnd(ttl, scope_mask, reply);
     }
 }
 
-void GslbResolver::appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
-                               std::string_view qname, uint32_t ttl, int scope_mask,
-                               std::string& reply, bool count) {
+// `,"ttl":…,"auth":true[,"scopeMask":…]}`: the end every record of an answer shares.
+void GslbResolver::appendRecordEnd(uint32_t ttl, int scope_mask, std::string& reply) {
     char number[16];
-    stats_->answers(pool.first_slot + index) += count;
-    reply += R"({"qtype":"CNAME","qname":")";
-    appendEscaped(reply, qname);
-    reply += R"(","content":")";
-    appendEscaped(reply, target);  // the loader allows host-name characters only; still
-    reply += R"(.","ttl":)";
+    reply += R"(,"ttl":)";
     reply.append(number, size_t(std::snprintf(number, sizeof number, "%u", ttl)));
     reply += R"(,"auth":true)";
     if (scope_mask > 0) {
@@ -288,6 +275,18 @@ void GslbResolver::appendCname(const conf::Pool& pool, const std::string& target
         reply.append(number, size_t(std::snprintf(number, sizeof number, "%d", scope_mask)));
     }
     reply += '}';
+}
+
+void GslbResolver::appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
+                               std::string_view qname, uint32_t ttl, int scope_mask,
+                               std::string& reply, bool count) {
+    stats_->answers(pool.first_slot + index) += count;
+    reply += R"({"qtype":"CNAME","qname":")";
+    appendEscaped(reply, qname);
+    reply += R"(","content":")";
+    appendEscaped(reply, target);  // the loader allows host-name characters only; still
+    reply += R"(.")";
+    appendRecordEnd(ttl, scope_mask, reply);
 }
 
 }  // namespace pharos::backend

@@ -59,6 +59,7 @@ class GslbResolver {
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
                        std::string_view qname, uint32_t ttl, int scope_mask, conf::Family family,
                        std::string& reply, bool& first, bool count);
+    static void appendRecordEnd(uint32_t ttl, int scope_mask, std::string& reply);
     void appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
                      std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
                      bool count);

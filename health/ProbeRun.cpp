@@ -276,8 +276,8 @@ void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeou
     m.resolving = true;
     r->resolver.async_resolve(
         m.member->cname, std::to_string(m.target.port),
-        [&m, r, timeout, alive = alive_](const boost::system::error_code& e,
-                                         const asio::ip::tcp::resolver::results_type& found) {
+        [this, &m, r, timeout, alive = alive_](const boost::system::error_code& e,
+                                               const asio::ip::tcp::resolver::results_type& found) {
             if (!*alive) {
                 return;
             }
@@ -290,11 +290,37 @@ void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeou
             if (e || found.empty()) {
                 return done(ProbeResult{false, FailureReason::ResolveFailed});
             }
-            auto used = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock::now() -
-                                                                              r->start);
-            m.target.address = found.begin()->endpoint().address();
-            m.monitor->probe(m.target, std::max(timeout - used, std::chrono::milliseconds(1)),
-                             std::move(done));
+            auto addresses = std::make_shared<std::vector<asio::ip::address>>();
+            for (const auto& entry : found) {
+                auto address = entry.endpoint().address();
+                if (std::find(addresses->begin(), addresses->end(), address) == addresses->end()) {
+                    addresses->push_back(address);
+                }
+            }
+            probeAddresses(m, addresses, 0, r->start + timeout, std::move(done));
+        });
+}
+
+// A name's addresses in the resolver's order, each probed with what is left of the timeout
+// until one passes: the member is up when a client that tries them would get an answer, and
+// one bad address of a CDN name does not fail it.
+void ProbeRun::probeAddresses(MemberProbe& m,
+                              std::shared_ptr<std::vector<asio::ip::address>> addresses, size_t at,
+                              steady_clock::time_point deadline, ProbeDone done) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
+    m.target.address = (*addresses)[at];
+    m.monitor->probe(
+        m.target, std::max(left, std::chrono::milliseconds(1)),
+        [this, &m, addresses, at, deadline, done = std::move(done),
+         alive = alive_](const ProbeResult& result) {
+            if (!*alive) {
+                return;
+            }
+            if (result.pass || at + 1 >= addresses->size() || steady_clock::now() >= deadline) {
+                return done(result);
+            }
+            probeAddresses(m, addresses, at + 1, deadline, done);
         });
 }
 

@@ -58,6 +58,9 @@ class ProbeRun {
     void onResult(MemberProbe& m, const ProbeResult& result);
     void setForced(MemberProbe& m);
     void resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeout, ProbeDone done);
+    void probeAddresses(MemberProbe& m,
+                        std::shared_ptr<std::vector<boost::asio::ip::address>> addresses, size_t at,
+                        std::chrono::steady_clock::time_point deadline, ProbeDone done);
     void publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms);
     void applyDependencies(const MemberProbe& m, SlotView& v) const;
     void refreshDependent(MemberProbe& m, int64_t now_ms);

@@ -100,8 +100,10 @@ function render(doc) {
         (o.until_ms ? " until " + new Date(o.until_ms).toISOString() : "") : "";
       const hold = m.policy ? m.policy + (m.policy_until_ms ? " until " +
         new Date(m.policy_until_ms).toISOString() : "") : "";
+      const kind = [m.cname ? "CNAME" : "", m.alert_only ? "alert only" : "",
+        m.depends_on ? "depends on " + m.depends_on.join(", ") : ""].filter(x => x).join("; ");
       const tr = row(["  " + m.name, m.address, badge(m.state || "unknown"), badge(m.effective),
-        [admin, hold].filter(x => x).join("; "), ago(m.last_change_ms, now), m.last_failure || "",
+        [kind, admin, hold].filter(x => x).join("; "), ago(m.last_change_ms, now), m.last_failure || "",
         m.latency_us !== undefined ? (m.latency_us / 1000).toFixed(1) + " ms" : ""]);
       tr.dataset.member = p.name + "/" + m.name;
       tr.dataset.state = m.state || "unknown";

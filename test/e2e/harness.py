@@ -1,13 +1,16 @@
 """Starts the real parts for end-to-end tests and the demo: pdns_server with gsqlite3 + remote
 backends on loopback, pharos-backend, pharos-health and HTTP members; queries with dig."""
+import json
 import os
 import re
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHEMA = "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"
@@ -273,3 +276,75 @@ def make_workdir(prefix="pharos-e2e-"):
 
 def remove_workdir(path):
     shutil.rmtree(path, ignore_errors=True)
+
+
+def run_suite(tests, run, show_failure):
+    """The main of a suite: runs the tests named on the command line (all by default; argv is
+    BIN_DIR [TEST...]). run(test, worlds) runs one and appends each world it starts, which
+    has stop(), dir and logs(); show_failure(world) prints what explains a failure. Every world
+    is stopped, a sanitizer report fails its test, and a failed test's folders are kept.
+    Returns the exit status."""
+    chosen = [t for t in tests if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
+    passed = failed = 0
+    began = time.monotonic()
+    for test in chosen:
+        worlds = []
+        started = time.monotonic()
+        good = True
+        try:
+            run(test, worlds)
+        except Exception:
+            good = False
+            traceback.print_exc()
+            for w in worlds:
+                show_failure(w)
+        finally:
+            for w in worlds:
+                w.stop()
+                for report in sanitizer_reports(w.dir):
+                    good = False
+                    print("SANITIZER REPORT in " + report)
+        took = time.monotonic() - started
+        print("%s %s (%.1fs)" % ("PASS" if good else "FAIL", test.__name__, took), flush=True)
+        for w in worlds:
+            if good:
+                remove_workdir(w.dir)
+            else:
+                print("    kept " + w.dir)
+        passed, failed = passed + good, failed + (not good)
+    print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
+    return 1 if failed else 0
+
+
+def ok(result):
+    """A pharosctl run that must succeed; its output."""
+    assert result.returncode == 0, (result.args, result.stdout, result.stderr)
+    return result.stdout
+
+
+class Deployment:
+    """What the suites share of one test's deployment: a subclass sets bin_dir, dir, config,
+    table, members (name -> Member), pharos and pdns, and starts them its own way."""
+
+    def servers(self):
+        return [self.pharos.health, self.pharos.backend, self.pdns]
+
+    def stop(self):
+        for p in self.servers() + list(self.members.values()):
+            p.stop()
+        for suffix in ["", ".lock", "-backend"]:
+            if os.path.exists("/dev/shm" + self.table + suffix):
+                os.unlink("/dev/shm" + self.table + suffix)
+
+    def ctl(self, *args):
+        return subprocess.run([os.path.join(self.bin_dir, "pharosctl"), "-c", self.config]
+                              + list(args), capture_output=True, text=True, timeout=20)
+
+    def status(self):
+        try:
+            return json.loads(self.ctl("status", "--json").stdout)
+        except ValueError:
+            return {}
+
+    def logs(self):
+        return "\n".join("--- %s\n%s" % (p.name, p.log()[-3000:]) for p in self.servers())

@@ -10,10 +10,9 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 
-from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
-                     sanitizer_reports)
+from harness import (Deployment, Member, Pdns, Pharos, dig, make_workdir, ok, remove_workdir,
+                     run_suite, wait_until)
 
 PDNS_PORT, HTTP_PORT = 5398, 19187
 MEMBER_PORT = 18300  # every member's check port, but for the two below
@@ -72,7 +71,7 @@ def pharos_yaml(workdir, table):
             % (workdir, table, workdir, workdir, HTTP_PORT))
 
 
-class World:
+class World(Deployment):
     """pharos.yaml + the given LB text, the members asked for, pharos-health, pharos-backend
     and pdns (caches on) with the example.com zone of CNAME targets."""
 
@@ -96,9 +95,6 @@ class World:
         with open(path, "w") as f:
             f.write(text)
         return path
-
-    def servers(self):
-        return [self.pharos.health, self.pharos.backend, self.pdns]
 
     def start(self, ready):
         for m in self.members.values():
@@ -133,29 +129,12 @@ class World:
         if not ready():
             raise RuntimeError("not ready once the table was used:\n" + self.logs())
 
-    def stop(self):
-        for p in self.servers() + list(self.members.values()):
-            p.stop()
-        for suffix in ["", ".lock", "-backend"]:
-            if os.path.exists("/dev/shm" + self.table + suffix):
-                os.unlink("/dev/shm" + self.table + suffix)
-
     def dig(self, label, qtype="A", subnet=None):
         return dig(fqdn(label), qtype, PDNS_PORT, subnet=subnet)
 
     def answer(self, label):
         """The answer's records as (type, value), in the order pdns gave them."""
         return [(r[2], r[3]) for r in self.dig(label).records]
-
-    def ctl(self, *args):
-        return subprocess.run([os.path.join(self.bin_dir, "pharosctl"), "-c", self.config]
-                              + list(args), capture_output=True, text=True, timeout=20)
-
-    def status(self):
-        try:
-            return json.loads(self.ctl("status", "--json").stdout)
-        except ValueError:
-            return {}
 
     def member(self, pool, name, doc=None):
         for p in (doc or self.status()).get("pools", []):
@@ -164,15 +143,6 @@ class World:
                     if m["name"] == name:
                         return m
         raise AssertionError("no member %s/%s in status" % (pool, name))
-
-    def logs(self):
-        return "\n".join("--- %s\n%s" % (p.name, p.log()[-3000:]) for p in self.servers())
-
-
-def ok(result):
-    assert result.returncode == 0, (result.args, result.stdout, result.stderr)
-    return result.stdout
-
 
 def a(address):
     return [("A", address)]
@@ -512,49 +482,23 @@ TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 def main():
     bin_dir = os.path.abspath(sys.argv[1])
-    chosen = [t for t in TESTS if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
-    passed = failed = 0
-    began = time.monotonic()
-    for test in chosen:
-        worlds = []
 
+    def run(test, worlds):
         def make(lb, members, ready):
             w = World(bin_dir, lb, members)
             worlds.append(w)
             w.start(lambda: ready(w))
             return w
-
-        started = time.monotonic()
-        good = True
-        try:
-            if test is test_deep_http_checks:
-                test(make, bin_dir)
-            else:
-                test(make)
-        except Exception:
-            good = False
-            traceback.print_exc()
-            for w in worlds:
-                print(json.dumps(w.status(), indent=1)[-4000:])
-                print(w.logs()[-6000:])
-        finally:
-            for w in worlds:
-                w.stop()
-                for report in sanitizer_reports(w.dir):
-                    good = False
-                    print("SANITIZER REPORT in " + report)
-        if good:
-            passed += 1
-            print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                remove_workdir(w.dir)
+        if test is test_deep_http_checks:
+            test(make, bin_dir)
         else:
-            failed += 1
-            print("FAIL %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                print("    kept " + w.dir)
-    print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
-    return 1 if failed else 0
+            test(make)
+
+    def show(w):
+        print(json.dumps(w.status(), indent=1)[-4000:])
+        print(w.logs()[-6000:])
+
+    return run_suite(TESTS, run, show)
 
 
 if __name__ == "__main__":

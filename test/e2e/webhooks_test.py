@@ -15,12 +15,11 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 import urllib.request
 from datetime import datetime, timezone
 
-from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
-                     sanitizer_reports)
+from harness import (Deployment, Member, Pdns, Pharos, dig, make_workdir, ok, remove_workdir,
+                     run_suite, wait_until)
 
 PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5399, 18320, 19188
 HOOK_PORTS = [18340, 18341, 18342, 18343]
@@ -177,7 +176,7 @@ class Receiver:
 
 # ---- the world ---------------------------------------------------------------------------
 
-class World:
+class World(Deployment):
     def __init__(self, bin_dir):
         self.dir = make_workdir("pharos-webhooks-")
         self.bin_dir = bin_dir
@@ -192,9 +191,6 @@ class World:
         self.pdns = Pdns(self.dir, PDNS_PORT, self.dir + "/backend.sock", [], self.config,
                          bin_dir, caches="recommended")
         self.hooks = [Receiver(p) for p in HOOK_PORTS]
-
-    def servers(self):
-        return [self.pharos.health, self.pharos.backend, self.pdns]
 
     def start(self):
         for i in (0, 1, 3):
@@ -224,26 +220,12 @@ class World:
             raise RuntimeError("the backend never used the table:\n" + self.logs())
 
     def stop(self):
-        for p in self.servers() + list(self.members.values()):
-            p.stop()
+        super().stop()
         for h in self.hooks:
             h.stop()
-        for suffix in ["", ".lock", "-backend"]:
-            if os.path.exists("/dev/shm" + self.table + suffix):
-                os.unlink("/dev/shm" + self.table + suffix)
 
     def answer(self, label):
         return dig(label + "." + ZONE, "A", PDNS_PORT).values()
-
-    def ctl(self, *args):
-        return subprocess.run([os.path.join(self.bin_dir, "pharosctl"), "-c", self.config]
-                              + list(args), capture_output=True, text=True, timeout=20)
-
-    def status(self):
-        try:
-            return json.loads(self.ctl("status", "--json").stdout)
-        except ValueError:
-            return {}
 
     def metrics(self):
         """{(family, webhook index): (url label, value)} of the pharos_webhook_* samples."""
@@ -257,15 +239,6 @@ class World:
 
     def metric(self, family, hook):
         return self.metrics()[("pharos_webhook_" + family, hook)][1]
-
-    def logs(self):
-        return "\n".join("--- %s\n%s" % (p.name, p.log()[-4000:]) for p in self.servers())
-
-
-def ok(result):
-    assert result.returncode == 0, (result.args, result.stdout, result.stderr)
-    return result.stdout
-
 
 def changes_within(w, label, expected, bound):
     """Seconds until the answer for `label` is `expected`; fails past `bound`."""
@@ -567,42 +540,15 @@ TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 def main():
     bin_dir = os.path.abspath(sys.argv[1])
-    chosen = [t for t in TESTS if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
-    passed = failed = 0
-    began = time.monotonic()
-    for test in chosen:
-        worlds = []
-        started = time.monotonic()
-        good = True
-        try:
-            test(bin_dir, worlds)
-        except Exception:
-            good = False
-            traceback.print_exc()
-            for w in worlds:
-                print(json.dumps(w.status(), indent=1)[-3000:])
-                for i, h in enumerate(w.hooks):
-                    print("hook %d (%s): %d recorded, last %s" % (
-                        i, h.mode, len(h.events), json.dumps(h.bodies()[-6:])))
-                print(w.logs())
-        finally:
-            for w in worlds:
-                w.stop()
-                for report in sanitizer_reports(w.dir):
-                    good = False
-                    print("SANITIZER REPORT in " + report)
-        if good:
-            passed += 1
-            print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                remove_workdir(w.dir)
-        else:
-            failed += 1
-            print("FAIL %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                print("    kept " + w.dir)
-    print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
-    return 1 if failed else 0
+
+    def show(w):
+        print(json.dumps(w.status(), indent=1)[-3000:])
+        for i, h in enumerate(w.hooks):
+            print("hook %d (%s): %d recorded, last %s" % (
+                i, h.mode, len(h.events), json.dumps(h.bodies()[-6:])))
+        print(w.logs())
+
+    return run_suite(TESTS, lambda test, worlds: test(bin_dir, worlds), show)
 
 
 if __name__ == "__main__":
