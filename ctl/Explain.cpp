@@ -90,9 +90,8 @@ std::string holdText(const conf::Config& config, const conf::Pool& pool, const c
 }
 
 // The DR policies' holds on a pool's members, as the table publishes them.
-void printHolds(const conf::Config& config, const conf::Pool& pool) {
-    health::HealthTableReader table(config.settings.health_table);
-    table.refresh();
+void printHolds(const conf::Config& config, const conf::Pool& pool,
+                const health::HealthTableReader& table) {
     for (size_t i = 0; i < pool.members.size(); ++i) {
         health::SlotView v;
         if (table.readSlot(pool.first_slot + uint32_t(i), v) &&
@@ -105,9 +104,8 @@ void printHolds(const conf::Config& config, const conf::Pool& pool) {
 }
 
 // Members whose checks fail, and why; alert_only members, whose checks never move answers.
-void printChecks(const conf::Config& config, const conf::Pool& pool) {
-    health::HealthTableReader table(config.settings.health_table);
-    table.refresh();
+void printChecks(const conf::Config& config, const conf::Pool& pool,
+                 const health::HealthTableReader& table) {
     for (size_t i = 0; i < pool.members.size(); ++i) {
         const auto& m = pool.members[i];
         health::SlotView v;
@@ -240,8 +238,10 @@ int runExplain(const Options& options) {
     std::printf("health table %s: %s\n", health::toString(health.lastStatus()),
                 chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
-    printHolds(*config, pool);
-    printChecks(*config, pool);
+    health::HealthTableReader table(config->settings.health_table);  // one mapping for both
+    table.refresh();
+    printHolds(*config, pool, table);
+    printChecks(*config, pool, table);
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
         if (chain.balancer(pool_index).whole() && family == conf::Family::V6) {
             break;  // decided once for every question

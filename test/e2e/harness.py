@@ -348,3 +348,12 @@ class Deployment:
 
     def logs(self):
         return "\n".join("--- %s\n%s" % (p.name, p.log()[-3000:]) for p in self.servers())
+
+
+def changes_within(w, label, expected, bound):
+    """Seconds until w.answer(label) is `expected`; fails past `bound`."""
+    start = time.monotonic()
+    done = wait_until(lambda: w.answer(label) == expected, bound + 1, 0.05)
+    took = time.monotonic() - start
+    assert done and took <= bound, (label, expected, w.answer(label), took)
+    return took

@@ -11,8 +11,8 @@ import subprocess
 import sys
 import time
 
-from harness import (Deployment, Member, Pdns, Pharos, dig, make_workdir, ok, remove_workdir,
-                     run_suite, wait_until)
+from harness import (Deployment, Member, Pdns, Pharos, changes_within, dig, make_workdir, ok,
+                     remove_workdir, run_suite, wait_until)
 
 PDNS_PORT, HTTP_PORT = 5398, 19187
 MEMBER_PORT = 18300  # every member's check port, but for the two below
@@ -153,15 +153,6 @@ def a(address):
 def cname(target, *chased):
     """A CNAME answer as pdns gives it: the CNAME, then the target's records it chased."""
     return [("CNAME", target + ".")] + [(t, v) for t, v in chased]
-
-
-def changes_within(w, label, expected, bound):
-    """Seconds until the answer for `label` is `expected`; fails past `bound`."""
-    start = time.monotonic()
-    done = wait_until(lambda: w.answer(label) == expected, bound + 1, 0.05)
-    took = time.monotonic() - start
-    assert done and took <= bound, (label, expected, w.answer(label), took)
-    return took
 
 
 def answers_during(w, label, seconds):

@@ -18,8 +18,8 @@ import time
 import urllib.request
 from datetime import datetime, timezone
 
-from harness import (Deployment, Member, Pdns, Pharos, dig, make_workdir, ok, remove_workdir,
-                     run_suite, wait_until)
+from harness import (Deployment, Member, Pdns, Pharos, changes_within, dig, make_workdir, ok,
+                     remove_workdir, run_suite, wait_until)
 
 PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5399, 18320, 19188
 HOOK_PORTS = [18340, 18341, 18342, 18343]
@@ -239,15 +239,6 @@ class World(Deployment):
 
     def metric(self, family, hook):
         return self.metrics()[("pharos_webhook_" + family, hook)][1]
-
-def changes_within(w, label, expected, bound):
-    """Seconds until the answer for `label` is `expected`; fails past `bound`."""
-    start = time.monotonic()
-    done = wait_until(lambda: w.answer(label) == expected, bound + 1, 0.05)
-    took = time.monotonic() - start
-    assert done and took <= bound, (label, expected, w.answer(label), took)
-    return took
-
 
 def matches(body, want):
     return all(body.get(k) == v for k, v in want.items())
