@@ -236,12 +236,25 @@ class Pdns(Process):
         return self
 
 
+class Backend(Process):
+    """pharos-backend; start() returns once its socket accepts connections, because pdns with
+    its zone cache on exits at start when the remote backend is unreachable (and a sanitizer
+    build takes a while to get there)."""
+
+    def start(self):
+        super().start()
+        listening = lambda: self.logged_since_start("listening on", 0) or not self.running()
+        if not wait_until(listening, 30) or not self.running():
+            raise RuntimeError("pharos-backend did not start listening:\n" + self.log())
+        return self
+
+
 class Pharos:
     """pharos-backend and pharos-health for one pharos.yaml."""
 
     def __init__(self, bin_dir, config, workdir):
         self.bin_dir, self.config = bin_dir, config
-        self.backend = Process("pharos-backend",
+        self.backend = Backend("pharos-backend",
                                [os.path.join(bin_dir, "pharos-backend"), "-c", config], workdir)
         self.health = Process("pharos-health",
                               [os.path.join(bin_dir, "pharos-health"), "-c", config], workdir)
