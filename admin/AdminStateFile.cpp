@@ -140,7 +140,9 @@ nlohmann::json policyJson(const PolicyRecords& policy) {
     return {{"holders", std::move(holders)}, {"approvals", std::move(approvals)}};
 }
 
-nlohmann::json toJson(const AdminState& state) {
+}  // namespace
+
+nlohmann::json adminStateJson(const AdminState& state) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& o : state.overrides.all()) {
         nlohmann::json j = {{"pool", o.pool},
@@ -160,6 +162,8 @@ nlohmann::json toJson(const AdminState& state) {
     doc["overrides"] = std::move(list);
     return doc;
 }
+
+namespace {
 
 [[noreturn]] void fail(const std::string& what, const std::string& path) {
     throw std::runtime_error("cannot " + what + " " + path + ": " + std::strerror(errno));
@@ -225,7 +229,7 @@ AdminStateLoad parseAdminState(const std::string& text, const std::string& name)
 }
 
 void saveAdminState(const std::string& path, const AdminState& state, const std::string& group) {
-    std::string text = toJson(state).dump(2) + "\n";
+    std::string text = adminStateJson(state).dump(2) + "\n";
     std::string temp = path + ".tmp";
     int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     if (fd < 0) {

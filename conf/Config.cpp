@@ -125,6 +125,11 @@ const char* toString(FailbackMode mode) {
     return mode == FailbackMode::Auto ? "auto" : "manual";
 }
 
+const char* toString(HealthQuorum quorum) {
+    static const char* names[] = {"local", "any", "majority", "all"};
+    return names[size_t(quorum)];
+}
+
 const char* toString(FailoverMode mode) {
     return mode == FailoverMode::Auto ? "auto" : "manual";
 }

@@ -24,6 +24,10 @@ enum class FailoverMode : uint8_t { Auto, Manual };
 enum class ClientAddressSource : uint8_t { Ecs, Resolver };
 enum class TopologyFallback : uint8_t { Any, Nearest };
 enum class StalePolicy : uint8_t { FailOpen, LastKnown };
+// pharos: how a cluster's vantage points' verdicts on a member combine. The member is down when
+// this node sees it down (local), when any live node does, when more than half of them do, or
+// when every one does.
+enum class HealthQuorum : uint8_t { Local, Any, Majority, All };
 enum class HttpMethod : uint8_t { Get, Head };
 
 // pharos: `expected_json` of the http monitor: the value at a JSON Pointer in the body.
@@ -128,11 +132,12 @@ struct Pool {
     Seconds failover_after{0.0};
     FailbackMode failback = FailbackMode::Auto;  // fogroup only
     FailoverMode failover = FailoverMode::Auto;  // fogroup only
-    bool uses_priority = false;   // some member sets `priority` (fogroup priority mode)
-    bool has_cname = false;       // some member is a cname: one member answers, of any family
-    bool alert_only = false;      // pharos: every member's default for Member::alert_only
-    std::vector<Member> members;  // configuration order: fogroup's order
-    uint32_t first_slot = 0;      // health-table slot of members[0]; see Config::slot_count
+    bool uses_priority = false;  // some member sets `priority` (fogroup priority mode)
+    bool has_cname = false;      // some member is a cname: one member answers, of any family
+    bool alert_only = false;     // pharos: every member's default for Member::alert_only
+    HealthQuorum health_quorum = HealthQuorum::Local;  // pharos, with a `cluster:`
+    std::vector<Member> members;                       // configuration order: fogroup's order
+    uint32_t first_slot = 0;  // health-table slot of members[0]; see Config::slot_count
 };
 
 struct GlobalName {
@@ -181,6 +186,28 @@ struct WebhookTarget {
     friend bool operator==(const WebhookTarget&, const WebhookTarget&) = default;
 };
 
+// pharos: one etcd endpoint of `cluster.etcd`, http[s]://HOST:PORT.
+struct EtcdEndpoint {
+    std::string url;
+    std::string scheme;
+    std::string host;
+    uint16_t port = 0;
+    friend bool operator==(const EtcdEndpoint&, const EtcdEndpoint&) = default;
+};
+
+// pharos.yaml's `cluster:` (docs/CLUSTER.md): the nodes of one GSLB share their overrides, DR
+// policy records and verdicts through etcd. No endpoints: standalone.
+struct ClusterSettings {
+    std::vector<EtcdEndpoint> etcd;
+    std::string node;  // this node's name among the cluster's; default the host name
+    std::string site;  // its region, for people
+    std::string prefix = "/pharos/";
+    std::string cert_file, key_file, ca_file;  // TLS client certificate and the CA of etcd's
+    Seconds lease_ttl{3.0};                    // a dead node's votes go after this long
+    bool enabled() const { return !etcd.empty(); }
+    friend bool operator==(const ClusterSettings&, const ClusterSettings&) = default;
+};
+
 struct Settings {
     std::string config_file;  // absolute path of pharos.yaml, or empty when loaded from an LB file
     std::string lb_file;
@@ -200,6 +227,7 @@ struct Settings {
     std::string user = "pharos";  // started as root: who to become once the sockets are bound
     std::string node_name;        // pharos: names this node in notifications; default hostname
     std::vector<WebhookTarget> notify;
+    ClusterSettings cluster;
 };
 
 struct Config {
@@ -231,6 +259,7 @@ const char* toString(LbMethod);
 const char* toString(Fallback);
 const char* toString(FailbackMode);
 const char* toString(FailoverMode);
+const char* toString(HealthQuorum);
 // The fallback as the LB file spells it: "any", "refuse" or "pool:NAME".
 std::string fallbackText(const Pool& pool);
 // What a member answers with, for people: its address, or its cname target.

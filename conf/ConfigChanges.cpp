@@ -10,6 +10,24 @@ std::string memberText(const Member& m) {
     return m.name + " " + memberTarget(m);
 }
 
+template <class Diff>
+void clusterChanges(const ClusterSettings& a, const ClusterSettings& b, Diff& diff) {
+    auto urls = [](const ClusterSettings& c) {
+        std::string out;
+        for (const auto& e : c.etcd) {
+            out += (out.empty() ? "" : ",") + e.url;
+        }
+        return out.empty() ? std::string("(standalone)") : out;
+    };
+    // The prober's link to etcd is made once, at start.
+    diff("cluster.etcd", urls(a), urls(b), true);
+    diff("cluster.node", a.node, b.node, true);
+    diff("cluster.site", a.site, b.site, true);
+    diff("cluster.prefix", a.prefix, b.prefix, true);
+    diff("cluster.tls", a.cert_file + a.key_file + a.ca_file, b.cert_file + b.key_file + b.ca_file,
+         true);
+}
+
 void settingChanges(const Settings& a, const Settings& b, std::vector<std::string>& out) {
     auto diff = [&](const char* key, const std::string& x, const std::string& y,
                     bool restart = false) {
@@ -33,6 +51,7 @@ void settingChanges(const Settings& a, const Settings& b, std::vector<std::strin
     diff("control.group", a.control_group, b.control_group);
     diff("http.listen", a.http_listen, b.http_listen, true);
     diff("log_level", a.log_level, b.log_level);
+    clusterChanges(a.cluster, b.cluster, diff);
 }
 
 void poolChanges(const Pool& a, const Pool& b, std::vector<std::string>& out) {
@@ -47,7 +66,7 @@ void poolChanges(const Pool& a, const Pool& b, std::vector<std::string>& out) {
         out.push_back(p + "load-balancing settings changed");
     }
     if (a.failover_after != b.failover_after || a.failback != b.failback ||
-        a.failover != b.failover) {
+        a.failover != b.failover || a.health_quorum != b.health_quorum) {
         out.push_back(p + "DR policy changed");
     }
     std::map<std::string, const Member*> before, after;

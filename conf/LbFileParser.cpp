@@ -82,10 +82,11 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
     if (!in.isMap(node, path)) {
         return;
     }
-    in.checkKeys(node, path,
-                 {"monitor", "monitor_params", "lb_method", "fallback", "max_addrs_returned",
-                  "members", "client_address", "topology_fallback", "chash_prefix_v4",
-                  "chash_prefix_v6", "failover_after", "failback", "failover", "alert_only"});
+    in.checkKeys(
+        node, path,
+        {"monitor", "monitor_params", "lb_method", "fallback", "max_addrs_returned", "members",
+         "client_address", "topology_fallback", "chash_prefix_v4", "chash_prefix_v6",
+         "failover_after", "failback", "failover", "alert_only", "health_quorum"});
     Pool pool;
     pool.name = name;
     parseMonitor(in, node, path, pool);
@@ -103,6 +104,11 @@ void parsePool(YamlReader& in, const std::string& name, const YAML::Node& node,
     parsePoolPolicies(in, node, path, pool, fallbacks);
     if (node["alert_only"]) {
         pool.alert_only = in.boolean(node, "alert_only", path).value_or(false);
+    }
+    if (node["health_quorum"]) {
+        if (auto v = in.choice(node, "health_quorum", path, {"local", "any", "majority", "all"})) {
+            pool.health_quorum = HealthQuorum(*v);
+        }
     }
     parseMembers(in, node, path, topology, pool, dependencies);
     out.pools.push_back(std::move(pool));

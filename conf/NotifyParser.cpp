@@ -5,9 +5,7 @@
 #include "conf/Parsers.hpp"
 
 namespace pharos::conf {
-namespace {
 
-// http[s]://HOST[:PORT][/PATH]; HOST a name, an IPv4 address or [IPv6]. False when malformed.
 bool splitUrl(const std::string& url, WebhookTarget& out) {
     size_t scheme_end = url.find("://");
     if (scheme_end == std::string::npos) {
@@ -55,6 +53,8 @@ bool splitUrl(const std::string& url, WebhookTarget& out) {
                                  [](char c) { return uint8_t(c) > 0x20 && uint8_t(c) < 0x7f; });
     return !out.host.empty() && printable;
 }
+
+namespace {
 
 void parseTarget(YamlReader& in, const YAML::Node& item, const std::string& path, Settings& out) {
     WebhookTarget t;

@@ -15,6 +15,13 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
 // pharos.yaml's `notify` and `node_name`.
 void parseNotify(YamlReader& in, const YAML::Node& root, Settings& out);
 
+// http[s]://HOST[:PORT][/PATH] into out's scheme, host, port and target; HOST a name, an IPv4
+// address or [IPv6]. False when malformed.
+bool splitUrl(const std::string& url, WebhookTarget& out);
+
+// pharos.yaml's `cluster:`.
+void parseCluster(YamlReader& in, const YAML::Node& root, Settings& out);
+
 // polaris-topology.yaml (region -> CIDR list, or the pharos map form with neighbours).
 Topology parseTopology(YamlReader& in, const YAML::Node& root);
 

@@ -140,8 +140,9 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
     }
     in.checkKeys(root, "",
                  {"lb", "topology", "backend", "health", "admin_state", "control", "http",
-                  "log_level", "user", "notify", "node_name"});
+                  "log_level", "user", "notify", "node_name", "cluster"});
     parseNotify(in, root, out);
+    parseCluster(in, root, out);
     if (root["user"]) {
         if (auto v = in.string(root, "user", "", 32)) {
             out.user = *v;

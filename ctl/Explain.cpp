@@ -8,6 +8,7 @@
 #include "conf/DnsName.hpp"
 #include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
+#include "ctl/ControlClient.hpp"
 #include "health/FailureText.hpp"
 #include "health/ProbeRun.hpp"
 #include "lb/FallbackChain.hpp"
@@ -120,6 +121,34 @@ void printChecks(const conf::Config& config, const conf::Pool& pool,
             std::printf("check: %s %s is alert_only: its checks never change the answers\n",
                         m.name.c_str(), conf::memberTarget(m).c_str());
         }
+    }
+}
+
+// Each node's vote on the pool's members, when the pool combines them (the prober holds the
+// votes, not the table).
+void printVotes(const conf::Config& config, const conf::Pool& pool) {
+    if (!config.settings.cluster.enabled() || pool.health_quorum == conf::HealthQuorum::Local) {
+        return;
+    }
+    auto reply = askProber(config.settings.control_socket, {{"command", "cluster"}});
+    if (!reply || !reply->value("ok", false)) {
+        std::printf("votes: pharos-health could not be asked\n");
+        return;
+    }
+    const auto& cluster = (*reply)["cluster"];
+    std::printf("votes (health_quorum %s, etcd %s):\n", conf::toString(pool.health_quorum),
+                cluster.value("store", "?").c_str());
+    const auto& votes = (*reply)["votes"][pool.name];
+    for (const auto& m : pool.members) {
+        std::string line;
+        std::string target = conf::memberTarget(m);
+        if (votes.contains(target)) {
+            const nlohmann::json& all = votes[target];
+            for (auto it = all.begin(); it != all.end(); ++it) {
+                line += " " + it.key() + ":" + it.value().get<std::string>();
+            }
+        }
+        std::printf("  %s %s:%s\n", m.name.c_str(), target.c_str(), line.c_str());
     }
 }
 
@@ -242,6 +271,7 @@ int runExplain(const Options& options) {
     table.refresh();
     printHolds(*config, pool, table);
     printChecks(*config, pool, table);
+    printVotes(*config, pool);
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
         if (chain.balancer(pool_index).whole() && family == conf::Family::V6) {
             break;  // decided once for every question

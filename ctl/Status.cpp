@@ -7,6 +7,7 @@
 #include "conf/ConfigLoader.hpp"
 #include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
+#include "ctl/ControlClient.hpp"
 #include "health/FailureText.hpp"
 #include "health/HealthState.hpp"
 #include "health/HealthTableReader.hpp"
@@ -131,6 +132,63 @@ void printPolicies(const nlohmann::json& doc) {
     }
 }
 
+// The node's link to the cluster and the votes that differ from this node's own checks.
+void printCluster(const nlohmann::json& doc) {
+    const auto& c = doc["cluster"];
+    if (!c.is_object()) {
+        return;
+    }
+    bool up = c["store"] == "connected";
+    std::printf("cluster: node %s (%s), etcd %s since %s%s\n  nodes voting: ",
+                c["node"].get<std::string>().c_str(), c["site"].get<std::string>().c_str(),
+                up ? "connected" : "UNREACHABLE: deciding alone with the last shared state",
+                conf::formatRfc3339(c["store_since_ms"].get<int64_t>()).c_str(),
+                up ? "" : (" (" + c["store_error"].get<std::string>() + ")").c_str());
+    for (const auto& n : c["live_nodes"]) {
+        std::printf("%s ", n.get<std::string>().c_str());
+    }
+    std::printf("\n");
+    for (const auto& p : doc["pools"]) {
+        if (p["health_quorum"] == "local") {
+            continue;
+        }
+        for (const auto& m : p["members"]) {
+            std::string votes;
+            if (m.contains("votes")) {
+                const nlohmann::json& all = m["votes"];
+                for (auto it = all.begin(); it != all.end(); ++it) {
+                    votes += " " + it.key() + ":" + it.value().get<std::string>();
+                }
+            }
+            std::printf("  %s/%s votes (health_quorum %s):%s\n",
+                        p["name"].get<std::string>().c_str(), m["name"].get<std::string>().c_str(),
+                        p["health_quorum"].get<std::string>().c_str(), votes.c_str());
+        }
+    }
+}
+
+// The prober's view of the cluster, which the table does not hold.
+void addCluster(const conf::Config& config, nlohmann::json& doc) {
+    if (!config.settings.cluster.enabled()) {
+        return;
+    }
+    auto reply = askProber(config.settings.control_socket, {{"command", "cluster"}});
+    if (!reply || !reply->value("ok", false)) {
+        doc["cluster"] = {{"error", "pharos-health could not be asked"}};
+        return;
+    }
+    doc["cluster"] = (*reply)["cluster"];
+    for (auto& p : doc["pools"]) {
+        for (auto& m : p["members"]) {
+            const auto& votes = (*reply)["votes"];
+            std::string pool = p["name"], address = m["address"];
+            if (votes.contains(pool) && votes[pool].contains(address)) {
+                m["votes"] = votes[pool][address];
+            }
+        }
+    }
+}
+
 void printText(const conf::Config& config, const health::HealthTableReader& table,
                const Snapshot& snap, const nlohmann::json& doc) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
@@ -155,6 +213,7 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
     }
     printPolicies(doc);
     printOverrides(config, snap);
+    printCluster(doc);
 }
 
 }  // namespace
@@ -186,6 +245,7 @@ int runStatus(const Options& options) {
     status::StatusInputs in{*config,    table, snap.overrides, snap.policy, snap.overrides_error,
                             snap.now_ms};
     nlohmann::json doc = status::statusDocument(in);
+    addCluster(*config, doc);
     if (options.json) {
         std::printf("%s\n", doc.dump(2).c_str());
     } else {

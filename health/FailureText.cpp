@@ -26,6 +26,10 @@ std::string failureText(const conf::Config& config, const conf::Pool& pool,
             break;
         case FailureReason::ResolveFailed:
             return "cname " + member.cname + " did not resolve";
+        case FailureReason::QuorumDown:
+            return "down by the cluster's votes: " + std::to_string(detail) +
+                   (detail == 1 ? " vantage point sees" : " vantage points see") +
+                   " it down (health_quorum: " + conf::toString(pool.health_quorum) + ")";
         default:
             break;
     }

@@ -62,6 +62,8 @@ const char* toString(FailureReason r) {
             return "dependency down";
         case FailureReason::ResolveFailed:
             return "name resolution failed";
+        case FailureReason::QuorumDown:
+            return "down by the cluster's votes";
     }
     return "?";
 }

@@ -49,8 +49,10 @@ enum class FailureReason : uint16_t {
     JsonMismatch = 16,    // detail: index of the expected_json entry that failed
     DependencyDown = 17,  // the member passes, a depends_on member is down; detail: its index
     ResolveFailed = 18,   // a cname member's name did not resolve
+    QuorumDown = 19,      // this node's checks pass, the cluster's vantage points outvote it;
+                          // detail: how many of them see the member down
 };
-constexpr size_t kFailureReasons = 19;
+constexpr size_t kFailureReasons = 20;
 const char* toString(FailureReason);
 const char* toString(MemberState);
 const char* toString(AdminOverride);

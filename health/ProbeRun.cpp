@@ -31,9 +31,12 @@ struct ProbeRun::MemberProbe {
     ProbeTarget target;
     HealthState state;
     bool in_flight = false;
-    bool tick_missed = false;            // a tick came while a check was in flight
-    bool by_name = false;                // a cname member probed at what its name resolves to
-    bool resolving = false;              // its name's resolution has not returned yet
+    bool tick_missed = false;  // a tick came while a check was in flight
+    bool by_name = false;      // a cname member probed at what its name resolves to
+    bool resolving = false;    // its name's resolution has not returned yet
+    FailureReason own_reason = FailureReason::None;  // of its own last failed check
+    uint16_t own_detail = 0;
+    std::string vote_key{};              // how the cluster's votes name it
     std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
 
@@ -121,10 +124,16 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
                           targetOf(pool, pool.members[i]),
                           HealthState(pool.params->retries, pool.params->rise, interval_ms)};
             m.by_name = pool.members[i].probe_by_name;
+            m.vote_key = cluster::voteKey(pool.name, conf::memberTarget(pool.members[i]));
             SlotView known = table_.read(slot);  // carried over from an earlier table
-            // Down only through a dependency: its own checks were passing.
-            MemberState own =
-                known.reason == FailureReason::DependencyDown ? MemberState::Up : known.state;
+            // Down only through a dependency or the cluster's votes: its own checks passed.
+            bool outvoted = known.reason == FailureReason::DependencyDown ||
+                            known.reason == FailureReason::QuorumDown;
+            MemberState own = outvoted ? MemberState::Up : known.state;
+            if (!outvoted && known.state == MemberState::Down) {
+                m.own_reason = known.reason;
+                m.own_detail = known.detail;
+            }
             m.state.restore(own, known.consecutive_ok, known.consecutive_fail);
             unknown_ += known.state == MemberState::Unknown;
             members_.push_back(std::move(m));
@@ -327,7 +336,9 @@ void ProbeRun::probeAddresses(MemberProbe& m,
 void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
     ++checks_;
     int64_t now = realtimeMs();
-    m.state.record(result.pass, now);
+    if (m.state.record(result.pass, now) && own_verdict_) {
+        own_verdict_(*m.pool, *m.member, m.state.state());
+    }
     if (counters_) {
         counters_->recordProbe(m.pool->name, result.latency_us / 1e6, result.pass, result.reason);
     }
@@ -337,7 +348,9 @@ void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
 void ProbeRun::setForced(MemberProbe& m) {
     bool up = m.pool->params->forced_up;
     int64_t now = realtimeMs();
-    m.state.record(up, now);
+    if (m.state.record(up, now) && own_verdict_) {
+        own_verdict_(*m.pool, *m.member, m.state.state());
+    }
     publish(m, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0}, now);
 }
 
@@ -370,10 +383,54 @@ void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms
     v.latency_us = result.latency_us;
     v.consecutive_ok = m.state.consecutiveOk();
     v.consecutive_fail = m.state.consecutiveFail();
-    v.reason = result.pass ? FailureReason::None : result.reason;
-    v.detail = result.pass ? 0 : result.detail;
-    applyDependencies(m, v);
+    m.own_reason = result.pass ? FailureReason::None : result.reason;
+    m.own_detail = result.pass ? 0 : result.detail;
+    compose(m, v);
     write(m, v, before, now_ms);
+}
+
+// The published verdict: this prober's own, then the cluster's votes, then the dependencies.
+void ProbeRun::compose(const MemberProbe& m, SlotView& v) const {
+    v.state = m.state.state();
+    bool down = v.state == MemberState::Down;
+    v.reason = down ? m.own_reason : FailureReason::None;
+    v.detail = down ? m.own_detail : 0;
+    applyQuorum(m, v);
+    applyDependencies(m, v);
+}
+
+void ProbeRun::applyQuorum(const MemberProbe& m, SlotView& v) const {
+    if (!votes_ || m.pool->health_quorum == conf::HealthQuorum::Local) {
+        return;
+    }
+    cluster::Tally tally = votes_->tally(m.vote_key);
+    MemberState combined = cluster::quorumState(m.pool->health_quorum, v.state, tally);
+    if (combined == v.state) {
+        return;
+    }
+    v.state = combined;
+    bool down = combined == MemberState::Down;
+    v.reason = down ? FailureReason::QuorumDown : FailureReason::None;
+    v.detail = down ? uint16_t(tally.down) : 0;
+}
+
+void ProbeRun::refreshQuorum() {
+    int64_t now = realtimeMs();
+    for (MemberProbe& m : members_) {
+        if (m.pool->health_quorum != conf::HealthQuorum::Local) {
+            refreshDependent(m, now);
+        }
+    }
+}
+
+std::unordered_set<std::string> ProbeRun::ownDown() const {
+    std::unordered_set<std::string> out;
+    for (const MemberProbe& m : members_) {
+        if (m.state.state() == MemberState::Down) {
+            out.insert(m.vote_key);
+        }
+    }
+    return out;
 }
 
 // A member whose own checks pass is down while a member it depends on is (the state published
@@ -394,17 +451,18 @@ void ProbeRun::applyDependencies(const MemberProbe& m, SlotView& v) const {
     }
 }
 
-// A dependency changed: the member's own checks say the same as before, its verdict may not.
+// A dependency or the votes changed: the member's own checks say the same as before, its
+// verdict may not.
 void ProbeRun::refreshDependent(MemberProbe& m, int64_t now_ms) {
+    if (m.state.state() == MemberState::Unknown) {
+        return;  // decided at its first check
+    }
     SlotView v = table_.read(m.slot);
     MemberState before = v.state;
-    v.state = m.state.state();
-    if (v.reason == FailureReason::DependencyDown) {
-        v.reason = FailureReason::None;
-        v.detail = 0;
-    }
-    applyDependencies(m, v);
-    if (v.state != before) {
+    FailureReason reason = v.reason;
+    uint16_t detail = v.detail;
+    compose(m, v);
+    if (v.state != before || v.reason != reason || v.detail != detail) {
         write(m, v, before, now_ms);
     }
 }

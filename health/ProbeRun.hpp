@@ -8,6 +8,7 @@
 #include <random>
 #include <vector>
 
+#include "cluster/VoteBook.hpp"
 #include "conf/Config.hpp"
 #include "health/HealthState.hpp"
 #include "health/HealthTableWriter.hpp"
@@ -42,6 +43,18 @@ class ProbeRun {
     using StateChangeHook = std::function<void(const conf::Pool& pool, uint32_t member,
                                                MemberState before, SlotView& next)>;
     void onStateChange(StateChangeHook hook) { state_change_ = std::move(hook); }
+    // This prober's own verdict on a member changed (its checks alone: before the cluster's
+    // votes and the dependencies); the cluster link publishes it.
+    using OwnVerdictHook =
+        std::function<void(const conf::Pool& pool, const conf::Member& member, MemberState own)>;
+    void onOwnVerdict(OwnVerdictHook hook) { own_verdict_ = std::move(hook); }
+    // The cluster's votes, which pools with a health_quorum other than local combine with this
+    // node's verdicts; null: standalone. Must outlive the run.
+    void useVotes(const cluster::VoteBook* votes) { votes_ = votes; }
+    // The votes changed: every member of a quorum pool is decided again.
+    void refreshQuorum();
+    // The members this prober's own checks see down, as votes name them.
+    std::unordered_set<std::string> ownDown() const;
     const HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 
@@ -62,6 +75,8 @@ class ProbeRun {
                         std::shared_ptr<std::vector<boost::asio::ip::address>> addresses, size_t at,
                         std::chrono::steady_clock::time_point deadline, ProbeDone done);
     void publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms);
+    void compose(const MemberProbe& m, SlotView& v) const;
+    void applyQuorum(const MemberProbe& m, SlotView& v) const;
     void applyDependencies(const MemberProbe& m, SlotView& v) const;
     void refreshDependent(MemberProbe& m, int64_t now_ms);
     void write(MemberProbe& m, SlotView& v, MemberState before, int64_t now_ms);
@@ -81,6 +96,8 @@ class ProbeRun {
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::mt19937 random_;
     StateChangeHook state_change_;
+    OwnVerdictHook own_verdict_;
+    const cluster::VoteBook* votes_ = nullptr;
     size_t unknown_ = 0;
     uint64_t checks_ = 0;
 };

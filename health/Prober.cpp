@@ -45,6 +45,13 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
         }
         watchAnswers(pool);
     });
+    if (cluster_) {
+        run->useVotes(&cluster_->votes());
+        run->onOwnVerdict([this](const conf::Pool& pool, const conf::Member& m, MemberState own) {
+            cluster_->ownVerdict(cluster::voteKey(pool.name, conf::memberTarget(m)),
+                                 own == MemberState::Down);
+        });
+    }
     run->start();
     // Parsing a large LB file leaves tens of MB of freed heap behind; hand it back so the
     // prober's footprint is what it uses.
@@ -71,6 +78,7 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
                                                             "pharosctl command replaces it.");
     }
     notifier_ = std::make_unique<notify::Notifier>(io_, config.settings);
+    startCluster(config.settings);
     run_ = startRun(std::move(config));
     startWatch();
     findPolicyPools();
@@ -114,6 +122,61 @@ void Prober::stop() {
     }
 }
 
+void Prober::startCluster(const conf::Settings& settings) {
+    if (!settings.cluster.enabled()) {
+        return;
+    }
+    cluster::ClusterLink::Hooks hooks;
+    hooks.shared_state = [this](admin::AdminState shared) { adoptSharedState(std::move(shared)); };
+    hooks.votes_changed = [this] {
+        if (run_) {
+            run_->refreshQuorum();
+        }
+    };
+    cluster_ = std::make_unique<cluster::ClusterLink>(io_, settings.cluster, std::move(hooks));
+    cluster_->start();
+}
+
+// What another node's pharosctl or policies changed (or, after a reconnection, what the cluster
+// decided meanwhile) replaces this node's state; the admin-state file keeps it for a restart
+// that finds etcd unreachable.
+void Prober::adoptSharedState(admin::AdminState shared) {
+    if (!run_ || shared == state_) {
+        return;
+    }
+    PHAROS_LOG(Info,
+               "cluster: shared state changed: " << shared.overrides.all().size() << " overrides, "
+                                                 << shared.policy.holders.size() << " held pools, "
+                                                 << shared.policy.approvals.size() << " approvals");
+    state_ = std::move(shared);
+    setAsideUnreadable(run_->config().settings);  // the cluster's state supersedes it
+    findPolicyPools();
+    publishOverrides();
+    saveState(run_->config().settings, "shared state from the cluster");
+}
+
+json Prober::clusterJson() const {
+    if (!cluster_) {
+        return nullptr;
+    }
+    const auto& st = cluster_->status();
+    const auto& s = cluster_->settings();
+    json nodes = json::object();
+    for (const auto& [name, vote] : cluster_->votes().nodes()) {
+        nodes[name] = {{"site", vote.site}, {"ready", vote.ready}, {"down", vote.down.size()}};
+    }
+    return {{"node", s.node},
+            {"site", s.site},
+            {"store", st.connected ? "connected" : "unreachable"},
+            {"store_since_ms", st.since_ms},
+            {"store_failures", st.failures},
+            {"store_error", st.last_error},
+            {"endpoint", st.endpoint},
+            {"revision", st.revision},
+            {"live_nodes", cluster_->votes().liveNodes()},
+            {"nodes", nodes}};
+}
+
 void Prober::startControl() {
     const auto& s = run_->config().settings;
     try {
@@ -155,10 +218,17 @@ http::Response Prober::serveHttp(const std::string& target) {
             in.webhooks.push_back(
                 {q->target().shown, c.delivered, c.failed_attempts, c.dropped, q->queued()});
         }
+        if (cluster_) {
+            const auto& st = cluster_->status();
+            in.cluster = http::ClusterMetrics{cluster_->settings().node, st.connected, st.failures,
+                                              cluster_->votes().nodes().size(), st.since_ms};
+        }
         return {200, "text/plain; version=0.0.4; charset=utf-8", http::metricsText(in)};
     }
     if (path == "/status") {
         status::StatusInputs in{config, table, state_.overrides, state_.policy, broken_state_, now};
+        in.cluster = clusterJson();
+        in.votes = cluster_ ? &cluster_->votes() : nullptr;
         return {200, "application/json", status::statusDocument(in).dump(2)};
     }
     if (path == "/" || path == "/index.html") {
@@ -195,6 +265,9 @@ json Prober::reload() {
         run_->stop();
         run_ = std::move(next);
         startWatch();
+        if (cluster_) {  // members may have come or gone
+            cluster_->resetOwn(run_->ownDown(), run_->table().ready());
+        }
     } catch (const std::exception& e) {
         PHAROS_LOG(Error,
                    "reload failed: " << e.what() << "; still probing the previous configuration");
@@ -225,6 +298,19 @@ json Prober::handle(const json& request, const sys::PeerCredentials& peer) {
     }
     if (command == "failback") {
         return failback(request, peer);
+    }
+    if (command == "cluster") {  // for pharosctl status and explain: the votes are not in the table
+        json votes = json::object();
+        for (const auto& pool : run_->config().pools) {
+            for (const auto& m : pool.members) {
+                std::string target = conf::memberTarget(m);
+                if (cluster_) {
+                    votes[pool.name][target] =
+                        cluster_->votes().votesOn(cluster::voteKey(pool.name, target));
+                }
+            }
+        }
+        return {{"ok", true}, {"cluster", clusterJson()}, {"votes", votes}};
     }
     return failure("unknown command " + command);
 }
@@ -328,6 +414,14 @@ void Prober::setAsideUnreadable(const conf::Settings& s) {
 
 bool Prober::commit(admin::AdminState next, std::string& error) {
     const auto& s = run_->config().settings;
+    if (cluster_ && !cluster_->status().connected) {
+        // Taken here alone, the change would be undone by the cluster's state when etcd is
+        // back, and the other nodes would answer without it meanwhile.
+        error = "the cluster's etcd cannot be reached (" + cluster_->status().last_error +
+                "): a change made on this node alone would not reach the others; nothing was "
+                "changed";
+        return false;
+    }
     setAsideUnreadable(s);
     try {
         admin::saveAdminState(s.admin_state, next, s.control_group);
@@ -337,6 +431,9 @@ bool Prober::commit(admin::AdminState next, std::string& error) {
         return false;
     }
     state_ = std::move(next);
+    if (cluster_) {
+        cluster_->pushState(state_);
+    }
     findPolicyPools();
     publishOverrides();
     return true;
@@ -448,6 +545,9 @@ void Prober::scheduleExpiry() {
         if (e) {
             return;
         }
+        if (cluster_) {
+            cluster_->ownReady(run_->table().ready());
+        }
         auto ended = state_.overrides.expire(realtimeMs());
         if (!ended.empty()) {
             // The override ends anyway; on a restart it would be read back already over.
@@ -482,6 +582,9 @@ void Prober::saveState(const conf::Settings& s, const char* why) {
             return;
         }
         save_pending_ = false;
+        if (cluster_) {  // the policies' records are the cluster's too
+            cluster_->pushState(state_);
+        }
         try {
             admin::saveAdminState(path, state_, group);
         } catch (const std::exception& failure) {

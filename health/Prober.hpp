@@ -14,6 +14,7 @@
 
 #include "admin/AdminStateFile.hpp"
 #include "backend/BackendStatsReader.hpp"
+#include "cluster/ClusterLink.hpp"
 #include "conf/Config.hpp"
 #include "health/AnswerWatch.hpp"
 #include "health/ControlServer.hpp"
@@ -41,6 +42,8 @@ class Prober {
     const ProbeRun& run() const { return *run_; }
     const admin::AdminOverrides& overrides() const { return state_.overrides; }
     const admin::PolicyRecords& policyRecords() const { return state_.policy; }
+    // Null when standalone.
+    const cluster::ClusterLink* cluster() const { return cluster_.get(); }
 
   private:
     struct Target {
@@ -79,12 +82,16 @@ class Prober {
     void notifyReadyWhenTableIs(int64_t deadline_ms);
     http::Response serveHttp(const std::string& target);
     std::unique_ptr<ProbeRun> startRun(conf::Config config);
+    void startCluster(const conf::Settings& settings);
+    void adoptSharedState(admin::AdminState shared);
+    nlohmann::json clusterJson() const;
 
     boost::asio::io_context& io_;
     std::string config_path_;
     int64_t started_ms_;
-    ProbeCounters probe_counters_;                // outlives runs, so counts survive reloads
-    std::unique_ptr<notify::Notifier> notifier_;  // before run_: the first probes notify
+    ProbeCounters probe_counters_;                   // outlives runs, so counts survive reloads
+    std::unique_ptr<notify::Notifier> notifier_;     // before run_: the first probes notify
+    std::unique_ptr<cluster::ClusterLink> cluster_;  // before run_: its votes are read by it
     std::unique_ptr<ProbeRun> run_;
     std::unique_ptr<AnswerWatch> watch_;  // for run_'s configuration
     std::vector<uint32_t> watch_dirty_;   // pools whose answer may have moved

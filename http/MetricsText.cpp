@@ -317,6 +317,27 @@ void webhookMetrics(const MetricsInputs& in, Writer& w) {
     }
 }
 
+void clusterMetrics(const MetricsInputs& in, Writer& w) {
+    if (!in.cluster) {
+        return;
+    }
+    const auto& c = *in.cluster;
+    std::string node = "node=\"" + escape(c.node) + "\"";
+    w.family("pharos_cluster_store_up", "gauge",
+             "1 while this node reaches the cluster's etcd; 0: it decides alone with the last "
+             "shared state it knew");
+    w.sample("pharos_cluster_store_up", node, c.connected ? 1 : 0);
+    w.family("pharos_cluster_store_failures_total", "counter",
+             "Times the link to etcd was lost or could not be made");
+    w.sample("pharos_cluster_store_failures_total", node, c.failures);
+    w.family("pharos_cluster_store_since_seconds", "gauge",
+             "Unix time of the last change between reaching etcd and not");
+    w.sample("pharos_cluster_store_since_seconds", node, double(c.since_ms) / 1000);
+    w.family("pharos_cluster_live_nodes", "gauge",
+             "Nodes whose health votes count here, this one included");
+    w.sample("pharos_cluster_live_nodes", node, uint64_t(c.live_nodes));
+}
+
 }  // namespace
 
 std::string metricsText(const MetricsInputs& in) {
@@ -327,6 +348,7 @@ std::string metricsText(const MetricsInputs& in) {
     probeMetrics(in, w);
     backendMetrics(in, w);
     webhookMetrics(in, w);
+    clusterMetrics(in, w);
     return w.str();
 }
 

@@ -3,6 +3,7 @@
 // overrides from the health table, the prober's own counts, and the backend's counts from its
 // shared-memory stats block. DNS queries are counted apart from pdns's remote-backend lookups
 // (two per A query of a remote-only name).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct WebhookMetrics {
     uint64_t queued = 0;
 };
 
+// The cluster link's state (cluster::ClusterLink), copied for the same reason.
+struct ClusterMetrics {
+    std::string node;
+    bool connected = false;
+    uint64_t failures = 0;
+    size_t live_nodes = 0;  // nodes whose vote this node counts, itself included
+    int64_t since_ms = 0;   // of the last change between connected and not
+};
+
 struct MetricsInputs {
     const conf::Config& config;
     const health::HealthTableReader& table;  // refreshed by the caller
@@ -34,6 +44,7 @@ struct MetricsInputs {
     int64_t now_ms;
     int64_t started_ms;  // pharos-health's start
     std::vector<WebhookMetrics> webhooks = {};
+    std::optional<ClusterMetrics> cluster = {};  // none: standalone
 };
 
 std::string metricsText(const MetricsInputs& in);

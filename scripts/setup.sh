@@ -10,6 +10,7 @@ packages=(
     libbenchmark-dev
     pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools pdns-recursor sqlite3
     dnsutils bind9-dnsutils dnsperf python3 procps iproute2 bc openssl chromium
+    etcd-server etcd-client
 )
 
 missing=()

@@ -155,6 +155,9 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
     if (const auto* o = in.overrides.find(pool.name, conf::memberTarget(m))) {
         j["override"] = overrideJson(*o);
     }
+    if (in.votes) {
+        j["votes"] = in.votes->votesOn(cluster::voteKey(pool.name, conf::memberTarget(m)));
+    }
     return j;
 }
 
@@ -279,9 +282,11 @@ json statusDocument(const StatusInputs& in) {
     if (!in.overrides_error.empty()) {
         doc["admin_state"]["error"] = in.overrides_error;
     }
+    doc["cluster"] = in.cluster;
     doc["pools"] = json::array();
     for (const auto& pool : config.pools) {
         json p = {{"name", pool.name},
+                  {"health_quorum", conf::toString(pool.health_quorum)},
                   {"monitor", conf::toString(pool.monitor)},
                   {"lb_method", conf::toString(pool.lb_method)},
                   {"members", json::array()}};

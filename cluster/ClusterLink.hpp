@@ -1,0 +1,115 @@
+#pragma once
+// This node's link to the cluster's etcd (docs/CLUSTER.md), on the prober's io_context:
+//   - a lease, kept alive every third of its TTL: this node's vote lives under it, so a node
+//     that dies or is cut off loses its say within the TTL;
+//   - this node's vote, prefix/votes/<node>: the members its prober sees down;
+//   - the shared admin state, one key per override, holder and approval under prefix/state/,
+//     written by the node whose pharosctl or policy changed it;
+//   - one watch on the prefix, which brings the other nodes' votes and state changes.
+// When etcd cannot be reached for a TTL the link forgets the other nodes' votes (each node
+// then decides alone) and keeps the last state it knew; it reconnects by itself and reads
+// everything again.
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "admin/AdminStateFile.hpp"
+#include "cluster/EtcdExchange.hpp"
+#include "cluster/VoteBook.hpp"
+#include "conf/Config.hpp"
+
+namespace pharos::cluster {
+
+struct LinkStatus {
+    bool connected = false;
+    int64_t since_ms = 0;    // of the last change between connected and not
+    uint64_t failures = 0;   // times the link was lost (or could not be made)
+    std::string last_error;  // why, the last time
+    std::string endpoint;    // the etcd endpoint in use
+    int64_t revision = 0;    // of the last state seen
+};
+
+class ClusterLink {
+  public:
+    struct Hooks {
+        // etcd's admin state, at the first read after each connection and at each change.
+        std::function<void(admin::AdminState)> shared_state;
+        // The votes of other nodes changed (or were forgotten).
+        std::function<void()> votes_changed;
+    };
+    // Throws std::runtime_error when the TLS files cannot be read.
+    ClusterLink(boost::asio::io_context& io, conf::ClusterSettings settings, Hooks hooks);
+    ~ClusterLink();
+    void start();
+    void stop();
+
+    // This node's own verdicts (its prober's, not combined with anyone's), published once per
+    // turn of the event loop when they change: one member's, whether every member has one,
+    // and all of them at once (a reload).
+    void ownVerdict(const std::string& vote_key, bool down);
+    void ownReady(bool ready);
+    void resetOwn(std::unordered_set<std::string> down, bool ready);
+    // Writes the keys of `state` that differ from what etcd has. False when the link is down
+    // (the change would reach no other node).
+    bool pushState(const admin::AdminState& state);
+
+    const VoteBook& votes() const { return book_; }
+    const LinkStatus& status() const { return status_; }
+    const conf::ClusterSettings& settings() const { return settings_; }
+
+  private:
+    void connect();
+    void onGranted(const std::string& error, const nlohmann::json& reply);
+    void readAll();
+    void startWatch(int64_t from_revision);
+    void onWatchMessage(const nlohmann::json& message);
+    void applyKv(const nlohmann::json& kv, bool deleted);
+    void adoptState();
+    void keepAlive();
+    void onKeepAliveFailed(const std::string& error);
+    void publishVote();
+    void ownChanged();
+    void sendState();
+    void linkUp();
+    void linkDown(const std::string& why);
+    void retryLater(const std::string& why);
+    void call(const std::string& path, const nlohmann::json& body, CallDone done);
+    std::string votesPrefix() const { return settings_.prefix + "votes/"; }
+    std::string statePrefix() const { return settings_.prefix + "state/"; }
+    std::map<std::string, std::string> stateKeys(const admin::AdminState& state) const;
+
+    boost::asio::io_context& io_;
+    conf::ClusterSettings settings_;
+    Hooks hooks_;
+    std::shared_ptr<boost::asio::ssl::context> tls_;
+    size_t endpoint_ = 0;
+    boost::asio::steady_timer keepalive_;
+    boost::asio::steady_timer retry_;
+    std::shared_ptr<StreamHandle> watch_;
+    std::string lease_;  // etcd's lease ID, as its JSON gives it (a decimal string)
+    int64_t last_keepalive_ms_ = 0;
+    bool connecting_ = false;
+    VoteBook book_;
+    NodeVote own_;
+    bool vote_dirty_ = true;
+    bool vote_in_flight_ = false;
+    bool vote_posted_ = false;
+    bool adopt_pending_ = false;
+    bool down_logged_ = false;  // the link's loss was logged and counted
+    uint64_t watch_generation_ = 0;
+    // What etcd holds under prefix/state/, key -> value, and the revision each was written at.
+    std::map<std::string, std::string> state_;
+    std::map<std::string, int64_t> state_revision_;
+    admin::AdminState wanted_;  // the state this node last asked to write
+    bool state_dirty_ = false;
+    bool state_in_flight_ = false;
+    LinkStatus status_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace pharos::cluster
