@@ -163,21 +163,55 @@ void ClusterLink::readAll() {
         if (!error.empty()) {
             return retryLater("read: " + error);
         }
+        const json& kvs = reply.contains("kvs") ? reply["kvs"] : json::array();
+        bool seeded = std::any_of(kvs.begin(), kvs.end(), [&](const json& kv) {
+            return fromBase64(kv.value("key", std::string())) == seedKey();
+        });
+        if (!seeded) {
+            return seed();
+        }
         book_.keepOnly(settings_.node);
         state_.clear();
         state_revision_.clear();
-        if (reply.contains("kvs") && reply["kvs"].is_array()) {
-            for (const auto& kv : reply["kvs"]) {
-                applyKv(kv, false);
-            }
+        for (const auto& kv : kvs) {
+            applyKv(kv, false);
         }
         status_.revision = number(reply["header"], "revision");
         startWatch(status_.revision + 1);
         linkUp();
         vote_dirty_ = true;  // under the new lease
         publishVote();
-        adoptState();
+        if (std::exchange(seeded_here_, false)) {
+            pushState(hooks_.local_state());
+        } else {
+            adoptState();
+        }
         hooks_.votes_changed();
+    });
+}
+
+// A new cluster (nothing under the prefix yet) starts from the state of the first node that
+// reaches it, so moving standalone nodes into a cluster keeps their drains and holders; every
+// later node, and this one after a reconnection, adopts the cluster's. The marker is created
+// once: of two nodes racing, one wins and the other adopts.
+void ClusterLink::seed() {
+    json marker = {{"node", settings_.node}, {"at_ms", nowMs()}};
+    json txn = {
+        {"compare",
+         {{{"key", toBase64(seedKey())}, {"target", "CREATE"}, {"create_revision", "0"}}}},
+        {"success",
+         {{{"request_put", {{"key", toBase64(seedKey())}, {"value", toBase64(marker.dump())}}}}}}};
+    call("kv/txn", txn, [this](const std::string& error, const json& reply) {
+        if (!error.empty()) {
+            return retryLater("seeding the shared state: " + error);
+        }
+        seeded_here_ = reply.value("succeeded", false);
+        if (seeded_here_) {
+            PHAROS_LOG(Info, "cluster: " << settings_.prefix
+                                         << " was empty in etcd: this node's admin state starts "
+                                            "the cluster's");
+        }
+        readAll();
     });
 }
 

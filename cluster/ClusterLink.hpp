@@ -41,6 +41,8 @@ class ClusterLink {
         std::function<void(admin::AdminState)> shared_state;
         // The votes of other nodes changed (or were forgotten).
         std::function<void()> votes_changed;
+        // This node's state, which the first node of a new cluster brings into it.
+        std::function<admin::AdminState()> local_state;
     };
     // Throws std::runtime_error when the TLS files cannot be read.
     ClusterLink(boost::asio::io_context& io, conf::ClusterSettings settings, Hooks hooks);
@@ -66,6 +68,7 @@ class ClusterLink {
     void connect();
     void onGranted(const std::string& error, const nlohmann::json& reply);
     void readAll();
+    void seed();
     void startWatch(int64_t from_revision);
     void onWatchMessage(const nlohmann::json& message);
     void applyKv(const nlohmann::json& kv, bool deleted);
@@ -81,6 +84,7 @@ class ClusterLink {
     void call(const std::string& path, const nlohmann::json& body, CallDone done);
     std::string votesPrefix() const { return settings_.prefix + "votes/"; }
     std::string statePrefix() const { return settings_.prefix + "state/"; }
+    std::string seedKey() const { return settings_.prefix + "initialized"; }
     std::map<std::string, std::string> stateKeys(const admin::AdminState& state) const;
 
     boost::asio::io_context& io_;
@@ -108,6 +112,7 @@ class ClusterLink {
     admin::AdminState wanted_;  // the state this node last asked to write
     bool state_dirty_ = false;
     bool state_in_flight_ = false;
+    bool seeded_here_ = false;  // this node just created the cluster's state: it pushes its own
     LinkStatus status_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

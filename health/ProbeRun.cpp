@@ -36,7 +36,6 @@ struct ProbeRun::MemberProbe {
     bool resolving = false;    // its name's resolution has not returned yet
     FailureReason own_reason = FailureReason::None;  // of its own last failed check
     uint16_t own_detail = 0;
-    std::string vote_key{};              // how the cluster's votes name it
     std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
 
@@ -124,7 +123,6 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
                           targetOf(pool, pool.members[i]),
                           HealthState(pool.params->retries, pool.params->rise, interval_ms)};
             m.by_name = pool.members[i].probe_by_name;
-            m.vote_key = cluster::voteKey(pool.name, conf::memberTarget(pool.members[i]));
             SlotView known = table_.read(slot);  // carried over from an earlier table
             // Down only through a dependency or the cluster's votes: its own checks passed.
             bool outvoted = known.reason == FailureReason::DependencyDown ||
@@ -403,7 +401,10 @@ void ProbeRun::applyQuorum(const MemberProbe& m, SlotView& v) const {
     if (!votes_ || m.pool->health_quorum == conf::HealthQuorum::Local) {
         return;
     }
-    cluster::Tally tally = votes_->tally(m.vote_key);
+    // Built here rather than kept per member: most deployments have no cluster, and a string per
+    // member would cost a large configuration megabytes.
+    cluster::Tally tally =
+        votes_->tally(cluster::voteKey(m.pool->name, conf::memberTarget(*m.member)));
     MemberState combined = cluster::quorumState(m.pool->health_quorum, v.state, tally);
     if (combined == v.state) {
         return;
@@ -427,7 +428,7 @@ std::unordered_set<std::string> ProbeRun::ownDown() const {
     std::unordered_set<std::string> out;
     for (const MemberProbe& m : members_) {
         if (m.state.state() == MemberState::Down) {
-            out.insert(m.vote_key);
+            out.insert(cluster::voteKey(m.pool->name, conf::memberTarget(*m.member)));
         }
     }
     return out;

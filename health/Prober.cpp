@@ -128,6 +128,7 @@ void Prober::startCluster(const conf::Settings& settings) {
     }
     cluster::ClusterLink::Hooks hooks;
     hooks.shared_state = [this](admin::AdminState shared) { adoptSharedState(std::move(shared)); };
+    hooks.local_state = [this] { return state_; };
     hooks.votes_changed = [this] {
         if (run_) {
             run_->refreshQuorum();

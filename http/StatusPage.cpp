@@ -80,6 +80,14 @@ function render(doc) {
     : "The health table is " + t.status + ": the backend answers as if every member were up (fail-open).";
   if (doc.admin_state && doc.admin_state.error)
     banner.textContent += " Admin overrides cannot be read: " + doc.admin_state.error;
+  const c = doc.cluster;
+  if (c && c.store !== undefined) {
+    const alone = c.store !== "connected";
+    if (alone) banner.className = "banner bad";
+    banner.textContent += " Cluster node " + c.node + (c.site ? " (" + c.site + ")" : "") +
+      (alone ? ": etcd UNREACHABLE (" + c.store_error + "), deciding alone with the last shared state."
+             : ": etcd connected, nodes voting: " + c.live_nodes.join(", ") + ".");
+  }
   const members = document.querySelector("#members tbody");
   members.replaceChildren();
   for (const p of doc.pools) {
@@ -100,7 +108,9 @@ function render(doc) {
         (o.until_ms ? " until " + new Date(o.until_ms).toISOString() : "") : "";
       const hold = m.policy ? m.policy + (m.policy_until_ms ? " until " +
         new Date(m.policy_until_ms).toISOString() : "") : "";
-      const kind = [m.cname ? "CNAME" : "", m.alert_only ? "alert only" : "",
+      const votes = m.votes && p.health_quorum !== "local" ? "votes " +
+        Object.entries(m.votes).map(([n, v]) => n + ": " + v).join(", ") : "";
+      const kind = [votes, m.cname ? "CNAME" : "", m.alert_only ? "alert only" : "",
         m.depends_on ? "depends on " + m.depends_on.join(", ") : ""].filter(x => x).join("; ");
       const tr = row(["  " + m.name, m.address, badge(m.state || "unknown"), badge(m.effective),
         [kind, admin, hold].filter(x => x).join("; "), ago(m.last_change_ms, now), m.last_failure || "",

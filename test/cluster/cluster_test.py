@@ -5,9 +5,6 @@ their own network namespaces, sharing votes and overrides through a three-member
 off from a member, stops a member, takes etcd's quorum away and restarts a prober, and times
 how long every node takes to agree. Needs root, iproute2 and etcd (etcd-server, etcd-client).
 
-PHAROS_CLUSTER_SCAFFOLD=1 runs the nodes without the `cluster:` section and `health_quorum`
-and checks only the drill's own machinery (namespaces, etcd, members, pdns, the prohibit
-route), for binaries that do not know those keys yet.
 Usage: cluster_test.py BIN_DIR [TEST...]"""
 import glob
 import json
@@ -26,13 +23,12 @@ import netns
 from harness import (Backend, Deployment, Member, Pdns, Process, dig_argv, make_workdir, ok,
                      parse_dig, run_suite, wait_until)
 
-CLUSTER = os.environ.get("PHAROS_CLUSTER_SCAFFOLD") != "1"
 
 # Every port lives in the drill's own namespaces, so none can collide with another suite's
 # (those bind on the root namespace's loopback) or with the host's own services.
 PDNS_PORT, MEMBER_PORT, HTTP_PORT, ETCD_CLIENT, ETCD_PEER = 5300, 8080, 8053, 2379, 2380
-NODES = {"a": ("phc-a", "10.213.0.1", "east"), "b": ("phc-b", "10.213.0.2", "west"),
-         "c": ("phc-c", "10.213.0.3", "north")}
+NODES = {"a": (netns.ns("a"), "10.213.0.1", "east"), "b": (netns.ns("b"), "10.213.0.2", "west"),
+         "c": (netns.ns("c"), "10.213.0.3", "north")}
 MEMBERS = {"M1": "10.213.0.10", "M2": "10.213.0.11"}
 M1, M2 = [MEMBERS["M1"]], [MEMBERS["M2"]]
 NAME = "app.cluster.test"
@@ -52,7 +48,7 @@ RESTARTED = 3.0
 # ---- configuration -----------------------------------------------------------------------
 
 def lb_yaml():
-    quorum = "    health_quorum: majority\n" if CLUSTER else ""
+    quorum = "    health_quorum: majority\n"
     return ("pools:\n"
             "  app:\n    monitor: http\n"
             "    monitor_params: {port: %d, interval: %g, timeout: %g, retries: %d}\n"
@@ -84,7 +80,13 @@ def pharos_yaml(node, workdir, table):
             # namespaces only; not loopback, hence allow_remote.
             "http: {listen: '%s:%d', allow_remote: true}\n"
             % (workdir, table, workdir, workdir, address, HTTP_PORT))
-    return text + (cluster_yaml(node) if CLUSTER else "")
+    return text + cluster_yaml(node)
+
+
+# What each node had set while it ran alone: the state the cluster starts from.
+CANARY_DOWN = {"version": 2, "holders": [], "approvals": [], "overrides": [
+    {"pool": "canary", "member": "canary", "address": CANARY_ADDRESS, "action": "force-down",
+     "since_ms": 1, "by": "drill"}]}
 
 
 def write(path, text):
@@ -101,7 +103,7 @@ class NsMember(Member):
 
     def __init__(self, name, log_dir):
         super().__init__(MEMBERS[name], MEMBER_PORT, name, log_dir)
-        self.argv = netns.inside("phc-m", self.argv)
+        self.argv = netns.inside(netns.ns("m"), self.argv)
 
     def listening(self):
         return self.logged_since_start("listening", 0)
@@ -153,7 +155,7 @@ def etcdctl(ns, *args, timeout=5):
 
 
 def etcd_healthy():
-    return etcdctl("phc-a", "endpoint", "health").returncode == 0
+    return etcdctl(netns.ns("a"), "endpoint", "health").returncode == 0
 
 
 class Node:
@@ -169,6 +171,7 @@ class Node:
         self.config = write(os.path.join(self.dir, "pharos.yaml"),
                             pharos_yaml(name, self.dir, self.table))
         self.validate()
+        write(os.path.join(self.dir, "admin-state.json"), json.dumps(CANARY_DOWN))
         self.health = self.program("pharos-health", Process, world.dir)
         self.backend = self.program("pharos-backend", Backend, world.dir)
         self.pdns = NodePdns(self, world.dir, self.config, self.bin_dir)
@@ -180,9 +183,8 @@ class Node:
         read them, would hide it."""
         out = self.ctl("validate")
         if out.returncode != 0:
-            raise RuntimeError("node %s: pharosctl validate failed%s:\n%s%s" % (
-                self.name, "" if not CLUSTER else " (binaries without the cluster section? "
-                "PHAROS_CLUSTER_SCAFFOLD=1 checks the drill alone)", out.stdout, out.stderr))
+            raise RuntimeError("node %s: pharosctl validate failed:\n%s%s" % (
+                self.name, out.stdout, out.stderr))
 
     def program(self, binary, kind, log_dir):
         argv = [os.path.join(self.bin_dir, binary), "-c", self.config]
@@ -250,18 +252,16 @@ class World(Deployment):
             node.etcd.start()
         if not wait_until(etcd_healthy, 20, 0.2):
             raise RuntimeError("etcd never became healthy: %s" % etcdctl(
-                "phc-a", "endpoint", "health").stderr)
+                netns.ns("a"), "endpoint", "health").stderr)
 
     def wait_ready(self):
         if not self.agree(lambda n: n.answer() == M1, 15):
             raise RuntimeError("the nodes never answered M1: %s" % self.answers())
-        # In the cluster an override set on one node reaches all; without it, each its own.
-        setters = [self.nodes["a"]] if CLUSTER else list(self.nodes.values())
-        for node in setters:
-            ok(node.ctl("force-down", "canary", "canary"))
+        # The canary starts forced down by every node's admin-state file (a standalone
+        # node's state, which the first node to reach the empty etcd brings into the cluster);
+        # clearing it through one node must reach every backend through its own table.
         mapped = self.agree(lambda n: n.answer(CANARY) == [], 5)
-        for node in setters:
-            ok(node.ctl("clear", "canary", "canary"))
+        ok(self.nodes["a"].ctl("clear", "canary", "canary"))
         if not mapped or not self.agree(lambda n: n.answer(CANARY) == [CANARY_ADDRESS], 5):
             raise RuntimeError("a backend never used its table: %s" % self.on_all(
                 lambda n: n.answer(CANARY)))
@@ -351,7 +351,7 @@ def cut_off(ns, address, on):
 
 def check_network(w):
     for name, address in MEMBERS.items():
-        body = netns.http_get("phc-a", "http://%s:%d/" % (address, MEMBER_PORT))
+        body = netns.http_get(netns.ns("a"), "http://%s:%d/" % (address, MEMBER_PORT))
         assert body and body.startswith("OK " + name), (name, body)
     # The bridge has no address, so the root namespace has no route into the drill (a connect
     # test from it proves nothing where a proxy accepts every outbound connection).
@@ -362,27 +362,27 @@ def check_network(w):
 
 
 def check_etcd(w):
-    ok(etcdctl("phc-a", "put", PREFIX + "drill-probe", "from-a"))
+    ok(etcdctl(netns.ns("a"), "put", PREFIX + "drill-probe", "from-a"))
     # read back through c's member alone: the write went through the cluster's raft log
-    got = subprocess.run(netns.inside("phc-c", [
+    got = subprocess.run(netns.inside(netns.ns("c"), [
         "etcdctl", "--endpoints", ETCD_URLS[2], "get", "--print-value-only",
         "--consistency", "l", PREFIX + "drill-probe"]), capture_output=True, text=True,
         timeout=5, env=dict(os.environ, ETCDCTL_API="3"))
     assert got.stdout.strip() == "from-a", (got.stdout, got.stderr)
-    ok(etcdctl("phc-a", "del", PREFIX + "drill-probe"))
+    ok(etcdctl(netns.ns("a"), "del", PREFIX + "drill-probe"))
 
 
 def check_prohibit_route(w):
-    cut_off("phc-c", MEMBERS["M1"], True)
+    cut_off(netns.ns("c"), MEMBERS["M1"], True)
     try:
-        reached, error = netns.can_connect("phc-c", MEMBERS["M1"], MEMBER_PORT)
-        assert not reached, "phc-c still reaches M1 through the prohibit route"
-        print("    phc-c -> M1: %s" % error)
-        assert netns.can_connect("phc-a", MEMBERS["M1"], MEMBER_PORT)[0], "phc-a lost M1"
-        assert netns.can_connect("phc-c", MEMBERS["M2"], MEMBER_PORT)[0], "phc-c lost M2"
+        reached, error = netns.can_connect(netns.ns("c"), MEMBERS["M1"], MEMBER_PORT)
+        assert not reached, "node c still reaches M1 through the prohibit route"
+        print("    node c -> M1: %s" % error)
+        assert netns.can_connect(netns.ns("a"), MEMBERS["M1"], MEMBER_PORT)[0], "node a lost M1"
+        assert netns.can_connect(netns.ns("c"), MEMBERS["M2"], MEMBER_PORT)[0], "node c lost M2"
     finally:
-        cut_off("phc-c", MEMBERS["M1"], False)
-    assert netns.can_connect("phc-c", MEMBERS["M1"], MEMBER_PORT)[0], "route not removed"
+        cut_off(netns.ns("c"), MEMBERS["M1"], False)
+    assert netns.can_connect(netns.ns("c"), MEMBERS["M1"], MEMBER_PORT)[0], "route not removed"
 
 
 # ---- the scenarios (need the cluster section) --------------------------------------------
@@ -458,7 +458,7 @@ def check_store_lost(w):
     agreed_within(w, "store back", lambda n: store(n) == "connected"
                   and live(n) == sorted(NODES), STORE_BACK)
     # the next scenario starts from a whole etcd cluster, not one still catching up
-    assert wait_until(etcd_healthy, STORE_BACK, 0.2), etcdctl("phc-a", "endpoint", "health")
+    assert wait_until(etcd_healthy, STORE_BACK, 0.2), etcdctl(netns.ns("a"), "endpoint", "health")
 
 
 def check_node_restart(w):
@@ -484,7 +484,7 @@ def test_cluster(bin_dir, worlds):
     w = World(bin_dir)
     worlds.append(w)
     w.start()
-    for check in SCAFFOLD + (SCENARIOS if CLUSTER else []):
+    for check in SCAFFOLD + SCENARIOS:
         started = time.monotonic()
         check(w)
         print("  ok %s (%.1fs)" % (check.__name__, time.monotonic() - started), flush=True)
@@ -495,8 +495,6 @@ TESTS = [test_cluster]
 
 def main():
     bin_dir = os.path.abspath(sys.argv[1])
-    if not CLUSTER:
-        print("PHAROS_CLUSTER_SCAFFOLD=1: the drill's machinery only, no cluster scenarios")
 
     def show(w):
         for name, node in w.nodes.items():

@@ -7,14 +7,24 @@ import os
 import signal
 import subprocess
 
-BRIDGE = "phcbr0"
+# PHAROS_DRILL_NS renames the namespaces and the bridge, so a second drill can run beside
+# one that CI runs on the same machine (the addresses live inside the namespaces already).
+NAME = os.environ.get("PHAROS_DRILL_NS", "phc")
+BRIDGE = NAME + "br0"
 PREFIX = 24
+
+
+def ns(short):
+    """The drill's namespace `short` (a, b, c: the nodes; m: the members)."""
+    return NAME + "-" + short
+
+
 # namespace -> addresses of its one interface; the members' namespace holds both members.
 ADDRESSES = {
-    "phc-a": ["10.213.0.1"],
-    "phc-b": ["10.213.0.2"],
-    "phc-c": ["10.213.0.3"],
-    "phc-m": ["10.213.0.10", "10.213.0.11"],
+    ns("a"): ["10.213.0.1"],
+    ns("b"): ["10.213.0.2"],
+    ns("c"): ["10.213.0.3"],
+    ns("m"): ["10.213.0.10", "10.213.0.11"],
 }
 
 
@@ -81,14 +91,14 @@ def setup():
     if os.geteuid() != 0:
         raise RuntimeError("the cluster drill needs root to create network namespaces")
     try:
-        sh("ip", "netns", "add", "phc-a")
+        sh("ip", "netns", "add", ns("a"))
     except RuntimeError as e:
         raise RuntimeError("cannot create network namespaces (needs CAP_SYS_ADMIN and "
                            "iproute2): %s" % e) from None
     sh("ip", "link", "add", BRIDGE, "type", "bridge")
     sh("ip", "link", "set", BRIDGE, "up")
-    for ns, addresses in ADDRESSES.items():
-        join(ns, addresses)
+    for name, addresses in ADDRESSES.items():
+        join(name, addresses)
 
 
 def join(ns, addresses):
