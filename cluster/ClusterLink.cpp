@@ -3,6 +3,10 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
 
 #include "cluster/Base64.hpp"
 #include "conf/Log.hpp"
@@ -14,7 +18,7 @@ namespace asio = boost::asio;
 using nlohmann::json;
 
 constexpr auto kCallTimeout = std::chrono::milliseconds(1000);
-constexpr auto kRetryAfter = std::chrono::milliseconds(1000);
+constexpr auto kRetryAfter = std::chrono::milliseconds(500);
 constexpr size_t kOpsPerTxn = 100;  // etcd refuses more than 128 by default
 
 int64_t nowMs() {
@@ -63,6 +67,27 @@ std::string keyPart(const std::string& text) {
     return out;
 }
 
+// The vote of a node that sees this many members down would not fit in one etcd request
+// (1.5 MiB by default); it is replaced by a vote that does not count.
+constexpr size_t kMaxVoteBytes = 1 << 20;
+
+void loadTls(const char* key, const std::string& path, const std::function<void()>& load) {
+    if (path.empty()) {
+        return;
+    }
+    std::error_code missing;
+    if (!std::filesystem::exists(path, missing)) {
+        throw std::runtime_error(std::string("cluster.tls.") + key + ": " + path +
+                                 " does not exist");
+    }
+    try {
+        load();
+    } catch (const boost::system::system_error& e) {
+        throw std::runtime_error(std::string("cluster.tls.") + key + ": cannot use " + path + ": " +
+                                 e.code().message());
+    }
+}
+
 std::shared_ptr<asio::ssl::context> makeTls(const conf::ClusterSettings& s) {
     bool https = std::any_of(s.etcd.begin(), s.etcd.end(),
                              [](const conf::EtcdEndpoint& e) { return e.scheme == "https"; });
@@ -71,19 +96,13 @@ std::shared_ptr<asio::ssl::context> makeTls(const conf::ClusterSettings& s) {
     }
     auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     tls->set_verify_mode(asio::ssl::verify_peer);
-    try {
-        if (s.ca_file.empty()) {
-            tls->set_default_verify_paths();
-        } else {
-            tls->load_verify_file(s.ca_file);
-        }
-        if (!s.cert_file.empty()) {
-            tls->use_certificate_chain_file(s.cert_file);
-            tls->use_private_key_file(s.key_file, asio::ssl::context::pem);
-        }
-    } catch (const boost::system::system_error& e) {
-        throw std::runtime_error("cluster.tls: " + std::string(e.what()));
+    if (s.ca_file.empty()) {
+        tls->set_default_verify_paths();
     }
+    loadTls("ca", s.ca_file, [&] { tls->load_verify_file(s.ca_file); });
+    loadTls("cert", s.cert_file, [&] { tls->use_certificate_chain_file(s.cert_file); });
+    loadTls("key", s.key_file,
+            [&] { tls->use_private_key_file(s.key_file, asio::ssl::context::pem); });
     return tls;
 }
 
@@ -95,7 +114,8 @@ ClusterLink::ClusterLink(asio::io_context& io, conf::ClusterSettings settings, H
       hooks_(std::move(hooks)),
       tls_(makeTls(settings_)),
       keepalive_(io),
-      retry_(io) {
+      retry_(io),
+      rewatch_(io) {
     own_.site = settings_.site;
     status_.since_ms = nowMs();
     status_.endpoint = settings_.etcd.front().url;
@@ -115,6 +135,7 @@ void ClusterLink::stop() {
     *alive_ = false;
     keepalive_.cancel();
     retry_.cancel();
+    rewatch_.cancel();
     if (watch_) {
         watch_->cancel();
         watch_.reset();
@@ -182,10 +203,10 @@ void ClusterLink::readAll() {
         vote_dirty_ = true;  // under the new lease
         publishVote();
         if (std::exchange(seeded_here_, false)) {
-            pushState(hooks_.local_state());
-        } else {
-            adoptState();
+            pushChange(admin::AdminState{}, hooks_.local_state());
         }
+        adoptState();
+        sendState();  // what this node changed while the link was being made again
         hooks_.votes_changed();
     });
 }
@@ -216,14 +237,19 @@ void ClusterLink::seed() {
 }
 
 void ClusterLink::startWatch(int64_t from_revision) {
+    if (watch_) {
+        ++watch_generation_;
+        watch_->cancel();
+    }
     json create = {{"create_request",
                     {{"key", toBase64(settings_.prefix)},
                      {"range_end", toBase64(prefixEnd(settings_.prefix))},
                      {"start_revision", std::to_string(from_revision)}}}};
     uint64_t generation = ++watch_generation_;
-    const auto& endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()];
+    watch_endpoint_ = endpoint_ % settings_.etcd.size();
     watch_ = etcdStream(
-        io_, endpoint, tls_, "/v3/watch", create, std::chrono::milliseconds(2000),
+        io_, settings_.etcd[watch_endpoint_], tls_, "/v3/watch", create,
+        std::chrono::milliseconds(2000),
         [this, alive = alive_, generation](const json& message) {
             if (*alive && generation == watch_generation_) {
                 onWatchMessage(message);
@@ -231,18 +257,46 @@ void ClusterLink::startWatch(int64_t from_revision) {
         },
         [this, alive = alive_, generation](const std::string& why) {
             if (*alive && generation == watch_generation_) {
-                linkDown("watch: " + why);
+                restartWatch("watch: " + why, true);
             }
         });
+}
+
+// A watch that ended, or that sits on a member the calls moved away from (one cut off from its
+// quorum sends no events and says nothing), starts again on the calls' endpoint from the last
+// revision seen, so no event is missed. The link itself stands or falls with the keepalives.
+void ClusterLink::restartWatch(const std::string& why, bool next_endpoint) {
+    if (!status_.connected) {
+        return;
+    }
+    PHAROS_LOG(Debug,
+               "cluster: " << why << "; watching again from revision " << status_.revision + 1);
+    if (watch_) {
+        ++watch_generation_;
+        watch_->cancel();
+        watch_.reset();
+    }
+    if (next_endpoint) {
+        endpoint_ = (watch_endpoint_ + 1) % settings_.etcd.size();
+    }
+    rewatch_.expires_after(std::chrono::milliseconds(200));
+    rewatch_.async_wait([this](const boost::system::error_code& e) {
+        if (!e && status_.connected && !watch_) {
+            startWatch(status_.revision + 1);
+        }
+    });
 }
 
 void ClusterLink::onWatchMessage(const json& message) {
     const json& result = message.contains("result") ? message["result"] : json();
     if (!result.is_object()) {
-        return linkDown("watch: " + message.value("error", json(message)).dump());
+        return restartWatch("watch: " + message.value("error", json(message)).dump(), true);
     }
-    if (result.value("canceled", false)) {  // e.g. compacted past our revision: read again
-        return linkDown("watch cancelled: " + result.value("cancel_reason", std::string()));
+    if (result.value("canceled", false)) {
+        std::string why = "watch cancelled: " + result.value("cancel_reason", std::string());
+        // Compacted past the last revision seen: the events in between are gone, read
+        // everything again. Otherwise (a member without a leader) watch elsewhere.
+        return number(result, "compact_revision") > 0 ? linkDown(why) : restartWatch(why, true);
     }
     if (!result.contains("events")) {
         return;
@@ -282,17 +336,19 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
             return;
         }
         json vote = json::parse(*value, nullptr, false);
-        if (!vote.is_object() || !vote.contains("down") || !vote["down"].is_array()) {
+        if (!vote.is_object() || !vote.contains("down") || !vote["down"].is_object()) {
             PHAROS_LOG(Warning, "cluster: ignoring node " << node << "'s malformed vote");
             return;
         }
         NodeVote v;
         v.site = vote.value("site", std::string());
         v.ready = vote.value("ready", false);
-        for (const auto& member : vote["down"]) {
-            if (member.is_array() && member.size() == 2 && member[0].is_string() &&
-                member[1].is_string()) {
-                v.down.insert(voteKey(member[0].get<std::string>(), member[1].get<std::string>()));
+        v.layout = std::strtoull(vote.value("layout", std::string()).c_str(), nullptr, 16);
+        for (const auto& [pool, targets] : vote["down"].items()) {
+            for (const auto& target : targets) {
+                if (target.is_string()) {
+                    v.down.insert(voteKey(pool, target.get<std::string>()));
+                }
             }
         }
         book_.set(node, std::move(v));
@@ -310,19 +366,28 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
     }
 }
 
-// The state as etcd has it, read back through the admin-state file's parser, so what another
-// node wrote is checked as strictly as the file is.
+// The state as etcd has it with this node's changes not written yet laid over it, read back
+// through the admin-state file's parser, so what another node wrote is checked as strictly as
+// the file is. Not while a write is on its way: etcd's view may be older than what it says.
 void ClusterLink::adoptState() {
-    if (state_in_flight_) {
-        adopt_pending_ = true;  // this node's write may be older than what it is about to say
+    if (!in_flight_.empty()) {
+        adopt_pending_ = true;
         return;
     }
     adopt_pending_ = false;
+    std::map<std::string, std::string> view = state_;
+    for (const auto& [key, value] : pending_) {
+        if (value) {
+            view[key] = *value;
+        } else {
+            view.erase(key);
+        }
+    }
     json doc = {{"version", 2},
                 {"overrides", json::array()},
                 {"holders", json::array()},
                 {"approvals", json::array()}};
-    for (const auto& [key, value] : state_) {
+    for (const auto& [key, value] : view) {
         std::string kind = key.substr(statePrefix().size());
         kind = kind.substr(0, kind.find('/'));
         json entry = json::parse(value, nullptr, false);
@@ -360,65 +425,76 @@ std::map<std::string, std::string> ClusterLink::stateKeys(const admin::AdminStat
     return out;
 }
 
-bool ClusterLink::pushState(const admin::AdminState& state) {
-    wanted_ = state;
-    state_dirty_ = true;
+bool ClusterLink::pushChange(const admin::AdminState& before, const admin::AdminState& after) {
     if (!status_.connected) {
         return false;
+    }
+    auto was = stateKeys(before);
+    auto is = stateKeys(after);
+    for (const auto& [key, value] : is) {
+        auto it = was.find(key);
+        if (it == was.end() || it->second != value) {
+            pending_[key] = value;
+        }
+    }
+    for (const auto& [key, value] : was) {
+        if (!is.count(key)) {
+            pending_[key] = std::nullopt;
+        }
     }
     sendState();
     return true;
 }
 
-// One transaction at a time, of the keys that differ from what etcd has; a newer state asked
-// for meanwhile is sent when it returns.
+// One transaction at a time; changes made meanwhile go in the next one.
 void ClusterLink::sendState() {
-    if (state_in_flight_ || !state_dirty_ || !status_.connected) {
+    if (!in_flight_.empty() || pending_.empty() || !status_.connected) {
         return;
     }
-    state_dirty_ = false;
-    auto wanted = stateKeys(wanted_);
     json ops = json::array();
-    std::vector<std::pair<std::string, std::optional<std::string>>> writes;
-    for (const auto& [key, value] : wanted) {
-        auto it = state_.find(key);
-        if ((it == state_.end() || it->second != value) && writes.size() < kOpsPerTxn) {
-            ops.push_back({{"request_put", {{"key", toBase64(key)}, {"value", toBase64(value)}}}});
-            writes.emplace_back(key, value);
-        }
-    }
-    for (const auto& [key, value] : state_) {
-        if (!wanted.count(key) && writes.size() < kOpsPerTxn) {
-            ops.push_back({{"request_delete_range", {{"key", toBase64(key)}}}});
-            writes.emplace_back(key, std::nullopt);
-        }
-    }
-    if (writes.empty()) {
-        return;
-    }
-    state_dirty_ = writes.size() == kOpsPerTxn;  // more to write after this one
-    state_in_flight_ = true;
-    call("kv/txn", {{"success", ops}}, [this, writes](const std::string& error, const json& reply) {
-        state_in_flight_ = false;
-        if (!error.empty()) {
-            state_dirty_ = true;  // again at the next keepalive, or lost with the link
-            PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
+    while (!pending_.empty() && in_flight_.size() < kOpsPerTxn) {
+        auto node = pending_.extract(pending_.begin());
+        const std::string& key = node.key();
+        if (node.mapped()) {
+            ops.push_back(
+                {{"request_put", {{"key", toBase64(key)}, {"value", toBase64(*node.mapped())}}}});
         } else {
-            int64_t revision = number(reply["header"], "revision");
-            for (const auto& [key, value] : writes) {
-                state_revision_[key] = revision;
-                if (value) {
-                    state_[key] = *value;
-                } else {
-                    state_.erase(key);
-                }
+            ops.push_back({{"request_delete_range", {{"key", toBase64(key)}}}});
+        }
+        in_flight_.insert(std::move(node));
+    }
+    call("kv/txn", {{"success", ops}},
+         [this](const std::string& error, const json& reply) { onStateWritten(error, reply); });
+}
+
+void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
+    Ops written = std::exchange(in_flight_, {});
+    if (!error.empty()) {
+        // Sent again after the next keepalive; a newer change to the same key wins.
+        for (auto& [key, value] : written) {
+            pending_.try_emplace(key, std::move(value));
+        }
+        PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
+    } else {
+        int64_t revision = number(reply["header"], "revision");
+        for (const auto& [key, value] : written) {
+            if (state_revision_[key] > revision) {
+                continue;  // another node's write after this one, seen already
+            }
+            state_revision_[key] = revision;
+            if (value) {
+                state_[key] = *value;
+            } else {
+                state_.erase(key);
             }
         }
-        if (adopt_pending_) {
-            adoptState();
-        }
+    }
+    if (adopt_pending_) {
+        adoptState();
+    }
+    if (error.empty()) {
         sendState();
-    });
+    }
 }
 
 void ClusterLink::ownVerdict(const std::string& vote_key, bool down) {
@@ -435,10 +511,13 @@ void ClusterLink::ownReady(bool ready) {
     }
 }
 
-void ClusterLink::resetOwn(std::unordered_set<std::string> down, bool ready) {
+void ClusterLink::resetOwn(std::unordered_set<std::string> down, bool ready, uint64_t layout) {
     own_.down = std::move(down);
     own_.ready = ready;
+    own_.layout = layout;
+    book_.setLayout(layout);
     ownChanged();
+    hooks_.votes_changed();  // the nodes that count may be others now
 }
 
 // The book has this node's vote at once (this node's answers use it now); etcd gets it once
@@ -463,30 +542,52 @@ void ClusterLink::publishVote() {
         return;
     }
     vote_dirty_ = false;
-    vote_in_flight_ = true;
-    json down = json::array();
+    json down = json::object();  // pool -> targets: each pool's name once
     for (const auto& key : own_.down) {
         size_t newline = key.find('\n');
-        down.push_back({key.substr(0, newline), key.substr(newline + 1)});
+        down[key.substr(0, newline)].push_back(key.substr(newline + 1));
     }
-    json vote = {{"site", own_.site}, {"ready", own_.ready}, {"down", down}, {"at_ms", nowMs()}};
+    char layout[17];
+    std::snprintf(layout, sizeof layout, "%016llx", static_cast<unsigned long long>(own_.layout));
+    json vote = {{"site", own_.site},
+                 {"ready", own_.ready},
+                 {"layout", layout},
+                 {"down", down},
+                 {"at_ms", nowMs()}};
+    std::string text = vote.dump();
+    if (text.size() > kMaxVoteBytes) {
+        if (!vote_too_large_logged_) {
+            vote_too_large_logged_ = true;
+            PHAROS_LOG(Error, "cluster: this node sees " << own_.down.size()
+                                                         << " members down, too many for one "
+                                                            "etcd value: it votes on none");
+        }
+        text = json{{"site", own_.site},
+                    {"ready", false},
+                    {"layout", layout},
+                    {"down", json::object()},
+                    {"at_ms", nowMs()}}
+                   .dump();
+    }
+    vote_in_flight_ = true;
     json put = {{"key", toBase64(votesPrefix() + settings_.node)},
-                {"value", toBase64(vote.dump())},
+                {"value", toBase64(text)},
                 {"lease", lease_}};
     call("kv/put", put, [this](const std::string& error, const json&) {
         vote_in_flight_ = false;
         if (!error.empty()) {
-            vote_dirty_ = true;  // again at the next keepalive
+            vote_dirty_ = true;  // again after the next keepalive
             PHAROS_LOG(Warning, "cluster: this node's vote not written to etcd: " << error);
+            return;
         }
-        publishVote();
+        publishVote();  // a change that came while this one was on its way
     });
 }
 
 // Every third of the lease's TTL. A TTL without one success takes the link down: the other
 // nodes stop counting this one's vote then, and this one theirs.
 void ClusterLink::keepAlive() {
-    auto every = std::chrono::milliseconds(int64_t(settings_.lease_ttl.count() * 1000 / 3));
+    auto every = std::chrono::milliseconds(ttlMs() / 3);
     keepalive_.expires_after(every);
     keepalive_.async_wait([this](const boost::system::error_code& e) {
         if (e) {
@@ -496,32 +597,47 @@ void ClusterLink::keepAlive() {
         if (!status_.connected) {
             return;
         }
-        call("lease/keepalive", {{"ID", lease_}}, [this](const std::string& error, const json& r) {
-            const json& result = r.contains("result") ? r["result"] : r;
-            if (error.empty() && number(result, "TTL") <= 0) {
-                return linkDown("etcd let this node's lease expire");
-            }
-            if (!error.empty()) {
-                return onKeepAliveFailed(error);
-            }
-            // A member that lost its quorum may still renew leases it led; a linearizable read
-            // needs the quorum.
-            json read = {{"key", toBase64(votesPrefix() + settings_.node)}, {"count_only", true}};
-            call("kv/range", read, [this](const std::string& error, const json&) {
-                if (!error.empty()) {
-                    return onKeepAliveFailed("quorum read: " + error);
-                }
-                last_keepalive_ms_ = nowMs();
-                publishVote();
-                sendState();
-            });
-        });
+        call("lease/keepalive", {{"ID", lease_}},
+             [this, lease = lease_](const std::string& error, const json& r) {
+                 if (!status_.connected || lease != lease_) {
+                     return;  // an answer about a lease this node no longer uses
+                 }
+                 if (!error.empty()) {
+                     return onKeepAliveFailed(error);
+                 }
+                 // A stream's errors (no leader during an election) come in a 200 answer.
+                 if (!r.contains("result")) {
+                     return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
+                 }
+                 if (number(r["result"], "TTL") <= 0) {
+                     return linkDown("etcd let this node's lease expire");
+                 }
+                 // A member that lost its quorum may still renew leases it led; a linearizable
+                 // read needs the quorum.
+                 json read = {{"key", toBase64(votesPrefix() + settings_.node)},
+                              {"count_only", true}};
+                 call("kv/range", read, [this, lease](const std::string& error, const json&) {
+                     if (!status_.connected || lease != lease_) {
+                         return;
+                     }
+                     if (!error.empty()) {
+                         return onKeepAliveFailed("quorum read: " + error);
+                     }
+                     last_keepalive_ = std::chrono::steady_clock::now();
+                     if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
+                         restartWatch("the calls moved to " +
+                                          settings_.etcd[endpoint_ % settings_.etcd.size()].url,
+                                      false);
+                     }
+                     publishVote();
+                     sendState();
+                 });
+             });
     });
 }
 
 void ClusterLink::onKeepAliveFailed(const std::string& error) {
-    if (status_.connected &&
-        nowMs() - last_keepalive_ms_ > int64_t(settings_.lease_ttl.count() * 1000)) {
+    if (std::chrono::steady_clock::now() - last_keepalive_ > std::chrono::milliseconds(ttlMs())) {
         linkDown("etcd unreachable: " + error);
     }
 }
@@ -530,7 +646,8 @@ void ClusterLink::linkUp() {
     connecting_ = false;
     status_.connected = true;
     status_.since_ms = nowMs();
-    last_keepalive_ms_ = status_.since_ms;
+    status_.endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()].url;
+    last_keepalive_ = std::chrono::steady_clock::now();
     down_logged_ = false;
     PHAROS_LOG(Info, "cluster: node " << settings_.node << " connected to etcd at "
                                       << status_.endpoint << "; " << book_.liveNodes().size()
@@ -543,6 +660,7 @@ void ClusterLink::linkDown(const std::string& why) {
         watch_->cancel();
         watch_.reset();
     }
+    rewatch_.cancel();
     bool was = status_.connected;
     status_.connected = false;
     if (was) {

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,8 @@ struct LinkStatus {
 class ClusterLink {
   public:
     struct Hooks {
-        // etcd's admin state, at the first read after each connection and at each change.
+        // etcd's admin state (with this node's changes not written yet laid over it), at the
+        // first read after each connection and at each change.
         std::function<void(admin::AdminState)> shared_state;
         // The votes of other nodes changed (or were forgotten).
         std::function<void()> votes_changed;
@@ -52,24 +54,29 @@ class ClusterLink {
 
     // This node's own verdicts (its prober's, not combined with anyone's), published once per
     // turn of the event loop when they change: one member's, whether every member has one,
-    // and all of them at once (a reload).
+    // and all of them at once with the configuration's layout (a start or a reload: only nodes
+    // with the same pools and members count each other's votes).
     void ownVerdict(const std::string& vote_key, bool down);
     void ownReady(bool ready);
-    void resetOwn(std::unordered_set<std::string> down, bool ready);
-    // Writes the keys of `state` that differ from what etcd has. False when the link is down
-    // (the change would reach no other node).
-    bool pushState(const admin::AdminState& state);
+    void resetOwn(std::unordered_set<std::string> down, bool ready, uint64_t layout);
+    // Writes the keys that differ between `before` and `after`, and only those: another node's
+    // change to another key is never undone by this one's. False, and nothing queued, when
+    // the link is down: a change taken alone is replaced by the cluster's state when it is
+    // back. Queued changes outlive a lost link and are sent when it is back.
+    bool pushChange(const admin::AdminState& before, const admin::AdminState& after);
 
     const VoteBook& votes() const { return book_; }
     const LinkStatus& status() const { return status_; }
     const conf::ClusterSettings& settings() const { return settings_; }
 
   private:
+    using Ops = std::map<std::string, std::optional<std::string>>;  // key -> value; none: delete
     void connect();
     void onGranted(const std::string& error, const nlohmann::json& reply);
     void readAll();
     void seed();
     void startWatch(int64_t from_revision);
+    void restartWatch(const std::string& why, bool next_endpoint);
     void onWatchMessage(const nlohmann::json& message);
     void applyKv(const nlohmann::json& kv, bool deleted);
     void adoptState();
@@ -78,6 +85,7 @@ class ClusterLink {
     void publishVote();
     void ownChanged();
     void sendState();
+    void onStateWritten(const std::string& error, const nlohmann::json& reply);
     void linkUp();
     void linkDown(const std::string& why);
     void retryLater(const std::string& why);
@@ -86,32 +94,35 @@ class ClusterLink {
     std::string statePrefix() const { return settings_.prefix + "state/"; }
     std::string seedKey() const { return settings_.prefix + "initialized"; }
     std::map<std::string, std::string> stateKeys(const admin::AdminState& state) const;
+    int64_t ttlMs() const { return int64_t(settings_.lease_ttl.count() * 1000); }
 
     boost::asio::io_context& io_;
     conf::ClusterSettings settings_;
     Hooks hooks_;
     std::shared_ptr<boost::asio::ssl::context> tls_;
-    size_t endpoint_ = 0;
+    size_t endpoint_ = 0;  // of settings_.etcd: the one calls go to; the next after a failure
     boost::asio::steady_timer keepalive_;
     boost::asio::steady_timer retry_;
+    boost::asio::steady_timer rewatch_;
     std::shared_ptr<StreamHandle> watch_;
+    size_t watch_endpoint_ = 0;
+    uint64_t watch_generation_ = 0;
     std::string lease_;  // etcd's lease ID, as its JSON gives it (a decimal string)
-    int64_t last_keepalive_ms_ = 0;
+    std::chrono::steady_clock::time_point last_keepalive_;
     bool connecting_ = false;
+    bool down_logged_ = false;  // the link's loss was logged and counted
     VoteBook book_;
     NodeVote own_;
     bool vote_dirty_ = true;
     bool vote_in_flight_ = false;
     bool vote_posted_ = false;
-    bool adopt_pending_ = false;
-    bool down_logged_ = false;  // the link's loss was logged and counted
-    uint64_t watch_generation_ = 0;
+    bool vote_too_large_logged_ = false;
     // What etcd holds under prefix/state/, key -> value, and the revision each was written at.
     std::map<std::string, std::string> state_;
     std::map<std::string, int64_t> state_revision_;
-    admin::AdminState wanted_;  // the state this node last asked to write
-    bool state_dirty_ = false;
-    bool state_in_flight_ = false;
+    Ops pending_;    // this node's changes not sent yet
+    Ops in_flight_;  // this node's changes in the transaction on its way
+    bool adopt_pending_ = false;
     bool seeded_here_ = false;  // this node just created the cluster's state: it pushes its own
     LinkStatus status_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

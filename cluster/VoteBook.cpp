@@ -58,7 +58,7 @@ bool VoteBook::keepOnly(const std::string& keep) {
 Tally VoteBook::tally(const std::string& member_key) const {
     Tally t;
     for (const auto& [name, vote] : nodes_) {
-        if (vote.ready) {
+        if (votes(vote)) {
             ++t.voters;
             t.down += vote.down.count(member_key) > 0;
         }
@@ -69,7 +69,10 @@ Tally VoteBook::tally(const std::string& member_key) const {
 std::map<std::string, std::string> VoteBook::votesOn(const std::string& member_key) const {
     std::map<std::string, std::string> out;
     for (const auto& [name, vote] : nodes_) {
-        out[name] = !vote.ready ? "starting" : vote.down.count(member_key) ? "down" : "up";
+        out[name] = vote.layout != layout_            ? "other-config"
+                    : !vote.ready                     ? "starting"
+                    : vote.down.count(member_key) > 0 ? "down"
+                                                      : "up";
     }
     return out;
 }

@@ -18,6 +18,7 @@ struct NodeVote {
     std::string site;
     bool ready = false;  // every member has a verdict; a node still starting does not vote
     std::unordered_set<std::string> down;  // voteKey() of the members it sees down
+    uint64_t layout = 0;                   // conf::Config::layout_hash of its configuration
     friend bool operator==(const NodeVote&, const NodeVote&) = default;
 };
 
@@ -38,19 +39,27 @@ health::MemberState quorumState(conf::HealthQuorum quorum, health::MemberState o
 
 class VoteBook {
   public:
+    // Only nodes whose configuration has this layout (this node's) vote: a node without a
+    // member would otherwise count as seeing it up. During a rolling change of the pools, the
+    // nodes on each side vote apart.
+    void setLayout(uint64_t layout) { layout_ = layout; }
     // Replaces what `node` votes; returns whether anything changed.
     bool set(const std::string& node, NodeVote vote);
     bool remove(const std::string& node);
     // Forgets every node but `keep` (this one): their votes can no longer be trusted to be live.
     bool keepOnly(const std::string& keep);
     Tally tally(const std::string& member) const;
-    // Each node's vote on one member, for status and explain: node -> "up"/"down"/"starting".
+    // Each node's vote on one member, for status and explain: node -> "up", "down",
+    // "starting" (not every member judged yet) or "other-config" (another layout).
     std::map<std::string, std::string> votesOn(const std::string& member) const;
     const std::map<std::string, NodeVote>& nodes() const { return nodes_; }
     std::vector<std::string> liveNodes() const;
 
   private:
+    bool votes(const NodeVote& v) const { return v.ready && v.layout == layout_; }
+
     std::map<std::string, NodeVote> nodes_;
+    uint64_t layout_ = 0;
 };
 
 }  // namespace pharos::cluster

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "conf/Parsers.hpp"
 
@@ -45,7 +46,8 @@ void parseEndpoints(YamlReader& in, const YAML::Node& list, ClusterSettings& out
     }
 }
 
-void parseTls(YamlReader& in, const YAML::Node& node, ClusterSettings& out) {
+void parseTls(YamlReader& in, const YAML::Node& node, const std::string& dir,
+              ClusterSettings& out) {
     if (!in.isMap(node, "cluster.tls")) {
         return;
     }
@@ -53,8 +55,17 @@ void parseTls(YamlReader& in, const YAML::Node& node, ClusterSettings& out) {
     // Each is optional: a private CA alone, or a client certificate with the system's CAs.
     for (auto [key, file] : {std::pair{"cert", &out.cert_file}, std::pair{"key", &out.key_file},
                              std::pair{"ca", &out.ca_file}}) {
-        if (node[key]) {
-            *file = in.string(node, key, "cluster.tls", 4096).value_or("");
+        if (!node[key]) {
+            continue;
+        }
+        std::string name = in.string(node, key, "cluster.tls", 4096).value_or("");
+        std::filesystem::path path(name);
+        *file = path.is_absolute()
+                    ? name
+                    : (std::filesystem::path(dir) / path).lexically_normal().string();
+        std::error_code unknown;
+        if (!name.empty() && !std::filesystem::exists(*file, unknown)) {
+            in.error(node[key], std::string("cluster.tls.") + key, *file + " does not exist");
         }
     }
     if (out.cert_file.empty() != out.key_file.empty()) {
@@ -64,7 +75,7 @@ void parseTls(YamlReader& in, const YAML::Node& node, ClusterSettings& out) {
 
 }  // namespace
 
-void parseCluster(YamlReader& in, const YAML::Node& root, Settings& out) {
+void parseCluster(YamlReader& in, const YAML::Node& root, const std::string& dir, Settings& out) {
     const YAML::Node& node = root["cluster"];
     if (!node || node.IsNull() || !in.isMap(node, "cluster")) {
         return;
@@ -93,7 +104,7 @@ void parseCluster(YamlReader& in, const YAML::Node& root, Settings& out) {
         }
     }
     if (node["tls"]) {
-        parseTls(in, node["tls"], c);
+        parseTls(in, node["tls"], dir, c);
     }
     if (node["lease_ttl"]) {
         // etcd leases count whole seconds.

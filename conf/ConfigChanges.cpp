@@ -24,6 +24,8 @@ void clusterChanges(const ClusterSettings& a, const ClusterSettings& b, Diff& di
     diff("cluster.node", a.node, b.node, true);
     diff("cluster.site", a.site, b.site, true);
     diff("cluster.prefix", a.prefix, b.prefix, true);
+    diff("cluster.lease_ttl", std::to_string(int(a.lease_ttl.count())),
+         std::to_string(int(b.lease_ttl.count())), true);
     diff("cluster.tls", a.cert_file + a.key_file + a.ca_file, b.cert_file + b.key_file + b.ca_file,
          true);
 }

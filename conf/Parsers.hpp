@@ -19,8 +19,8 @@ void parseNotify(YamlReader& in, const YAML::Node& root, Settings& out);
 // address or [IPv6]. False when malformed.
 bool splitUrl(const std::string& url, WebhookTarget& out);
 
-// pharos.yaml's `cluster:`.
-void parseCluster(YamlReader& in, const YAML::Node& root, Settings& out);
+// pharos.yaml's `cluster:`; relative TLS file names resolve against `dir`, pharos.yaml's folder.
+void parseCluster(YamlReader& in, const YAML::Node& root, const std::string& dir, Settings& out);
 
 // polaris-topology.yaml (region -> CIDR list, or the pharos map form with neighbours).
 Topology parseTopology(YamlReader& in, const YAML::Node& root);

@@ -142,7 +142,7 @@ Settings parseSettings(YamlReader& in, const YAML::Node& root, const std::string
                  {"lb", "topology", "backend", "health", "admin_state", "control", "http",
                   "log_level", "user", "notify", "node_name", "cluster"});
     parseNotify(in, root, out);
-    parseCluster(in, root, out);
+    parseCluster(in, root, dir, out);
     if (root["user"]) {
         if (auto v = in.string(root, "user", "", 32)) {
             out.user = *v;

@@ -128,7 +128,7 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
             bool outvoted = known.reason == FailureReason::DependencyDown ||
                             known.reason == FailureReason::QuorumDown;
             MemberState own = outvoted ? MemberState::Up : known.state;
-            if (!outvoted && known.state == MemberState::Down) {
+            if (!outvoted) {
                 m.own_reason = known.reason;
                 m.own_detail = known.detail;
             }
@@ -390,9 +390,9 @@ void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms
 // The published verdict: this prober's own, then the cluster's votes, then the dependencies.
 void ProbeRun::compose(const MemberProbe& m, SlotView& v) const {
     v.state = m.state.state();
-    bool down = v.state == MemberState::Down;
-    v.reason = down ? m.own_reason : FailureReason::None;
-    v.detail = down ? m.own_detail : 0;
+    // The last check's failure, even while retries keep the member up.
+    v.reason = m.own_reason;
+    v.detail = m.own_detail;
     applyQuorum(m, v);
     applyDependencies(m, v);
 }
@@ -410,9 +410,10 @@ void ProbeRun::applyQuorum(const MemberProbe& m, SlotView& v) const {
         return;
     }
     v.state = combined;
-    bool down = combined == MemberState::Down;
-    v.reason = down ? FailureReason::QuorumDown : FailureReason::None;
-    v.detail = down ? uint16_t(tally.down) : 0;
+    if (combined == MemberState::Down) {
+        v.reason = FailureReason::QuorumDown;
+        v.detail = uint16_t(tally.down);
+    }  // outvoted the other way, it keeps its own failure: an operator sees this node's view
 }
 
 void ProbeRun::refreshQuorum() {

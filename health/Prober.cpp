@@ -80,6 +80,9 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
     notifier_ = std::make_unique<notify::Notifier>(io_, config.settings);
     startCluster(config.settings);
     run_ = startRun(std::move(config));
+    if (cluster_) {  // verdicts carried over from the table: this node's vote from the start
+        cluster_->resetOwn(run_->ownDown(), run_->table().ready(), run_->config().layout_hash);
+    }
     startWatch();
     findPolicyPools();
     starting_ = true;  // the first decision may restore holders the records lost
@@ -142,7 +145,11 @@ void Prober::startCluster(const conf::Settings& settings) {
 // decided meanwhile) replaces this node's state; the admin-state file keeps it for a restart
 // that finds etcd unreachable.
 void Prober::adoptSharedState(admin::AdminState shared) {
-    if (!run_ || shared == state_) {
+    if (!run_) {
+        return;
+    }
+    if (shared == state_) {
+        shared_ = std::move(shared);  // what later changes are measured against
         return;
     }
     PHAROS_LOG(Info,
@@ -150,10 +157,20 @@ void Prober::adoptSharedState(admin::AdminState shared) {
                                                  << shared.policy.holders.size() << " held pools, "
                                                  << shared.policy.approvals.size() << " approvals");
     state_ = std::move(shared);
+    shared_ = state_;
     setAsideUnreadable(run_->config().settings);  // the cluster's state supersedes it
     findPolicyPools();
     publishOverrides();
     saveState(run_->config().settings, "shared state from the cluster");
+}
+
+// Sends the cluster what changed in state_ since it was last shared. A change made while etcd
+// cannot be reached stays this node's: the cluster's state replaces it when etcd is back.
+void Prober::shareState() {
+    if (cluster_) {
+        cluster_->pushChange(shared_, state_);
+        shared_ = state_;
+    }
 }
 
 json Prober::clusterJson() const {
@@ -267,7 +284,7 @@ json Prober::reload() {
         run_ = std::move(next);
         startWatch();
         if (cluster_) {  // members may have come or gone
-            cluster_->resetOwn(run_->ownDown(), run_->table().ready());
+            cluster_->resetOwn(run_->ownDown(), run_->table().ready(), run_->config().layout_hash);
         }
     } catch (const std::exception& e) {
         PHAROS_LOG(Error,
@@ -432,9 +449,7 @@ bool Prober::commit(admin::AdminState next, std::string& error) {
         return false;
     }
     state_ = std::move(next);
-    if (cluster_) {
-        cluster_->pushState(state_);
-    }
+    shareState();
     findPolicyPools();
     publishOverrides();
     return true;
@@ -583,9 +598,7 @@ void Prober::saveState(const conf::Settings& s, const char* why) {
             return;
         }
         save_pending_ = false;
-        if (cluster_) {  // the policies' records are the cluster's too
-            cluster_->pushState(state_);
-        }
+        shareState();  // the policies' records are the cluster's too
         try {
             admin::saveAdminState(path, state_, group);
         } catch (const std::exception& failure) {
@@ -616,6 +629,12 @@ void Prober::findPolicyPools() {
                 run_->setHold(pool.first_slot + i, PolicyHold::None);  // a reload removed it
             }
         }
+    }
+    if (cluster_) {
+        // Other nodes may still have them (a rolling change of the LB file): dropping them
+        // here would delete them from the cluster. Records of pools this node lacks hold
+        // nothing here.
+        return;
     }
     // Records of pools and members a reload removed have nothing left to hold.
     auto gone = [&](const std::string& pool, const std::string& address) {

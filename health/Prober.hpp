@@ -98,6 +98,8 @@ class Prober {
     void watchAnswers(const conf::Pool& pool);
     void startWatch();
     admin::AdminState state_;
+    admin::AdminState shared_;  // state_ as last shared with the cluster (sent or adopted)
+    void shareState();
     std::vector<uint32_t> policy_pools_;  // pools with a policy or a record: the ones to decide
     std::vector<bool> policy_pool_;       // the same, by pool index
     bool save_pending_ = false;           // a save of the records is posted

@@ -40,9 +40,10 @@ INTERVAL, TIMEOUT, RETRIES = 0.5, 0.4, 1
 FAILOVER = INTERVAL * (RETRIES + 1) + TIMEOUT + 1.0  # the prober's own bound, plus 1 s
 SHARED = 1.5      # an override set on one node reaches every node's answers
 MAJORITY_HOLD = 3.0
-STORE_LOST = 5.0
-STORE_BACK = 10.0
+STORE_LOST = 6.0  # lease_ttl, then up to a keepalive period and two call timeouts
+STORE_BACK = 20.0  # etcd itself takes a few seconds to elect a leader again
 RESTARTED = 3.0
+LEASE_TTL = 3  # cluster.lease_ttl's default, which the drill keeps
 
 
 # ---- configuration -----------------------------------------------------------------------
@@ -66,7 +67,14 @@ def lb_yaml():
 
 def cluster_yaml(node):
     return ("cluster:\n  etcd: [%s]\n  node: %s\n  site: %s\n  prefix: %s\n"
-            % (", ".join(ETCD_URLS), node, NODES[node][2], PREFIX))
+            % (", ".join(own_etcd_first(node)), node, NODES[node][2], PREFIX))
+
+
+def own_etcd_first(node):
+    """A node's endpoints with its own site's etcd member first, as a deployment lists them:
+    the nearest member answers, and a site cut off keeps to its own (quorum-less) member."""
+    own = "http://%s:%d" % (NODES[node][1], ETCD_CLIENT)
+    return [own] + [u for u in ETCD_URLS if u != own]
 
 
 def pharos_yaml(node, workdir, table):
@@ -144,6 +152,8 @@ def etcd_argv(name, data_dir):
             "--initial-cluster-token", "pharos-drill",
             # quick elections: a member's loss and return take about a second, not ten
             "--heartbeat-interval", "100", "--election-timeout", "1000",
+            # a member back from a partition does not force an election on the others
+            "--pre-vote",
             "--logger", "zap", "--log-outputs", "stderr"]
 
 
@@ -403,6 +413,28 @@ def check_shared_drain(w):
     agreed_within(w, "clear", answering(M1), SHARED)
 
 
+def overridden(node):
+    """The members of pool app with an override, as the node's prober has them."""
+    doc = node.status()
+    return sorted(name for name in MEMBERS if "override" in node.member(name, doc))
+
+
+def check_concurrent_writes(w):
+    """Commands on two nodes at once, and two in a row on one, each touch their own key:
+    none undoes another."""
+    commands = [("a", "drain", "app", "M1"), ("b", "drain", "app", "M2"),
+                ("a", "force-down", "canary", "canary")]
+    for r in w.pool.map(lambda c: w.nodes[c[0]].ctl(c[1], c[2], c[3]), commands):
+        ok(r)
+    agreed_within(w, "three overrides from two nodes",
+                  lambda n: overridden(n) == ["M1", "M2"] and n.answer(CANARY) == [], SHARED)
+    clears = [("b", "app", "M1"), ("a", "app", "M2"), ("b", "canary", "canary")]
+    for r in w.pool.map(lambda c: w.nodes[c[0]].ctl("clear", c[1], c[2]), clears):
+        ok(r)
+    agreed_within(w, "all cleared", lambda n: overridden(n) == []
+                  and n.answer(CANARY) == [CANARY_ADDRESS], SHARED)
+
+
 def vote_of(node, voter):
     return node.member("M1").get("votes", {}).get(voter)
 
@@ -428,8 +460,54 @@ def check_minority_down(w):
 def check_member_down(w):
     w.members["M1"].kill()
     agreed_within(w, "M1 down", answering(M2), FAILOVER)
+    # Two probers restarted while M1 is down vote it down from their first moment (the verdicts
+    # carried over in their tables): voting it up, they would outvote a and bring it back.
+    for n in "bc":
+        w.nodes[n].health.stop()
+        w.nodes[n].health.start()
+    wrong = []
+    for at in paced(RESTARTED, 0.2):
+        wrong += [(round(at, 2), k, v) for k, v in w.answers().items() if v != M2]
+    assert not wrong, ("restarted probers brought a dead member back", wrong[:10])
+    votes = w.nodes["a"].member("M1").get("votes")
+    assert votes == {"a": "down", "b": "down", "c": "down"}, votes
     w.members["M1"].start()
     agreed_within(w, "M1 back", answering(M1), FAILOVER)
+
+
+def partition(w, name, on):
+    """Node `name`'s namespace loses every other node's site (their pharos and etcd members);
+    the members stay reachable."""
+    for other in NODES:
+        if other != name:
+            cut_off(w.nodes[name].ns, NODES[other][1], on)
+
+
+def check_partitioned_node(w):
+    """c's site is cut off from a's and b's: c's etcd member loses its quorum (its watch goes
+    quiet rather than failing), a and b keep theirs."""
+    partition(w, "c", True)
+    try:
+        agreed_within(w, "c's lease gone on a and b",
+                      lambda n: store(n) == "connected" and live(n) == ["a", "b"],
+                      # if c's member led, a and b elect another first (it extends leases)
+                      LEASE_TTL + STORE_LOST + 4, nodes=["a", "b"])
+        agreed_within(w, "c deciding alone", lambda n: store(n) == "unreachable",
+                      STORE_LOST + 1, nodes=["c"])
+        refused = w.nodes["c"].ctl("drain", "app", "M2")
+        assert refused.returncode != 0 and "etcd" in refused.stderr + refused.stdout, refused
+        ok(w.nodes["a"].ctl("drain", "app", "M1"))
+        agreed_within(w, "drain on a and b", answering(M2), SHARED, nodes=["a", "b"])
+        assert w.nodes["c"].answer() == M1, "c cannot have heard of the drain"
+    finally:
+        partition(w, "c", False)
+    agreed_within(w, "healed: c back with the drain",
+                  lambda n: store(n) == "connected" and live(n) == sorted(NODES)
+                  and n.answer() == M2, STORE_BACK)
+    # the next change starts from a whole etcd cluster, not one still catching c up
+    assert wait_until(etcd_healthy, STORE_BACK, 0.2), etcdctl(netns.ns("a"), "endpoint", "health")
+    ok(w.nodes["a"].ctl("clear", "app", "M1"))
+    agreed_within(w, "clear", answering(M1), SHARED)
 
 
 def check_store_lost(w):
@@ -473,8 +551,8 @@ def check_node_restart(w):
 
 
 SCAFFOLD = [check_network, check_etcd, check_prohibit_route]
-SCENARIOS = [check_start, check_shared_drain, check_minority_down, check_member_down,
-             check_store_lost, check_node_restart]
+SCENARIOS = [check_start, check_shared_drain, check_concurrent_writes, check_minority_down, check_member_down,
+             check_partitioned_node, check_store_lost, check_node_restart]
 
 
 def test_cluster(bin_dir, worlds):

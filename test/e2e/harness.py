@@ -295,7 +295,8 @@ def run_suite(tests, run, show_failure):
     """The main of a suite: runs the tests named on the command line (all by default; argv is
     BIN_DIR [TEST...]). run(test, worlds) runs one and appends each world it starts, which
     has stop(), dir and logs(); show_failure(world) prints what explains a failure. Every world
-    is stopped, a sanitizer report fails its test, and a failed test's folders are kept.
+    is stopped, a sanitizer report fails its test, and a failed test's folders are kept (every
+    test's with PHAROS_KEEP_WORKDIR=1).
     Returns the exit status."""
     chosen = [t for t in tests if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
     passed = failed = 0
@@ -320,7 +321,7 @@ def run_suite(tests, run, show_failure):
         took = time.monotonic() - started
         print("%s %s (%.1fs)" % ("PASS" if good else "FAIL", test.__name__, took), flush=True)
         for w in worlds:
-            if good:
+            if good and os.environ.get("PHAROS_KEEP_WORKDIR") != "1":  # 1: to read the logs
                 remove_workdir(w.dir)
             else:
                 print("    kept " + w.dir)
