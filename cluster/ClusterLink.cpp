@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "cluster/Base64.hpp"
+#include "cluster/VoteCodec.hpp"
 #include "conf/Log.hpp"
 
 namespace pharos::cluster {
@@ -142,6 +143,16 @@ void ClusterLink::stop() {
     }
 }
 
+// etcd's answers are read with checks, but one shaped past them (a JSON field of another
+// type) must cost the link, not the prober: it is made again from a fresh read.
+void ClusterLink::guarded(const std::function<void()>& handle) {
+    try {
+        handle();
+    } catch (const json::exception& e) {
+        linkDown(std::string("malformed answer from etcd: ") + e.what());
+    }
+}
+
 void ClusterLink::call(const std::string& path, const json& body, CallDone done) {
     const auto& endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()];
     etcdCall(io_, endpoint, tls_, "/v3/" + path, body, kCallTimeout,
@@ -153,7 +164,7 @@ void ClusterLink::call(const std::string& path, const json& body, CallDone done)
                  if (!error.empty()) {  // the next call tries the next endpoint
                      endpoint_ = (endpoint_ + 1) % settings_.etcd.size();
                  }
-                 done(error, reply);
+                 guarded([&] { done(error, reply); });
              });
 }
 
@@ -252,7 +263,7 @@ void ClusterLink::startWatch(int64_t from_revision) {
         std::chrono::milliseconds(2000),
         [this, alive = alive_, generation](const json& message) {
             if (*alive && generation == watch_generation_) {
-                onWatchMessage(message);
+                guarded([&] { onWatchMessage(message); });
             }
         },
         [this, alive = alive_, generation](const std::string& why) {
@@ -335,23 +346,12 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
             book_.remove(node);
             return;
         }
-        json vote = json::parse(*value, nullptr, false);
-        if (!vote.is_object() || !vote.contains("down") || !vote["down"].is_object()) {
+        auto v = decodeVote(*value);
+        if (!v) {
             PHAROS_LOG(Warning, "cluster: ignoring node " << node << "'s malformed vote");
             return;
         }
-        NodeVote v;
-        v.site = vote.value("site", std::string());
-        v.ready = vote.value("ready", false);
-        v.layout = std::strtoull(vote.value("layout", std::string()).c_str(), nullptr, 16);
-        for (const auto& [pool, targets] : vote["down"].items()) {
-            for (const auto& target : targets) {
-                if (target.is_string()) {
-                    v.down.insert(voteKey(pool, target.get<std::string>()));
-                }
-            }
-        }
-        book_.set(node, std::move(v));
+        book_.set(node, std::move(*v));
     } else if (key->rfind(statePrefix(), 0) == 0) {
         int64_t revision = number(kv, "mod_revision");
         if (revision != 0 && revision < state_revision_[*key]) {
@@ -542,19 +542,7 @@ void ClusterLink::publishVote() {
         return;
     }
     vote_dirty_ = false;
-    json down = json::object();  // pool -> targets: each pool's name once
-    for (const auto& key : own_.down) {
-        size_t newline = key.find('\n');
-        down[key.substr(0, newline)].push_back(key.substr(newline + 1));
-    }
-    char layout[17];
-    std::snprintf(layout, sizeof layout, "%016llx", static_cast<unsigned long long>(own_.layout));
-    json vote = {{"site", own_.site},
-                 {"ready", own_.ready},
-                 {"layout", layout},
-                 {"down", down},
-                 {"at_ms", nowMs()}};
-    std::string text = vote.dump();
+    std::string text = encodeVote(own_, nowMs());
     if (text.size() > kMaxVoteBytes) {
         if (!vote_too_large_logged_) {
             vote_too_large_logged_ = true;
@@ -562,12 +550,10 @@ void ClusterLink::publishVote() {
                                                          << " members down, too many for one "
                                                             "etcd value: it votes on none");
         }
-        text = json{{"site", own_.site},
-                    {"ready", false},
-                    {"layout", layout},
-                    {"down", json::object()},
-                    {"at_ms", nowMs()}}
-                   .dump();
+        NodeVote none = own_;
+        none.ready = false;
+        none.down.clear();
+        text = encodeVote(none, nowMs());
     }
     vote_in_flight_ = true;
     json put = {{"key", toBase64(votesPrefix() + settings_.node)},

@@ -90,6 +90,7 @@ class ClusterLink {
     void linkDown(const std::string& why);
     void retryLater(const std::string& why);
     void call(const std::string& path, const nlohmann::json& body, CallDone done);
+    void guarded(const std::function<void()>& handle);
     std::string votesPrefix() const { return settings_.prefix + "votes/"; }
     std::string statePrefix() const { return settings_.prefix + "state/"; }
     std::string seedKey() const { return settings_.prefix + "initialized"; }

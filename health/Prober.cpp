@@ -35,6 +35,14 @@ std::string describe(const conf::Pool& pool, uint32_t member) {
 
 std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     conf::applyLogLevel(config);
+    for (const auto& pool : config.pools) {
+        if (pool.health_quorum != conf::HealthQuorum::Local && !config.settings.cluster.enabled()) {
+            PHAROS_LOG(Warning, "pool " << pool.name << ": health_quorum "
+                                        << conf::toString(pool.health_quorum)
+                                        << " has no effect without a cluster: section; this "
+                                           "node decides alone");
+        }
+    }
     auto run = std::make_unique<ProbeRun>(io_, std::move(config), &probe_counters_);
     // The hook runs for the run that probed (during a reload, the new one before it is run_).
     run->onStateChange([this, r = run.get()](const conf::Pool& pool, uint32_t member,

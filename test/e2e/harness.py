@@ -40,11 +40,11 @@ class Process:
         self.proc = None
         self.log_path = os.path.join(log_dir, name + ".log")
 
-    def start(self):
+    def start(self, env=None):
         log = open(self.log_path, "ab")
         self.log_start = log.tell()
         self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=env)
         log.close()
         return self
 
@@ -239,13 +239,30 @@ class Pdns(Process):
 class Backend(Process):
     """pharos-backend; start() returns once its socket accepts connections, because pdns with
     its zone cache on exits at start when the remote backend is unreachable (and a sanitizer
-    build takes a while to get there)."""
+    build takes a while to get there). Ready is the READY=1 it sends systemd, to a notify
+    socket of the harness's own, or its "listening on" line where the notify socket is out
+    of its reach (it runs as another user)."""
 
     def start(self):
-        super().start()
-        listening = lambda: self.logged_since_start("listening on", 0) or not self.running()
-        if not wait_until(listening, 30) or not self.running():
-            raise RuntimeError("pharos-backend did not start listening:\n" + self.log())
+        path = os.path.join(self.log_dir, self.name + ".notify")
+        if os.path.exists(path):
+            os.unlink(path)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as notify:
+            notify.bind(path)
+            os.chmod(path, 0o666)
+            notify.setblocking(False)
+            super().start(dict(os.environ, NOTIFY_SOCKET=path))
+
+            def ready():
+                try:
+                    if b"READY=1" in notify.recv(4096):
+                        return True
+                except BlockingIOError:
+                    pass
+                return self.logged_since_start("listening on", 0) or not self.running()
+            if not wait_until(ready, 30) or not self.running():
+                raise RuntimeError("pharos-backend did not start listening:\n" + self.log())
+        os.unlink(path)
         return self
 
 
