@@ -34,6 +34,16 @@ std::string prefixEnd(std::string prefix) {
     return prefix;
 }
 
+// A member of an object, or null: const operator[] on a missing key is undefined.
+const json& field(const json& object, const char* key) {
+    static const json none;
+    if (!object.is_object()) {
+        return none;
+    }
+    auto it = object.find(key);
+    return it == object.end() ? none : *it;
+}
+
 // The gateway writes 64-bit numbers as strings.
 int64_t number(const json& object, const char* key) {
     if (!object.is_object() || !object.contains(key)) {
@@ -195,7 +205,7 @@ void ClusterLink::readAll() {
         if (!error.empty()) {
             return retryLater("read: " + error);
         }
-        const json& kvs = reply.contains("kvs") ? reply["kvs"] : json::array();
+        const json& kvs = field(reply, "kvs");
         bool seeded = std::any_of(kvs.begin(), kvs.end(), [&](const json& kv) {
             return fromBase64(kv.value("key", std::string())) == seedKey();
         });
@@ -208,7 +218,7 @@ void ClusterLink::readAll() {
         for (const auto& kv : kvs) {
             applyKv(kv, false);
         }
-        status_.revision = number(reply["header"], "revision");
+        status_.revision = number(field(reply, "header"), "revision");
         startWatch(status_.revision + 1);
         linkUp();
         vote_dirty_ = true;  // under the new lease
@@ -299,7 +309,7 @@ void ClusterLink::restartWatch(const std::string& why, bool next_endpoint) {
 }
 
 void ClusterLink::onWatchMessage(const json& message) {
-    const json& result = message.contains("result") ? message["result"] : json();
+    const json& result = field(message, "result");
     if (!result.is_object()) {
         return restartWatch("watch: " + message.value("error", json(message)).dump(), true);
     }
@@ -313,15 +323,15 @@ void ClusterLink::onWatchMessage(const json& message) {
         return;
     }
     bool votes = false, state = false;
-    for (const auto& event : result["events"]) {
-        const json& kv = event.contains("kv") ? event["kv"] : json();
+    for (const auto& event : field(result, "events")) {
+        const json& kv = field(event, "kv");
         std::string key = fromBase64(kv.value("key", std::string())).value_or("");
         votes |= key.rfind(votesPrefix(), 0) == 0;
         state |= key.rfind(statePrefix(), 0) == 0;
         // PUT is protobuf's 0, which JSON leaves out.
         applyKv(kv, event.value("type", std::string()) == "DELETE");
     }
-    status_.revision = std::max(status_.revision, number(result["header"], "revision"));
+    status_.revision = std::max(status_.revision, number(field(result, "header"), "revision"));
     if (state) {
         adoptState();
     }
@@ -476,7 +486,7 @@ void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
         }
         PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
     } else {
-        int64_t revision = number(reply["header"], "revision");
+        int64_t revision = number(field(reply, "header"), "revision");
         for (const auto& [key, value] : written) {
             if (state_revision_[key] > revision) {
                 continue;  // another node's write after this one, seen already
@@ -595,7 +605,7 @@ void ClusterLink::keepAlive() {
                  if (!r.contains("result")) {
                      return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
                  }
-                 if (number(r["result"], "TTL") <= 0) {
+                 if (number(field(r, "result"), "TTL") <= 0) {
                      return linkDown("etcd let this node's lease expire");
                  }
                  // A member that lost its quorum may still renew leases it led; a linearizable
