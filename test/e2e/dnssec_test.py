@@ -174,6 +174,20 @@ def delv(w, name, qtype, source=None):
 
 
 def check_with_delv(w, mode):
+    failures = delv_failures(w, mode)
+    if failures:
+        # Once, after the caches' 1 s and a purge: a denial that pdns put together while the
+        # mode changed under it (seen once under ASan, where the change and the first query
+        # come closer) is pdns's transition, not pharos's answer. Twice is a defect.
+        print("    %s: %d checks failed at once after the mode change; again in 1.5 s"
+              % (mode, len(failures)))
+        time.sleep(1.5)
+        w.pdns.control("purge")
+        failures = delv_failures(w, mode)
+    assert not failures, "\n".join(str(f) for f in failures)
+
+
+def delv_failures(w, mode):
     failures = []
     for label, qtype, values in POSITIVE:
         out = delv(w, fqdn(label), qtype)
@@ -189,7 +203,7 @@ def check_with_delv(w, mode):
         kind = "nxdomain" if (label, qtype) in NXDOMAIN else "nxrrset"
         if "; negative response, fully validated" not in out or "ncache " + kind not in out:
             failures.append((mode, label, qtype, kind, out))
-    assert not failures, "\n".join(str(f) for f in failures)
+    return failures
 
 
 def check_through_recursor(w, mode):
