@@ -68,14 +68,6 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
   private:
     static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-    tcp::socket& lowest() {
-        if constexpr (kTls) {
-            return stream_.next_layer();
-        } else {
-            return stream_;
-        }
-    }
-
     bool open() const { return call_done_ || ended_; }
 
     // Ends the exchange once; `reply` only matters to a call.
@@ -86,7 +78,7 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
         timer_.cancel();
         resolver_.cancel();
         error_code ignored;
-        lowest().close(ignored);
+        boost::beast::get_lowest_layer(stream_).close(ignored);
         on_message_ = nullptr;
         if (call_done_) {
             std::exchange(call_done_, nullptr)(error, reply);
@@ -125,7 +117,7 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
 
     void connect(const std::vector<tcp::endpoint>& endpoints, bool whole) {
         auto self = this->shared_from_this();
-        asio::async_connect(lowest(), endpoints,
+        asio::async_connect(boost::beast::get_lowest_layer(stream_), endpoints,
                             [self, whole](const error_code& e, const tcp::endpoint&) {
                                 if (!self->open()) {
                                     return;

@@ -57,23 +57,17 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe<Stream>> {
                     target.sni.empty() ? target.address.to_string() : target.sni));
             }
         }
-        lowest().async_connect(tcp::endpoint(target.address, target.port),
-                               [self](const error_code& e) { self->onConnect(e); });
+        boost::beast::get_lowest_layer(stream_).async_connect(
+            tcp::endpoint(target.address, target.port),
+            [self](const error_code& e) { self->onConnect(e); });
     }
 
   private:
     static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-    tcp::socket& lowest() {
-        if constexpr (kTls) {
-            return stream_.next_layer();
-        } else {
-            return stream_;
-        }
-    }
     void close() {
         error_code ignored;
-        lowest().close(ignored);
+        boost::beast::get_lowest_layer(stream_).close(ignored);
     }
     void fail(FailureReason reason, uint16_t detail = 0) {
         deadline_.finish(false, reason, detail);

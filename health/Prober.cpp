@@ -181,6 +181,22 @@ void Prober::shareState() {
     }
 }
 
+// pool -> member address -> node -> vote; empty when standalone.
+json Prober::votesJson() const {
+    json votes = json::object();
+    if (!cluster_) {
+        return votes;
+    }
+    for (const auto& pool : run_->config().pools) {
+        for (const auto& m : pool.members) {
+            std::string target = conf::memberTarget(m);
+            votes[pool.name][target] =
+                cluster_->votes().votesOn(cluster::voteKey(pool.name, target));
+        }
+    }
+    return votes;
+}
+
 json Prober::clusterJson() const {
     if (!cluster_) {
         return nullptr;
@@ -326,17 +342,7 @@ json Prober::handle(const json& request, const sys::PeerCredentials& peer) {
         return failback(request, peer);
     }
     if (command == "cluster") {  // for pharosctl status and explain: the votes are not in the table
-        json votes = json::object();
-        for (const auto& pool : run_->config().pools) {
-            for (const auto& m : pool.members) {
-                std::string target = conf::memberTarget(m);
-                if (cluster_) {
-                    votes[pool.name][target] =
-                        cluster_->votes().votesOn(cluster::voteKey(pool.name, target));
-                }
-            }
-        }
-        return {{"ok", true}, {"cluster", clusterJson()}, {"votes", votes}};
+        return {{"ok", true}, {"cluster", clusterJson()}, {"votes", votesJson()}};
     }
     return failure("unknown command " + command);
 }

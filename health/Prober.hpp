@@ -85,6 +85,7 @@ class Prober {
     void startCluster(const conf::Settings& settings);
     void adoptSharedState(admin::AdminState shared);
     nlohmann::json clusterJson() const;
+    nlohmann::json votesJson() const;
 
     boost::asio::io_context& io_;
     std::string config_path_;

@@ -68,14 +68,6 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
   private:
     static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-    tcp::socket& lowest() {
-        if constexpr (kTls) {
-            return stream_.next_layer();
-        } else {
-            return stream_;
-        }
-    }
-
     void finish(bool delivered, std::string why) {
         if (!done_) {
             return;
@@ -83,7 +75,7 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
         timer_.cancel();
         resolver_.cancel();
         error_code ignored;
-        lowest().close(ignored);
+        boost::beast::get_lowest_layer(stream_).close(ignored);
         std::exchange(done_, nullptr)(PostResult{delivered, std::move(why)});
     }
 
@@ -99,15 +91,16 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
 
     void connect(const std::vector<tcp::endpoint>& endpoints) {
         auto self = this->shared_from_this();
-        asio::async_connect(lowest(), endpoints, [self](const error_code& e, const tcp::endpoint&) {
-            if (!self->done_) {
-                return;
-            }
-            if (e) {
-                return self->finish(false, "cannot connect: " + e.message());
-            }
-            self->handshake();
-        });
+        asio::async_connect(boost::beast::get_lowest_layer(stream_), endpoints,
+                            [self](const error_code& e, const tcp::endpoint&) {
+                                if (!self->done_) {
+                                    return;
+                                }
+                                if (e) {
+                                    return self->finish(false, "cannot connect: " + e.message());
+                                }
+                                self->handshake();
+                            });
     }
 
     void handshake() {

@@ -8,10 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 
-from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
-                     sanitizer_reports)
+from harness import Member, Pdns, Pharos, dig, make_workdir, run_suite, wait_until
 
 PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5396, 18290, 19182
 NAME = "svc.dr.test"
@@ -378,45 +376,16 @@ TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 def main():
     bin_dir = os.path.abspath(sys.argv[1])
-    chosen = [t for t in TESTS if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
-    passed = failed = 0
-    began = time.monotonic()
-    for test in chosen:
-        worlds = []
 
+    def run(test, worlds):
         def make(lb, started=("www1", "www2")):
             w = World(bin_dir, lb, started)
             worlds.append(w)
             w.start()
             return w
+        test(make)
 
-        started = time.monotonic()
-        good = True
-        try:
-            test(make)
-        except Exception:
-            good = False
-            traceback.print_exc()
-            for w in worlds:
-                print(w.logs()[-6000:])
-        finally:
-            for w in worlds:
-                w.stop()
-                for report in sanitizer_reports(w.dir):
-                    good = False
-                    print("SANITIZER REPORT in " + report)
-        if good:
-            passed += 1
-            print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                remove_workdir(w.dir)
-        else:
-            failed += 1
-            print("FAIL %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            for w in worlds:
-                print("    kept " + w.dir)
-    print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
-    return 1 if failed else 0
+    return run_suite(TESTS, run, lambda w: print(w.logs()[-6000:]))
 
 
 if __name__ == "__main__":
