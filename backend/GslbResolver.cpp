@@ -143,6 +143,19 @@ void appendEscaped(std::string& out, std::string_view text) {
 
 }  // namespace
 
+// pdns's remote backend answers a lookup of one type with records of that type only, the way
+// gsqlite3 does, and `ANY` with all of them: pdns itself chases a CNAME found by its `ANY`
+// lookup, and calls that skip UeberBackend's type filter (DNSBackend::getSOA, while the zone
+// cache is off) take any other record as a permanent error (docs/ARCHITECTURE.md, "What pdns
+// asks").
+GslbResolver::Want GslbResolver::wantOf(std::string_view qtype) {
+    return qtype == "ANY"     ? Want::Any
+           : qtype == "A"     ? Want::A
+           : qtype == "AAAA"  ? Want::Aaaa
+           : qtype == "CNAME" ? Want::Cname
+                              : Want::Other;
+}
+
 void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool repeat) {
     BackendCounters& counters = stats_->counters();
     ++counters.lookups;
@@ -150,10 +163,7 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
     const Snapshot& snap = *snapshot_;
     conf::canonicalNameInto(request.qname, name_);
     const conf::GlobalName* gn = snap.config.findGlobalName(name_);
-    Want want = request.qtype == "ANY"    ? Want::Any
-                : request.qtype == "A"    ? Want::A
-                : request.qtype == "AAAA" ? Want::Aaaa
-                                          : Want::Nothing;
+    Want want = wantOf(request.qtype);
     if (!gn && want == Want::Any) {
         if (auto it = snap.ancestors.find(name_); it != snap.ancestors.end()) {
             reply += R"({"result":[)";
@@ -162,73 +172,104 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
             return;
         }
     }
-    if (!gn || gn->pool_index < 0 ||
-        (want == Want::Nothing && !snap.chain_has_cname[size_t(gn->pool_index)])) {
+    // A globalname holds addresses or one CNAME, never a SOA, NS, DS or anything else.
+    if (!gn || gn->pool_index < 0 || want == Want::Other ||
+        (want == Want::Cname && !snap.chain_has_cname[size_t(gn->pool_index)])) {
         reply += R"({"result":false})";
         return;
     }
     ++counters.lookup_hits;
-    NameCounters& per_name = stats_->name(size_t(gn - snap.config.globalnames.data()));
-    per_name.queries += !repeat;
-    size_t pool = size_t(gn->pool_index);
-    bool trusted = true;
+    Query query{request,           *gn,  stats_->name(size_t(gn - snap.config.globalnames.data())),
+                clientOf(request), want, !repeat};
+    query.per_name.queries += query.count;
+    size_t start = reply.size();
+    reply += R"({"result":[)";
+    bool any = snap.chain_has_cname[size_t(gn->pool_index)] ? answerWhole(query, reply)
+                                                            : answerByFamily(query, reply);
+    counters.fail_open_answers += !query.trusted;
+    query.per_name.fail_open += !query.trusted && query.count;
+    if (!any && want != Want::Any) {
+        reply.resize(start);
+        reply += R"({"result":false})";  // no records of the type asked for
+        return;
+    }
+    if (!any) {
+        appendEmptyNonTerminal(request.qname, gn->ttl, reply);  // fallback refuse
+    }
+    reply += "]}";
+}
+
+// Runs the pool's chain for one family; returns the pool whose members answer_ indexes.
+size_t GslbResolver::decide(Query& query, conf::Family family) {
+    const Snapshot& snap = *snapshot_;
     auto health_of = [&](size_t at) {
         const conf::Pool& chained = snap.config.pools[at];
         verdicts_.resize(chained.members.size());
-        trusted = health_->fill(snap.config, chained, verdicts_) && trusted;
+        query.trusted = health_->fill(snap.config, chained, verdicts_) && query.trusted;
         return std::span<const lb::Health>(verdicts_);
     };
     auto balancer_of = [&](size_t at) -> const lb::PoolBalancer& {
         return snap.pools[at].balancer;
     };
     auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
-    lb::Client client = clientOf(request);
-    size_t start = reply.size();
-    reply += R"({"result":[)";
+    size_t answered =
+        lb::decideWithFallbacks(snap.config, size_t(query.gn.pool_index), family, balancer_of,
+                                health_of, no_trace, query.client, sampler_, answer_);
+    BackendCounters& counters = stats_->counters();
+    counters.fallback_answers += answer_.fallback;
+    counters.refused_answers += answer_.refused;
+    query.per_name.fallback += answer_.fallback && query.count;
+    query.per_name.refused += answer_.refused && query.count;
+    return answered;
+}
+
+// A chain of pools with cname members is decided once, whole, and answers one member: its
+// CNAME to ANY and CNAME lookups, or its address to ANY and to a lookup of its family.
+bool GslbResolver::answerWhole(Query& query, std::string& reply) {
+    const Snapshot& snap = *snapshot_;
+    size_t answered = decide(query, conf::Family::V4);
+    if (answer_.members.empty()) {
+        return false;
+    }
+    const conf::Pool& chosen = snap.config.pools[answered];
+    uint32_t index = answer_.members[0];
+    const conf::Member& member = chosen.members[index];
+    int scope_mask = lb::scopeMaskFor(answer_, query.client);
+    if (member.isCname()) {
+        if (query.want != Want::Any && query.want != Want::Cname) {
+            return false;
+        }
+        appendCname(chosen, snap.pools[answered].address_text[index], index, query.request.qname,
+                    query.gn.ttl, scope_mask, reply, query.count);
+        return true;
+    }
+    bool wanted = query.want == Want::Any ||
+                  (query.want == Want::A && member.ip.family == conf::Family::V4) ||
+                  (query.want == Want::Aaaa && member.ip.family == conf::Family::V6);
+    bool first = true;
+    if (wanted) {
+        appendRecords(chosen, snap.pools[answered].address_text, query.request.qname, query.gn.ttl,
+                      scope_mask, member.ip.family, reply, first, query.count);
+    }
+    return !first;
+}
+
+// An address pool answers each family from its own decision: A, AAAA, or both for ANY.
+bool GslbResolver::answerByFamily(Query& query, std::string& reply) {
+    const Snapshot& snap = *snapshot_;
     bool first = true;
     for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        if (!snap.pools[pool].balancer.serves(family) ||
-            (family == conf::Family::V4 && want == Want::Aaaa) ||
-            (family == conf::Family::V6 && (want == Want::A || want == Want::Nothing))) {
+        if (!snap.pools[size_t(query.gn.pool_index)].balancer.serves(family) ||
+            (family == conf::Family::V4 && query.want == Want::Aaaa) ||
+            (family == conf::Family::V6 && query.want == Want::A)) {
             continue;
         }
-        size_t answered = lb::decideWithFallbacks(snap.config, pool, family, balancer_of, health_of,
-                                                  no_trace, client, sampler_, answer_);
-        counters.fallback_answers += answer_.fallback;
-        counters.refused_answers += answer_.refused;
-        per_name.fallback += answer_.fallback && !repeat;
-        per_name.refused += answer_.refused && !repeat;
-        const conf::Pool& chosen = snap.config.pools[answered];
-        int scope_mask = lb::scopeMaskFor(answer_, client);
-        if (chosen.has_cname && !answer_.members.empty() &&
-            chosen.members[answer_.members[0]].isCname()) {
-            // The CNAME is the whole answer, whatever the question and whatever another
-            // family's decision appended before it.
-            reply.resize(start);
-            reply += R"({"result":[)";
-            appendCname(chosen, snap.pools[answered].address_text[answer_.members[0]],
-                        answer_.members[0], request.qname, gn->ttl, scope_mask, reply, !repeat);
-            reply += "]}";
-            counters.fail_open_answers += !trusted;
-            per_name.fail_open += !trusted && !repeat;
-            return;
-        }
-        if (want != Want::Nothing) {
-            appendRecords(chosen, snap.pools[answered].address_text, request.qname, gn->ttl,
-                          scope_mask, family, reply, first, !repeat);
-        }
+        size_t answered = decide(query, family);
+        appendRecords(snap.config.pools[answered], snap.pools[answered].address_text,
+                      query.request.qname, query.gn.ttl, lb::scopeMaskFor(answer_, query.client),
+                      family, reply, first, query.count);
     }
-    counters.fail_open_answers += !trusted;
-    per_name.fail_open += !trusted && !repeat;
-    if (first && want != Want::Any) {
-        reply.resize(start);
-        reply += R"({"result":false})";  // no records of the type asked for
-        return;
-    }
-    if (first) {
-        appendEmptyNonTerminal(request.qname, gn->ttl, reply);  // fallback refuse
-    }
-    reply += "]}";
+    return !first;
 }
 
 // The name exists but has no records: an empty non-terminal (type 0, as gsqlite3 stores them)

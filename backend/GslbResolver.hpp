@@ -54,7 +54,21 @@ class GslbResolver {
 
   private:
     struct Snapshot;
-    enum class Want { A, Aaaa, Any, Nothing };
+    enum class Want { A, Aaaa, Any, Cname, Other };
+    // One lookup being answered.
+    struct Query {
+        const LookupRequest& request;
+        const conf::GlobalName& gn;
+        NameCounters& per_name;
+        lb::Client client;
+        Want want;
+        bool count;           // not the repeat of a lookup already counted
+        bool trusted = true;  // every verdict read came from a table the backend trusts
+    };
+    static Want wantOf(std::string_view qtype);
+    size_t decide(Query& query, conf::Family family);
+    bool answerWhole(Query& query, std::string& reply);
+    bool answerByFamily(Query& query, std::string& reply);
     static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
                        std::string_view qname, uint32_t ttl, int scope_mask, conf::Family family,

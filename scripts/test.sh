@@ -28,7 +28,9 @@ cmake --build build -j"$(nproc)"
 
 build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
 cmake --build build-release -j"$(nproc)"
-(cd build-release && ctest --output-on-failure --timeout 600 "$@")
+# The zone-cache-off repeats of the e2e suites run in the default build only: they differ
+# from their zone-cache-on runs in pdns's SOA lookups, not in pharos's code.
+(cd build-release && ctest --output-on-failure --timeout 600 -LE zone-cache-off "$@")
 
 if [ "${PHAROS_SKIP_PACKAGE_TEST:-0}" != 1 ]; then
     echo "== Debian package"
@@ -39,7 +41,7 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktra
 build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=address \
     -DPHAROS_BUILD_BENCH=OFF
 cmake --build build-asan -j"$(nproc)"
-(cd build-asan && ctest --output-on-failure --timeout 900 -LE faults "$@")
+(cd build-asan && ctest --output-on-failure --timeout 900 -LE 'faults|zone-cache-off' "$@")
 
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
     -DPHAROS_BUILD_BENCH=OFF

@@ -1,5 +1,8 @@
-// Lookups of a globalname whose pool has cname members: a chosen CNAME is the whole answer,
-// to a question of any type; a chosen address answers only its own family.
+// Lookups of a globalname whose pool has cname members. pdns's remote backend expects a lookup
+// of one type to return records of that type only (pdns chases a CNAME from its own ANY lookup,
+// and takes anything but a SOA in a SOA lookup as a permanent error): a chosen CNAME answers
+// ANY and CNAME lookups, a chosen address ANY and lookups of its own family, and SOA, NS, DS,
+// DNAME and the rest get nothing.
 #include "BackendTestSupport.hpp"
 
 using namespace pharos;
@@ -77,12 +80,20 @@ TEST_CASE("cname pool: with the address member up, address questions get the add
     // globalname), never the CNAME beside the A.
     CHECK(b.lookup("AAAA", "www.example.com.")["result"] == false);
     CHECK(b.lookup("TXT", "www.example.com.")["result"] == false);
+    for (const char* qtype : {"SOA", "NS", "DS", "CNAME"}) {
+        INFO(qtype);
+        CHECK(b.lookup(qtype, "www.example.com.")["result"] == false);
+    }
 }
 
-TEST_CASE("cname pool: with the address member down, every question gets the CNAME alone") {
+TEST_CASE("cname pool: with the address member down, ANY and CNAME lookups get the CNAME alone") {
     CnameBackend b;
     b.setOrigin(lb::Health::Down);
-    for (const char* qtype : {"ANY", "A", "AAAA", "TXT", "MX"}) {
+    for (const char* qtype : {"A", "AAAA", "TXT", "MX", "SOA", "NS", "DS", "DNAME"}) {
+        INFO(qtype);
+        CHECK(b.lookup(qtype, "www.example.com.")["result"] == false);
+    }
+    for (const char* qtype : {"ANY", "CNAME"}) {
         INFO(qtype);
         auto r = b.lookup(qtype, "www.example.com.");
         REQUIRE(r["result"].is_array());
@@ -104,8 +115,10 @@ TEST_CASE("cname pool with an IPv6 address member: AAAA and ANY get the AAAA, A 
     CHECK(test::contents(b.lookup("AAAA", "v6.example.com.")) == Strings{"AAAA 2001:db8::1"});
     CHECK(test::contents(b.lookup("ANY", "v6.example.com.")) == Strings{"AAAA 2001:db8::1"});
     CHECK(b.lookup("A", "v6.example.com.")["result"] == false);
+    CHECK(b.lookup("CNAME", "v6.example.com.")["result"] == false);
     b.setOrigin6(lb::Health::Down);
-    for (const char* qtype : {"ANY", "A", "AAAA"}) {
+    CHECK(b.lookup("AAAA", "v6.example.com.")["result"] == false);
+    for (const char* qtype : {"ANY", "CNAME"}) {
         INFO(qtype);
         auto r = b.lookup(qtype, "v6.example.com.");
         REQUIRE(r["result"].is_array());
@@ -124,4 +137,9 @@ TEST_CASE("a name on a pool without cname members still answers only A, AAAA and
     b.setOrigin(lb::Health::Down);  // another pool's member: no effect here
     CHECK(b.lookup("TXT", "plain.example.com.")["result"] == false);
     CHECK(b.lookup("TXT", "nothere.example.com.")["result"] == false);
+    for (const char* qtype : {"SOA", "NS", "DS", "CNAME"}) {
+        INFO(qtype);
+        CHECK(b.lookup(qtype, "plain.example.com.")["result"] == false);
+        CHECK(b.lookup(qtype, "example.com.")["result"] == false);  // an empty non-terminal
+    }
 }

@@ -175,11 +175,28 @@ CACHES = {
 }
 
 
+# pdns's zone cache: "on" (pdns's default) finds a name's zone in memory; "off" asks every
+# backend for a SOA at each label of the name, pharos included. PHAROS_PDNS_ZONE_CACHE picks it
+# for a whole run: ctest runs the end-to-end suites both ways.
+ZONE_CACHE = {"on": [], "off": ["zone-cache-refresh-interval=0"]}
+
+
+def zone_cache_mode():
+    mode = os.environ.get("PHAROS_PDNS_ZONE_CACHE", "on")
+    if mode not in ZONE_CACHE:
+        raise ValueError("PHAROS_PDNS_ZONE_CACHE must be on or off, not %r" % mode)
+    return mode
+
+
+# What pdns logs when a backend's answer broke a query (SERVFAIL): none may appear.
+BACKEND_ERROR_MARKS = ("Backend error", "Backend reported permanent error")
+
+
 class Pdns(Process):
     """pdns_server on 127.0.0.1:port with its own config dir and gsqlite3 database."""
 
     def __init__(self, workdir, port, backend_socket, zones, pharos_config, bin_dir,
-                 caches="off", name="pdns", extra=()):
+                 caches="off", name="pdns", extra=(), zone_cache=None):
         self.workdir, self.port = workdir, port
         self.conf_dir = os.path.join(workdir, name)
         os.makedirs(self.conf_dir, exist_ok=True)
@@ -196,7 +213,8 @@ class Pdns(Process):
             "distributor-threads=3",
             "security-poll-suffix=",  # no outside lookups from tests
         ]
-        lines += CACHES[caches] + list(extra)
+        self.zone_cache = zone_cache or zone_cache_mode()
+        lines += CACHES[caches] + ZONE_CACHE[self.zone_cache] + list(extra)
         with open(os.path.join(self.conf_dir, "pdns.conf"), "w") as f:
             f.write("\n".join(lines) + "\n")
         if not os.path.exists(self.db):
@@ -226,6 +244,16 @@ class Pdns(Process):
         out = subprocess.run(["pdns_control", "--config-dir=" + self.conf_dir] + list(args),
                              capture_output=True, text=True, timeout=10)
         return out.stdout.strip()
+
+    def backend_errors(self):
+        """The lines of this instance's log where a backend's answer failed a query, since the
+        last forgive_backend_errors()."""
+        return [line for line in self.log()[getattr(self, "errors_from", 0):].splitlines()
+                if any(mark in line for mark in BACKEND_ERROR_MARKS)]
+
+    def forgive_backend_errors(self):
+        """For a test that broke the backend on purpose: what pdns logged so far is expected."""
+        self.errors_from = len(self.log())
 
     def start(self):
         super().start()
@@ -308,12 +336,24 @@ def remove_workdir(path):
     shutil.rmtree(path, ignore_errors=True)
 
 
-def run_suite(tests, run, show_failure):
+def pdns_backend_errors(world):
+    """What the world's pdns instances (`pdns`: one, or a dict of them) logged as a backend
+    error."""
+    instances = getattr(world, "pdns", None)
+    if isinstance(instances, dict):
+        instances = list(instances.values())
+    elif instances is not None:
+        instances = [instances]
+    return ["%s: %s" % (p.name, line) for p in instances or [] for line in p.backend_errors()]
+
+
+def run_suite(tests, run, show_failure, clean_pdns_log=False):
     """The main of a suite: runs the tests named on the command line (all by default; argv is
     BIN_DIR [TEST...]). run(test, worlds) runs one and appends each world it starts, which
     has stop(), dir and logs(); show_failure(world) prints what explains a failure. Every world
-    is stopped, a sanitizer report fails its test, and a failed test's folders are kept (every
-    test's with PHAROS_KEEP_WORKDIR=1).
+    is stopped, a sanitizer report fails its test, and so does, with `clean_pdns_log`, a
+    backend error in pdns's log; a failed test's folders are kept (every test's with
+    PHAROS_KEEP_WORKDIR=1).
     Returns the exit status."""
     chosen = [t for t in tests if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
     passed = failed = 0
@@ -335,6 +375,9 @@ def run_suite(tests, run, show_failure):
                 for report in sanitizer_reports(w.dir):
                     good = False
                     print("SANITIZER REPORT in " + report)
+                for line in pdns_backend_errors(w) if clean_pdns_log else []:
+                    good = False
+                    print("PDNS BACKEND ERROR " + line)
         took = time.monotonic() - started
         print("%s %s (%.1fs)" % ("PASS" if good else "FAIL", test.__name__, took), flush=True)
         for w in worlds:
@@ -343,6 +386,47 @@ def run_suite(tests, run, show_failure):
             else:
                 print("    kept " + w.dir)
         passed, failed = passed + good, failed + (not good)
+    print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
+    return 1 if failed else 0
+
+
+def run_shared_world(world, tests, clean_pdns_log=True):
+    """The main of a suite whose tests share one world (argv is BIN_DIR [TEST...]): starts it,
+    runs the chosen tests in order, stops it. A sanitizer report fails the run, and so does a
+    backend error in pdns's log (`clean_pdns_log`); the folder is kept when anything failed.
+    Returns the exit status."""
+    chosen = [t for t in tests if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
+    passed = failed = 0
+    began = time.monotonic()
+    try:
+        world.start()
+        for test in chosen:
+            started = time.monotonic()
+            try:
+                test(world)
+                passed += 1
+                print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
+            except Exception:
+                failed += 1
+                print("FAIL", test.__name__, flush=True)
+                traceback.print_exc()
+                print(world.logs()[-6000:])
+    except Exception:
+        failed += 1
+        traceback.print_exc()
+        print(world.logs())
+    finally:
+        world.stop()
+        for report in sanitizer_reports(world.dir):
+            failed += 1
+            print("SANITIZER REPORT in " + report)
+        for line in pdns_backend_errors(world) if clean_pdns_log else []:
+            failed += 1
+            print("PDNS BACKEND ERROR " + line)
+        if failed == 0:
+            remove_workdir(world.dir)
+        else:
+            print("    kept " + world.dir)
     print("%d passed, %d failed (%.1fs)" % (passed, failed, time.monotonic() - began))
     return 1 if failed else 0
 

@@ -489,7 +489,7 @@ def main():
         print(json.dumps(w.status(), indent=1)[-4000:])
         print(w.logs()[-6000:])
 
-    return run_suite(TESTS, run, show)
+    return run_suite(TESTS, run, show, clean_pdns_log=True)
 
 
 if __name__ == "__main__":
