@@ -4,28 +4,28 @@
 
 namespace pharos::admin {
 
-const char* actionName(health::AdminOverride action) {
+const char* actionName(state::AdminOverride action) {
     switch (action) {
-        case health::AdminOverride::Drain:
+        case state::AdminOverride::Drain:
             return "drain";
-        case health::AdminOverride::ForcedUp:
+        case state::AdminOverride::ForcedUp:
             return "force-up";
-        case health::AdminOverride::ForcedDown:
+        case state::AdminOverride::ForcedDown:
             return "force-down";
-        case health::AdminOverride::None:
+        case state::AdminOverride::None:
             break;
     }
     return "none";
 }
 
-health::AdminOverride actionFromName(const std::string& name) {
-    for (auto a : {health::AdminOverride::Drain, health::AdminOverride::ForcedUp,
-                   health::AdminOverride::ForcedDown}) {
+state::AdminOverride actionFromName(const std::string& name) {
+    for (auto a : {state::AdminOverride::Drain, state::AdminOverride::ForcedUp,
+                   state::AdminOverride::ForcedDown}) {
         if (name == actionName(a)) {
             return a;
         }
     }
-    return health::AdminOverride::None;
+    return state::AdminOverride::None;
 }
 
 const Override* AdminOverrides::find(const std::string& pool, const std::string& address) const {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "health/HealthTableLayout.hpp"
+#include "state/HealthTableLayout.hpp"
 
 namespace pharos::admin {
 
@@ -15,7 +15,7 @@ struct Override {
     std::string pool;
     std::string member;   // the member's name, for people
     std::string address;  // with `pool`, what identifies the member (as the table's key does)
-    health::AdminOverride action = health::AdminOverride::Drain;
+    state::AdminOverride action = state::AdminOverride::Drain;
     std::string reason;
     std::string by;        // the user who set it, from the control socket's peer credentials
     int64_t since_ms = 0;  // CLOCK_REALTIME
@@ -24,8 +24,8 @@ struct Override {
 };
 
 // "drain", "force-up", "force-down"; the action for a command word, or None.
-const char* actionName(health::AdminOverride action);
-health::AdminOverride actionFromName(const std::string& name);
+const char* actionName(state::AdminOverride action);
+state::AdminOverride actionFromName(const std::string& name);
 
 class AdminOverrides {
   public:

@@ -5,7 +5,8 @@
 #include <chrono>
 
 #include "backend/UnixSocketServer.hpp"
-#include "conf/Log.hpp"
+#include "base/Fnv1a.hpp"
+#include "base/Log.hpp"
 
 namespace pharos::backend {
 
@@ -70,10 +71,9 @@ void BackendConnection::onRead(const boost::system::error_code& error, size_t by
 // A request is a repeat when it is byte for byte the one before, which was not itself a
 // repeat, within 50 ms. Coarse clock: no system call.
 bool BackendConnection::repeatsPrevious(std::string_view request) {
-    uint64_t hash = 0xcbf29ce484222325ULL;
-    for (char c : request) {
-        hash = (hash ^ uint8_t(c)) * 0x100000001b3ULL;
-    }
+    base::Fnv1a fnv;
+    fnv.add(request);
+    uint64_t hash = fnv.value;
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
     int64_t now_ms = int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;

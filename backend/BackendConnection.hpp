@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "backend/BackendCounters.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
 #include "backend/RequestFramer.hpp"
+#include "state/BackendCounters.hpp"
 
 namespace pharos::backend {
 
@@ -24,7 +24,7 @@ class BackendConnection : public std::enable_shared_from_this<BackendConnection>
     bool repeatsPrevious(std::string_view request);
     void write();
     // The counters in force now: a reload replaces the block they live in.
-    BackendCounters& counters() { return protocol_.resolver().counters(); }
+    state::BackendCounters& counters() { return protocol_.resolver().counters(); }
 
     boost::asio::local::stream_protocol::socket socket_;
     RemoteBackendProtocol& protocol_;

@@ -9,8 +9,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
-#include "conf/Log.hpp"
 #include "sys/Systemd.hpp"
 
 namespace pharos::backend {

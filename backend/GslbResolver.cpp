@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "conf/DnsName.hpp"
-#include "conf/Log.hpp"
+#include "base/DnsName.hpp"
+#include "base/Log.hpp"
 #include "lb/FallbackChain.hpp"
 
 namespace pharos::backend {
@@ -59,13 +59,13 @@ struct GslbResolver::Snapshot {
     }
 };
 
-GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health,
+GslbResolver::GslbResolver(conf::Config config, std::unique_ptr<lb::VerdictSource> health,
                            ResolverOptions options)
     : snapshot_(std::make_unique<Snapshot>(std::move(config))),
       health_(std::move(health)),
       options_(std::move(options)),
-      stats_(std::make_unique<BackendStats>(options_.stats_block, options_.stats_group,
-                                            snapshot_->config, options_.started_ms)),
+      stats_(std::make_unique<state::BackendStats>(options_.stats_block, options_.stats_group,
+                                                   snapshot_->config, options_.started_ms)),
       sampler_(options_.seed) {
     stats_->publish(nullptr);
     health_->refresh();
@@ -79,7 +79,7 @@ const conf::Config& GslbResolver::config() const {
 
 struct GslbResolver::Prepared {
     std::unique_ptr<Snapshot> snapshot;
-    std::unique_ptr<BackendStats> stats;
+    std::unique_ptr<state::BackendStats> stats;
 };
 
 void GslbResolver::FreePrepared::operator()(Prepared* p) const {
@@ -89,9 +89,9 @@ void GslbResolver::FreePrepared::operator()(Prepared* p) const {
 GslbResolver::PreparedPtr GslbResolver::prepare(conf::Config config) const {
     PreparedPtr next(new Prepared);
     next->snapshot = std::make_unique<Snapshot>(std::move(config));
-    next->stats = std::make_unique<BackendStats>(options_.stats_block, options_.stats_group,
-                                                 next->snapshot->config, options_.started_ms,
-                                                 stats_.get(), &snapshot_->config);
+    next->stats = std::make_unique<state::BackendStats>(options_.stats_block, options_.stats_group,
+                                                        next->snapshot->config, options_.started_ms,
+                                                        stats_.get(), &snapshot_->config);
     return next;
 }
 
@@ -115,11 +115,11 @@ namespace {
 
 lb::Client clientOf(const LookupRequest& request) {
     lb::Client client;
-    if (auto ip = conf::IpAddress::parse(request.remote)) {
+    if (auto ip = base::IpAddress::parse(request.remote)) {
         client.resolver = *ip;
     }
     // pdns passes the ECS source as real-remote, or remote/32 (/128) when there was none.
-    if (auto ecs = conf::Cidr::parse(request.real_remote, false)) {
+    if (auto ecs = base::Cidr::parse(request.real_remote, false)) {
         bool is_resolver =
             ecs->prefix == ecs->address.bitLength() && ecs->address == client.resolver;
         if (!is_resolver) {
@@ -157,11 +157,11 @@ GslbResolver::Want GslbResolver::wantOf(std::string_view qtype) {
 }
 
 void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool repeat) {
-    BackendCounters& counters = stats_->counters();
+    state::BackendCounters& counters = stats_->counters();
     ++counters.lookups;
     counters.queries += !repeat;
     const Snapshot& snap = *snapshot_;
-    conf::canonicalNameInto(request.qname, name_);
+    base::canonicalNameInto(request.qname, name_);
     const conf::GlobalName* gn = snap.config.findGlobalName(name_);
     Want want = wantOf(request.qtype);
     if (!gn && want == Want::Any) {
@@ -200,7 +200,7 @@ void GslbResolver::lookup(const LookupRequest& request, std::string& reply, bool
 }
 
 // Runs the pool's chain for one family; returns the pool whose members answer_ indexes.
-size_t GslbResolver::decide(Query& query, conf::Family family) {
+size_t GslbResolver::decide(Query& query, base::Family family) {
     const Snapshot& snap = *snapshot_;
     auto health_of = [&](size_t at) {
         const conf::Pool& chained = snap.config.pools[at];
@@ -215,7 +215,7 @@ size_t GslbResolver::decide(Query& query, conf::Family family) {
     size_t answered =
         lb::decideWithFallbacks(snap.config, size_t(query.gn.pool_index), family, balancer_of,
                                 health_of, no_trace, query.client, sampler_, answer_);
-    BackendCounters& counters = stats_->counters();
+    state::BackendCounters& counters = stats_->counters();
     counters.fallback_answers += answer_.fallback;
     counters.refused_answers += answer_.refused;
     query.per_name.fallback += answer_.fallback && query.count;
@@ -227,7 +227,7 @@ size_t GslbResolver::decide(Query& query, conf::Family family) {
 // CNAME to ANY and CNAME lookups, or its address to ANY and to a lookup of its family.
 bool GslbResolver::answerWhole(Query& query, std::string& reply) {
     const Snapshot& snap = *snapshot_;
-    size_t answered = decide(query, conf::Family::V4);
+    size_t answered = decide(query, base::Family::V4);
     if (answer_.members.empty()) {
         return false;
     }
@@ -244,8 +244,8 @@ bool GslbResolver::answerWhole(Query& query, std::string& reply) {
         return true;
     }
     bool wanted = query.want == Want::Any ||
-                  (query.want == Want::A && member.ip.family == conf::Family::V4) ||
-                  (query.want == Want::Aaaa && member.ip.family == conf::Family::V6);
+                  (query.want == Want::A && member.ip.family == base::Family::V4) ||
+                  (query.want == Want::Aaaa && member.ip.family == base::Family::V6);
     bool first = true;
     if (wanted) {
         appendRecords(chosen, snap.pools[answered].address_text, query.request.qname, query.gn.ttl,
@@ -258,10 +258,10 @@ bool GslbResolver::answerWhole(Query& query, std::string& reply) {
 bool GslbResolver::answerByFamily(Query& query, std::string& reply) {
     const Snapshot& snap = *snapshot_;
     bool first = true;
-    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
         if (!snap.pools[size_t(query.gn.pool_index)].balancer.serves(family) ||
-            (family == conf::Family::V4 && query.want == Want::Aaaa) ||
-            (family == conf::Family::V6 && query.want == Want::A)) {
+            (family == base::Family::V4 && query.want == Want::Aaaa) ||
+            (family == base::Family::V6 && query.want == Want::A)) {
             continue;
         }
         size_t answered = decide(query, family);
@@ -287,7 +287,7 @@ void GslbResolver::appendEmptyNonTerminal(std::string_view qname, uint32_t ttl,
 void GslbResolver::appendRecords(const conf::Pool& pool,
                                  const std::vector<std::string>& address_text,
                                  std::string_view qname, uint32_t ttl, int scope_mask,
-                                 conf::Family family, std::string& reply, bool& first, bool count) {
+                                 base::Family family, std::string& reply, bool& first, bool count) {
     for (uint32_t index : answer_.members) {
         if (pool.members[index].ip.family != family) {
             continue;  // a pool decided whole chose an address of the other family
@@ -295,7 +295,7 @@ void GslbResolver::appendRecords(const conf::Pool& pool,
         stats_->answers(pool.first_slot + index) += count;
         reply += first ? "" : ",";
         first = false;
-        reply += pool.members[index].ip.family == conf::Family::V6 ? R"({"qtype":"AAAA","qname":")"
+        reply += pool.members[index].ip.family == base::Family::V6 ? R"({"qtype":"AAAA","qname":")"
                                                                    : R"({"qtype":"A","qname":")";
         appendEscaped(reply, qname);
         reply += R"(","content":")";

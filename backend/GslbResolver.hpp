@@ -7,13 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "backend/BackendStats.hpp"
-#include "backend/HealthSource.hpp"
 #include "backend/LookupRequest.hpp"
 #include "conf/Config.hpp"
 #include "lb/Balancer.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "lb/TopologyIndex.hpp"
+#include "state/BackendStats.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::backend {
 
@@ -26,7 +26,7 @@ struct ResolverOptions {
 
 class GslbResolver {
   public:
-    GslbResolver(conf::Config config, std::unique_ptr<HealthSource> health,
+    GslbResolver(conf::Config config, std::unique_ptr<lb::VerdictSource> health,
                  ResolverOptions options = {});
     ~GslbResolver();
 
@@ -49,8 +49,8 @@ class GslbResolver {
     void refreshHealth() { health_->refresh(); }
 
     const conf::Config& config() const;
-    BackendCounters& counters() { return stats_->counters(); }
-    BackendStats& stats() { return *stats_; }
+    state::BackendCounters& counters() { return stats_->counters(); }
+    state::BackendStats& stats() { return *stats_; }
 
   private:
     struct Snapshot;
@@ -59,19 +59,19 @@ class GslbResolver {
     struct Query {
         const LookupRequest& request;
         const conf::GlobalName& gn;
-        NameCounters& per_name;
+        state::NameCounters& per_name;
         lb::Client client;
         Want want;
         bool count;           // not the repeat of a lookup already counted
         bool trusted = true;  // every verdict read came from a table the backend trusts
     };
     static Want wantOf(std::string_view qtype);
-    size_t decide(Query& query, conf::Family family);
+    size_t decide(Query& query, base::Family family);
     bool answerWhole(Query& query, std::string& reply);
     bool answerByFamily(Query& query, std::string& reply);
     static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
     void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
-                       std::string_view qname, uint32_t ttl, int scope_mask, conf::Family family,
+                       std::string_view qname, uint32_t ttl, int scope_mask, base::Family family,
                        std::string& reply, bool& first, bool count);
     static void appendRecordEnd(uint32_t ttl, int scope_mask, std::string& reply);
     void appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
@@ -79,9 +79,9 @@ class GslbResolver {
                      bool count);
 
     std::unique_ptr<Snapshot> snapshot_;
-    std::unique_ptr<HealthSource> health_;
+    std::unique_ptr<lb::VerdictSource> health_;
     ResolverOptions options_;
-    std::unique_ptr<BackendStats> stats_;
+    std::unique_ptr<state::BackendStats> stats_;
     std::string name_;                  // canonical qname, reused
     std::vector<lb::Health> verdicts_;  // reused
     lb::Answer answer_;                 // reused

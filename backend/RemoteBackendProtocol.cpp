@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/RequestScanner.hpp"
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 
 namespace pharos::backend {
 namespace {

@@ -3,7 +3,7 @@
 #include <unistd.h>
 
 #include "backend/BackendConnection.hpp"
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 #include "sys/UnixSocketFile.hpp"
 
 namespace pharos::backend {

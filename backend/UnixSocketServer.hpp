@@ -6,8 +6,8 @@
 #include <memory>
 #include <string>
 
-#include "backend/BackendCounters.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
+#include "state/BackendCounters.hpp"
 
 namespace pharos::backend {
 

@@ -8,11 +8,11 @@
 
 #include "backend/ConfigReloader.hpp"
 #include "backend/GslbResolver.hpp"
-#include "backend/HealthSource.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
 #include "backend/UnixSocketServer.hpp"
+#include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
-#include "conf/Log.hpp"
+#include "state/TableVerdicts.hpp"
 #include "sys/Privileges.hpp"
 #include "sys/Systemd.hpp"
 
@@ -101,9 +101,9 @@ int main(int argc, char** argv) {
         boost::asio::io_context io(1);
         std::string socket_path = config->settings.backend_socket;
         std::string group = config->settings.socket_group;
-        auto health = std::make_unique<backend::TableHealthSource>(config->settings.health_table);
+        auto health = std::make_unique<state::TableVerdicts>(config->settings.health_table);
         backend::ResolverOptions options;
-        options.stats_block = backend::statsBlockName(config->settings);
+        options.stats_block = state::statsBlockName(config->settings);
         options.stats_group = config->settings.table_group;
         options.started_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())

@@ -8,9 +8,10 @@
 #include <filesystem>
 #include <functional>
 
+#include "base/Clock.hpp"
+#include "base/Log.hpp"
 #include "cluster/Base64.hpp"
 #include "cluster/VoteCodec.hpp"
-#include "conf/Log.hpp"
 
 namespace pharos::cluster {
 namespace {
@@ -21,12 +22,6 @@ using nlohmann::json;
 constexpr auto kCallTimeout = std::chrono::milliseconds(1000);
 constexpr auto kRetryAfter = std::chrono::milliseconds(500);
 constexpr size_t kOpsPerTxn = 100;  // etcd refuses more than 128 by default
-
-int64_t nowMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 // etcd's range_end for "every key that starts with prefix".
 std::string prefixEnd(std::string prefix) {
@@ -128,7 +123,7 @@ ClusterLink::ClusterLink(asio::io_context& io, conf::ClusterSettings settings, H
       retry_(io),
       rewatch_(io) {
     own_.site = settings_.site;
-    status_.since_ms = nowMs();
+    status_.since_ms = base::realtimeMs();
     status_.endpoint = settings_.etcd.front().url;
 }
 
@@ -237,7 +232,7 @@ void ClusterLink::readAll() {
 // later node, and this one after a reconnection, adopts the cluster's. The marker is created
 // once: of two nodes racing, one wins and the other adopts.
 void ClusterLink::seed() {
-    json marker = {{"node", settings_.node}, {"at_ms", nowMs()}};
+    json marker = {{"node", settings_.node}, {"at_ms", base::realtimeMs()}};
     json txn = {
         {"compare",
          {{{"key", toBase64(seedKey())}, {"target", "CREATE"}, {"create_revision", "0"}}}},
@@ -552,7 +547,7 @@ void ClusterLink::publishVote() {
         return;
     }
     vote_dirty_ = false;
-    std::string text = encodeVote(own_, nowMs());
+    std::string text = encodeVote(own_, base::realtimeMs());
     if (text.size() > kMaxVoteBytes) {
         if (!vote_too_large_logged_) {
             vote_too_large_logged_ = true;
@@ -560,10 +555,10 @@ void ClusterLink::publishVote() {
                                                          << " members down, too many for one "
                                                             "etcd value: it votes on none");
         }
-        NodeVote none = own_;
+        state::NodeVote none = own_;
         none.ready = false;
         none.down.clear();
-        text = encodeVote(none, nowMs());
+        text = encodeVote(none, base::realtimeMs());
     }
     vote_in_flight_ = true;
     json put = {{"key", toBase64(votesPrefix() + settings_.node)},
@@ -641,7 +636,7 @@ void ClusterLink::onKeepAliveFailed(const std::string& error) {
 void ClusterLink::linkUp() {
     connecting_ = false;
     status_.connected = true;
-    status_.since_ms = nowMs();
+    status_.since_ms = base::realtimeMs();
     status_.endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()].url;
     last_keepalive_ = std::chrono::steady_clock::now();
     down_logged_ = false;
@@ -660,7 +655,7 @@ void ClusterLink::linkDown(const std::string& why) {
     bool was = status_.connected;
     status_.connected = false;
     if (was) {
-        status_.since_ms = nowMs();
+        status_.since_ms = base::realtimeMs();
     }
     if (book_.keepOnly(settings_.node)) {
         hooks_.votes_changed();

@@ -21,8 +21,8 @@
 
 #include "admin/AdminStateFile.hpp"
 #include "cluster/EtcdExchange.hpp"
-#include "cluster/VoteBook.hpp"
 #include "conf/Config.hpp"
+#include "state/VoteBook.hpp"
 
 namespace pharos::cluster {
 
@@ -65,7 +65,7 @@ class ClusterLink {
     // back. Queued changes outlive a lost link and are sent when it is back.
     bool pushChange(const admin::AdminState& before, const admin::AdminState& after);
 
-    const VoteBook& votes() const { return book_; }
+    const state::VoteBook& votes() const { return book_; }
     const LinkStatus& status() const { return status_; }
     const conf::ClusterSettings& settings() const { return settings_; }
 
@@ -112,8 +112,8 @@ class ClusterLink {
     std::chrono::steady_clock::time_point last_keepalive_;
     bool connecting_ = false;
     bool down_logged_ = false;  // the link's loss was logged and counted
-    VoteBook book_;
-    NodeVote own_;
+    state::VoteBook book_;
+    state::NodeVote own_;
     bool vote_dirty_ = true;
     bool vote_in_flight_ = false;
     bool vote_posted_ = false;

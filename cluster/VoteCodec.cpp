@@ -7,7 +7,7 @@ namespace pharos::cluster {
 
 using nlohmann::json;
 
-std::string encodeVote(const NodeVote& vote, int64_t at_ms) {
+std::string encodeVote(const state::NodeVote& vote, int64_t at_ms) {
     json down = json::object();
     for (const auto& key : vote.down) {
         size_t newline = key.find('\n');
@@ -47,12 +47,12 @@ bool validPart(const std::string& s) {
 
 }  // namespace
 
-std::optional<NodeVote> decodeVote(const std::string& text) {
+std::optional<state::NodeVote> decodeVote(const std::string& text) {
     json doc = json::parse(text, nullptr, false);
     if (!doc.is_object() || !doc.contains("down") || !doc["down"].is_object()) {
         return std::nullopt;
     }
-    NodeVote vote;
+    state::NodeVote vote;
     auto layout = layoutOf(doc.contains("layout") ? doc["layout"] : json());
     const json& site = doc.contains("site") ? doc["site"] : json("");
     const json& ready = doc.contains("ready") ? doc["ready"] : json(false);
@@ -70,7 +70,7 @@ std::optional<NodeVote> decodeVote(const std::string& text) {
             if (!target.is_string() || !validPart(target.get_ref<const std::string&>())) {
                 return std::nullopt;
             }
-            vote.down.insert(voteKey(pool, target.get<std::string>()));
+            vote.down.insert(state::voteKey(pool, target.get<std::string>()));
         }
     }
     return vote;

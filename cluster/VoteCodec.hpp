@@ -9,12 +9,12 @@
 #include <optional>
 #include <string>
 
-#include "cluster/VoteBook.hpp"
+#include "state/VoteBook.hpp"
 
 namespace pharos::cluster {
 
-std::string encodeVote(const NodeVote& vote, int64_t at_ms);
+std::string encodeVote(const state::NodeVote& vote, int64_t at_ms);
 // Nothing when `text` is not a vote.
-std::optional<NodeVote> decodeVote(const std::string& text);
+std::optional<state::NodeVote> decodeVote(const std::string& text);
 
 }  // namespace pharos::cluster

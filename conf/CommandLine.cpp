@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "base/Log.hpp"
 #include "conf/ConfigLoader.hpp"
-#include "conf/Log.hpp"
 
 namespace pharos::conf {
 

@@ -1,4 +1,5 @@
 #include "conf/Config.hpp"
+#include "base/Fnv1a.hpp"
 
 #include <algorithm>
 
@@ -34,21 +35,8 @@ const GlobalName* Config::findGlobalName(const std::string& canonical) const {
     return it == globalname_index.end() ? nullptr : &globalnames[it->second];
 }
 
-namespace {
-// FNV-1a: stable across builds and machines, which std::hash is not.
-struct Fnv1a {
-    uint64_t value = 0xcbf29ce484222325ULL;
-    void add(const void* data, size_t size) {
-        auto* bytes = static_cast<const uint8_t*>(data);
-        for (size_t i = 0; i < size; ++i) {
-            value = (value ^ bytes[i]) * 0x100000001b3ULL;
-        }
-    }
-};
-}  // namespace
-
 void finalizeLayout(Config& config) {
-    Fnv1a hash;
+    base::Fnv1a hash;
     uint32_t slot = 0;
     for (auto& pool : config.pools) {
         pool.first_slot = slot;

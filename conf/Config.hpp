@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/IpAddress.hpp"
 #include "conf/CopyOnWrite.hpp"
-#include "conf/IpAddress.hpp"
 
 namespace pharos::conf {
 
@@ -99,11 +99,11 @@ struct MemberRef {
 };
 
 struct Member {
-    IpAddress ip;       // unset (and unused) for a cname member
-    std::string cname;  // pharos: canonical target name; empty: an address member
+    base::IpAddress ip;  // unset (and unused) for a cname member
+    std::string cname;   // pharos: canonical target name; empty: an address member
     std::string name;
     int weight = 0;
-    IpAddress monitor_ip;        // defaults to ip
+    base::IpAddress monitor_ip;  // defaults to ip
     uint16_t monitor_port = 0;   // pharos: 0 means the pool monitor's port
     int priority = 0;            // pharos, fogroup only: lower is preferred
     int region = -1;             // index into Topology::regions; -1: outside every region
@@ -149,7 +149,7 @@ struct GlobalName {
 
 struct Region {
     std::string name;
-    std::vector<Cidr> cidrs;
+    std::vector<base::Cidr> cidrs;
     std::vector<int> neighbours;  // pharos: region indices, nearest first
     friend bool operator==(const Region&, const Region&) = default;
 };

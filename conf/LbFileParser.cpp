@@ -1,7 +1,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "conf/DnsName.hpp"
+#include "base/DnsName.hpp"
 #include "conf/Parsers.hpp"
 
 namespace pharos::conf {
@@ -118,8 +118,8 @@ void parseGlobalName(YamlReader& in, const YAML::Node& key, const YAML::Node& no
     std::string raw = key.IsScalar() ? key.Scalar() : "";
     std::string path = "globalnames[" + raw + "]";
     GlobalName gn;
-    gn.name = canonicalName(raw);
-    if (!validDnsName(gn.name)) {
+    gn.name = base::canonicalName(raw);
+    if (!base::validDnsName(gn.name)) {
         in.error(key, path, "not a valid DNS name (labels of 1-63 characters, 253 in all)");
         return;
     }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "conf/DnsName.hpp"
+#include "base/DnsName.hpp"
 #include "conf/Parsers.hpp"
 
 namespace pharos::conf {
@@ -12,13 +12,13 @@ namespace {
 // Polaris caps weights at 10; pharos widens the range so finer splits need no extra members.
 constexpr int kMaxWeight = 100;
 
-std::optional<IpAddress> readAddress(YamlReader& in, const YAML::Node& map, std::string_view key,
-                                     const std::string& path) {
+std::optional<base::IpAddress> readAddress(YamlReader& in, const YAML::Node& map,
+                                           std::string_view key, const std::string& path) {
     auto text = in.string(map, key, path, 64);
     if (!text) {
         return std::nullopt;
     }
-    auto ip = IpAddress::parse(*text);
+    auto ip = base::IpAddress::parse(*text);
     if (!ip) {
         in.error(map[std::string(key)], joinPath(path, key),
                  "expected an IPv4 or IPv6 address, found \"" + *text + "\"");
@@ -27,7 +27,7 @@ std::optional<IpAddress> readAddress(YamlReader& in, const YAML::Node& map, std:
 }
 
 // The most specific region holding the member's address; lb/ uses it for twrr and explain.
-int regionOf(const IpAddress& ip, const Topology& topology) {
+int regionOf(const base::IpAddress& ip, const Topology& topology) {
     int best_prefix = -1;
     int region = -1;
     for (size_t r = 0; r < topology.regions.size(); ++r) {
@@ -53,20 +53,20 @@ bool readTarget(YamlReader& in, const YAML::Node& node, const std::string& path,
     }
     if (has_ip) {
         auto ip = readAddress(in, node, "ip", path);
-        m.ip = ip.value_or(IpAddress{});
+        m.ip = ip.value_or(base::IpAddress{});
         return ip.has_value();
     }
     auto text = in.string(node, "cname", path, 254);
     if (!text) {
         return false;
     }
-    m.cname = canonicalName(*text);
+    m.cname = base::canonicalName(*text);
     // Host-name characters only: the name goes into pdns's JSON and DNS answers as it is, and
     // overrides and dependencies name members by it, so it must not read as an address.
     bool hostname = std::all_of(m.cname.begin(), m.cname.end(), [](char c) {
         return std::isalnum(uint8_t(c)) || c == '-' || c == '_' || c == '.';
     });
-    if (!validDnsName(m.cname) || !hostname || IpAddress::parse(m.cname)) {
+    if (!base::validDnsName(m.cname) || !hostname || base::IpAddress::parse(m.cname)) {
         in.error(node["cname"], joinPath(path, "cname"),
                  "not a host name (letters, digits, '-' and '_' in labels of 1-63 characters, "
                  "253 in all; not an address)");

@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "conf/DnsName.hpp"
+#include "base/DnsName.hpp"
 #include "conf/Parsers.hpp"
 
 namespace pharos::conf {
@@ -324,7 +324,7 @@ void parseDns(YamlReader& in, const YAML::Node& p, const std::string& path, cons
         in.error(p.Mark().is_null() ? pool : p, joinPath(path, "query_name"),
                  "required key is missing: the name the dns monitor asks for");
     } else if (auto v = in.string(p, "query_name", path, 253)) {
-        d.query_name = canonicalName(*v);
+        d.query_name = base::canonicalName(*v);
     }
     if (p["query_type"]) {
         auto v = in.string(p, "query_type", path, 10).value_or("");

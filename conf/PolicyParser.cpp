@@ -4,8 +4,8 @@
 #include <map>
 #include <set>
 
+#include "base/Timestamp.hpp"
 #include "conf/Parsers.hpp"
-#include "conf/Timestamp.hpp"
 
 namespace pharos::conf {
 
@@ -158,7 +158,7 @@ void parseMaintenance(YamlReader& in, const YAML::Node& root, Config& out) {
         for (int t = 0; t < 2; ++t) {
             const char* key = t == 0 ? "start" : "end";
             auto text = in.string(node, key, path, 64);
-            times[t] = text ? parseRfc3339(*text) : std::nullopt;
+            times[t] = text ? base::parseRfc3339(*text) : std::nullopt;
             if (text && !times[t]) {
                 in.error(node[key], joinPath(path, key),
                          "expected an RFC 3339 time with its zone, such as "

@@ -82,11 +82,11 @@ void parseControl(YamlReader& in, const YAML::Node& node, Settings& out) {
     }
 }
 
-bool isLoopback(const IpAddress& a) {
-    if (a.family == Family::V4) {
+bool isLoopback(const base::IpAddress& a) {
+    if (a.family == base::Family::V4) {
         return a.bytes[0] == 127;
     }
-    IpAddress one = *IpAddress::parse("::1");
+    base::IpAddress one = *base::IpAddress::parse("::1");
     return a == one;
 }
 
@@ -108,7 +108,7 @@ void parseHttp(YamlReader& in, const YAML::Node& node, Settings& out) {
             if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
                 host = host.substr(1, host.size() - 2);
             }
-            auto address = IpAddress::parse(host);
+            auto address = base::IpAddress::parse(host);
             if (!ok || !address) {
                 in.error(node["listen"], "http.listen",
                          "expected ADDRESS:PORT with an IP address, found " + *v);

@@ -12,7 +12,7 @@ void parseCidrs(YamlReader& in, const YAML::Node& list, const std::string& path,
     for (size_t i = 0; i < list.size(); ++i) {
         std::string where = path + "[" + std::to_string(i) + "]";
         const YAML::Node& item = list[i];
-        auto cidr = item.IsScalar() ? Cidr::parse(item.Scalar()) : std::nullopt;
+        auto cidr = item.IsScalar() ? base::Cidr::parse(item.Scalar()) : std::nullopt;
         if (!cidr) {
             in.error(item, where,
                      "expected a network in CIDR form with no host bits set (10.1.0.0/16), "
@@ -27,7 +27,7 @@ void parseCidrs(YamlReader& in, const YAML::Node& list, const std::string& path,
 // Equal-length overlapping prefixes are the same network; in two regions the answer for a
 // client inside it would be undefined (it is in Polaris), so it is rejected.
 void checkOverlaps(YamlReader& in, const YAML::Node& root, const Topology& topology) {
-    std::map<std::pair<IpAddress, int>, size_t> owner;
+    std::map<std::pair<base::IpAddress, int>, size_t> owner;
     for (size_t r = 0; r < topology.regions.size(); ++r) {
         for (const auto& cidr : topology.regions[r].cidrs) {
             auto [it, inserted] = owner.emplace(std::make_pair(cidr.address, cidr.prefix), r);

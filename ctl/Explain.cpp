@@ -4,17 +4,17 @@
 #include <random>
 
 #include "admin/AdminStateFile.hpp"
-#include "backend/HealthSource.hpp"
-#include "conf/DnsName.hpp"
-#include "conf/Timestamp.hpp"
+#include "base/Clock.hpp"
+#include "base/DnsName.hpp"
+#include "base/Timestamp.hpp"
 #include "ctl/Commands.hpp"
 #include "ctl/ControlClient.hpp"
-#include "health/FailureText.hpp"
-#include "health/ProbeRun.hpp"
 #include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "lb/Trace.hpp"
 #include "policy/PoolPolicy.hpp"
+#include "state/FailureText.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -22,8 +22,8 @@ namespace {
 constexpr int kDraws = 1000;
 
 std::optional<lb::Client> clientOf(const Options& options) {
-    auto resolver = conf::IpAddress::parse(options.client);
-    auto ecs = conf::Cidr::parse(options.ecs, false);
+    auto resolver = base::IpAddress::parse(options.client);
+    auto ecs = base::Cidr::parse(options.ecs, false);
     if (!resolver || (!options.ecs.empty() && !ecs)) {
         std::fprintf(stderr, "pharosctl: --client takes an address and --ecs a CIDR\n");
         return std::nullopt;
@@ -40,7 +40,7 @@ std::optional<lb::Client> clientOf(const Options& options) {
 // verdicts the backend would read, built when first needed.
 struct ChainPools {
     const conf::Config& config;
-    backend::TableHealthSource& health;
+    state::TableVerdicts& health;
     lb::TopologyIndex index;
     std::map<size_t, std::unique_ptr<lb::PoolBalancer>> balancers;
     std::map<size_t, std::vector<lb::Health>> verdicts;
@@ -64,27 +64,27 @@ struct ChainPools {
 
 // Why a DR policy holds a member in or out of the answers, and until when.
 std::string holdText(const conf::Config& config, const conf::Pool& pool, const conf::Member& member,
-                     const health::SlotView& v, int64_t now_ms) {
+                     const state::SlotView& v, int64_t now_ms) {
     switch (v.hold) {
-        case health::PolicyHold::FailoverAfter:
+        case state::PolicyHold::FailoverAfter:
             return "down, kept in the answers by failover_after until " +
-                   conf::formatRfc3339(policy::failoverDeadline(pool, v.last_change_ms));
-        case health::PolicyHold::AwaitingApproval:
+                   base::formatRfc3339(policy::failoverDeadline(pool, v.last_change_ms));
+        case state::PolicyHold::AwaitingApproval:
             return "down, kept in the answers until pharosctl failover " + pool.name +
                    " (failover: manual)";
-        case health::PolicyHold::HeldOff:
+        case state::PolicyHold::HeldOff:
             return "up, kept out of the answers until pharosctl failback " + pool.name;
-        case health::PolicyHold::Maintenance:
+        case state::PolicyHold::Maintenance:
             for (const auto& w : config.maintenance) {
                 if (w.pool == pool.name && conf::windowCovers(w, member) && w.start_ms <= now_ms &&
                     now_ms < w.end_ms) {
                     return "drained by a maintenance window ending " +
-                           conf::formatRfc3339(policy::windowEnd(config, pool, member, now_ms)) +
+                           base::formatRfc3339(policy::windowEnd(config, pool, member, now_ms)) +
                            (w.reason.empty() ? "" : " (" + w.reason + ")");
                 }
             }
             return "drained by a maintenance window";
-        case health::PolicyHold::None:
+        case state::PolicyHold::None:
             break;
     }
     return "";
@@ -92,30 +92,29 @@ std::string holdText(const conf::Config& config, const conf::Pool& pool, const c
 
 // The DR policies' holds on a pool's members, as the table publishes them.
 void printHolds(const conf::Config& config, const conf::Pool& pool,
-                const health::HealthTableReader& table) {
+                const state::HealthTableReader& table) {
     for (size_t i = 0; i < pool.members.size(); ++i) {
-        health::SlotView v;
-        if (table.readSlot(pool.first_slot + uint32_t(i), v) &&
-            v.hold != health::PolicyHold::None) {
+        state::SlotView v;
+        if (table.readSlot(pool.first_slot + uint32_t(i), v) && v.hold != state::PolicyHold::None) {
             std::printf("policy: %s %s is %s\n", pool.members[i].name.c_str(),
                         conf::memberTarget(pool.members[i]).c_str(),
-                        holdText(config, pool, pool.members[i], v, health::realtimeMs()).c_str());
+                        holdText(config, pool, pool.members[i], v, base::realtimeMs()).c_str());
         }
     }
 }
 
 // Members whose checks fail, and why; alert_only members, whose checks never move answers.
 void printChecks(const conf::Config& config, const conf::Pool& pool,
-                 const health::HealthTableReader& table) {
+                 const state::HealthTableReader& table) {
     for (size_t i = 0; i < pool.members.size(); ++i) {
         const auto& m = pool.members[i];
-        health::SlotView v;
-        bool down = table.readSlot(pool.first_slot + uint32_t(i), v) &&
-                    v.state == health::MemberState::Down;
+        state::SlotView v;
+        bool down =
+            table.readSlot(pool.first_slot + uint32_t(i), v) && v.state == state::MemberState::Down;
         if (down) {
             std::printf("check: %s %s is down: %s%s\n", m.name.c_str(),
                         conf::memberTarget(m).c_str(),
-                        health::failureText(config, pool, m, v.reason, v.detail).c_str(),
+                        state::failureText(config, pool, m, v.reason, v.detail).c_str(),
                         m.alert_only ? " (alert_only: answered as up)" : "");
         } else if (m.alert_only) {
             std::printf("check: %s %s is alert_only: its checks never change the answers\n",
@@ -154,12 +153,12 @@ void printVotes(const conf::Config& config, const conf::Pool& pool) {
 
 // One decision with its trace (a step per pool of the fallback chain), then kDraws more to
 // show how a weighted draw spreads.
-void explainFamily(ChainPools& chain, size_t pool, conf::Family family, const lb::Client& client) {
+void explainFamily(ChainPools& chain, size_t pool, base::Family family, const lb::Client& client) {
     const conf::Config& config = chain.config;
     if (chain.balancer(pool).whole()) {
         std::printf("records (one member, any family: the pool has cname members):\n");
     } else {
-        std::printf("%s records:\n", family == conf::Family::V4 ? "A" : "AAAA");
+        std::printf("%s records:\n", family == base::Family::V4 ? "A" : "AAAA");
     }
     lb::WeightedSampler sampler(std::random_device{}());
     lb::Answer answer;
@@ -211,9 +210,9 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
         if (o) {
             std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(),
                         conf::memberTarget(m).c_str(),
-                        o->action == health::AdminOverride::Drain      ? "drained"
-                        : o->action == health::AdminOverride::ForcedUp ? "forced up"
-                                                                       : "forced down",
+                        o->action == state::AdminOverride::Drain      ? "drained"
+                        : o->action == state::AdminOverride::ForcedUp ? "forced up"
+                                                                      : "forced down",
                         o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
         }
     }
@@ -222,14 +221,14 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
     }
     if (const auto* h = state->policy.holder(pool.name)) {
         std::printf("policy: answers held on %s %s since %s (%s) until pharosctl failback %s\n",
-                    h->member.c_str(), h->address.c_str(), conf::formatRfc3339(h->since_ms).c_str(),
+                    h->member.c_str(), h->address.c_str(), base::formatRfc3339(h->since_ms).c_str(),
                     h->directed ? ("moved there by " + h->by).c_str() : "failback: manual",
                     pool.name.c_str());
     }
     for (const auto& a : state->policy.approvals) {
         if (a.pool == pool.name && !a.approved) {
             std::printf("policy: failover from %s %s awaits approval since %s\n", a.member.c_str(),
-                        a.address.c_str(), conf::formatRfc3339(a.since_ms).c_str());
+                        a.address.c_str(), base::formatRfc3339(a.since_ms).c_str());
         }
     }
 }
@@ -247,7 +246,7 @@ int runExplain(const Options& options) {
     if (!config) {
         return 2;
     }
-    const conf::GlobalName* gn = config->findGlobalName(conf::canonicalName(options.args[0]));
+    const conf::GlobalName* gn = config->findGlobalName(base::canonicalName(options.args[0]));
     if (!gn) {
         std::fprintf(stderr, "%s is not a globalname: pdns answers it from its other backends\n",
                      options.args[0].c_str());
@@ -259,29 +258,29 @@ int runExplain(const Options& options) {
     }
     size_t pool_index = size_t(gn->pool_index);
     const conf::Pool& pool = config->pools[pool_index];
-    backend::TableHealthSource health(config->settings.health_table);
+    state::TableVerdicts health(config->settings.health_table);
     health.refresh();
     ChainPools chain{*config, health, lb::TopologyIndex(config->topology), {}, {}};
     chain.verdictsOf(pool_index);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
-    std::printf("health table %s: %s\n", health::toString(health.lastStatus()),
+    std::printf("health table %s: %s\n", state::toString(health.lastStatus()),
                 chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
-    health::HealthTableReader table(config->settings.health_table);  // one mapping for both
+    state::HealthTableReader table(config->settings.health_table);  // one mapping for both
     table.refresh();
     printHolds(*config, pool, table);
     printChecks(*config, pool, table);
     printVotes(*config, pool);
-    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        if (chain.balancer(pool_index).whole() && family == conf::Family::V6) {
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
+        if (chain.balancer(pool_index).whole() && family == base::Family::V6) {
             break;  // decided once for every question
         }
         if (chain.balancer(pool_index).serves(family)) {
             explainFamily(chain, pool_index, family, *client);
         } else {
             std::printf("%s records: none, the pool has no %s member (NODATA)\n",
-                        family == conf::Family::V4 ? "A" : "AAAA",
-                        family == conf::Family::V4 ? "IPv4" : "IPv6");
+                        family == base::Family::V4 ? "A" : "AAAA",
+                        family == base::Family::V4 ? "IPv4" : "IPv6");
         }
     }
     return 0;

@@ -5,25 +5,16 @@
 #include <cstdlib>
 
 #include "admin/AdminOverrides.hpp"
+#include "base/Clock.hpp"
 #include "conf/YamlReader.hpp"
 #include "ctl/Commands.hpp"
 #include "ctl/ControlClient.hpp"
 
 namespace pharos::ctl {
-namespace {
-
-int64_t nowMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
-}  // namespace
-
 // A duration from now (30m, 2h, 90s) or a UTC time (2026-11-25T22:00[:00][Z]), in epoch ms.
 std::optional<int64_t> parseUntil(const std::string& text) {
     if (auto seconds = conf::parseDuration(text); seconds && *seconds > 0) {
-        return nowMs() + int64_t(*seconds * 1000);
+        return base::realtimeMs() + int64_t(*seconds * 1000);
     }
     for (const char* format : {"%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"}) {
         tm parts{};

@@ -6,19 +6,19 @@
 #include <cstdio>
 #include <thread>
 
-#include "backend/BackendStatsReader.hpp"
 #include "ctl/Commands.hpp"
 #include "ctl/ControlClient.hpp"
+#include "state/BackendStatsReader.hpp"
 
 namespace pharos::ctl {
 namespace {
 
 // SIGHUPs the backend and waits until its stats block shows the reload's outcome.
 bool reloadBackend(const conf::Settings& settings) {
-    backend::BackendStatsReader stats(backend::statsBlockName(settings));
+    state::BackendStatsReader stats(state::statsBlockName(settings));
     if (!stats.refresh()) {
         std::fprintf(stderr, "pharosctl: pharos-backend is not running (no %s)\n",
-                     backend::statsBlockName(settings).c_str());
+                     state::statsBlockName(settings).c_str());
         return false;
     }
     int pid = stats.header()->pid;

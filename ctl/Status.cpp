@@ -4,14 +4,13 @@
 #include <string>
 
 #include "admin/AdminStateFile.hpp"
+#include "base/Clock.hpp"
+#include "base/Timestamp.hpp"
 #include "conf/ConfigLoader.hpp"
-#include "conf/Timestamp.hpp"
 #include "ctl/Commands.hpp"
 #include "ctl/ControlClient.hpp"
-#include "health/FailureText.hpp"
-#include "health/HealthState.hpp"
-#include "health/HealthTableReader.hpp"
-#include "health/ProbeRun.hpp"
+#include "state/FailureText.hpp"
+#include "state/HealthTableReader.hpp"
 #include "status/StatusDocument.hpp"
 
 namespace pharos::ctl {
@@ -28,7 +27,7 @@ std::string ago(int64_t then_ms, int64_t now_ms) {
 
 // What `status` knows, read once, so the text and the JSON forms cannot disagree.
 struct Snapshot {
-    health::TableStatus status;
+    state::TableStatus status;
     bool verdicts_used;
     int64_t now_ms;
     admin::AdminOverrides overrides;  // as the admin-state file has them
@@ -37,7 +36,7 @@ struct Snapshot {
 };
 
 // Returns whether any member is flapping.
-bool printMembers(const conf::Config& config, const health::HealthTableReader& table, int64_t now) {
+bool printMembers(const conf::Config& config, const state::HealthTableReader& table, int64_t now) {
     bool flapping = false;
     std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %9s %s\n", "POOL", "MEMBER",
                 "ADDRESS", "STATE", "ADMIN", "POLICY", "CHANGED", "CHECKED", "LATENCY",
@@ -45,22 +44,22 @@ bool printMembers(const conf::Config& config, const health::HealthTableReader& t
     for (const auto& pool : config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
             const auto& m = pool.members[i];
-            health::SlotView v;
+            state::SlotView v;
             bool have = table.readSlot(pool.first_slot + uint32_t(i), v);
-            std::string state = have ? health::toString(v.state) : "-";
+            std::string state = have ? state::toString(v.state) : "-";
             if (have && v.flapping) {
                 state += "*";
                 flapping = true;
             }
-            const char* hold = have ? health::toString(v.hold) : "-";
+            const char* hold = have ? state::toString(v.hold) : "-";
             std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %7.1fms %s\n",
                         pool.name.c_str(), m.name.c_str(), conf::memberTarget(m).c_str(),
-                        state.c_str(), have ? health::toString(v.admin) : "-", *hold ? hold : "-",
+                        state.c_str(), have ? state::toString(v.admin) : "-", *hold ? hold : "-",
                         have ? ago(v.last_change_ms, now).c_str() : "-",
                         have ? ago(v.last_check_ms, now).c_str() : "-",
                         have ? double(v.latency_us) / 1000.0 : 0.0,
-                        have && v.reason != health::FailureReason::None
-                            ? health::failureText(config, pool, m, v.reason, v.detail).c_str()
+                        have && v.reason != state::FailureReason::None
+                            ? state::failureText(config, pool, m, v.reason, v.detail).c_str()
                             : "");
         }
     }
@@ -81,8 +80,8 @@ void printOverrides(const conf::Config& config, const Snapshot& snap) {
     for (const auto& o : snap.overrides.all()) {
         std::printf("  %s/%s %s: %s by %s since %s%s%s%s\n", o.pool.c_str(), o.member.c_str(),
                     o.address.c_str(), admin::actionName(o.action), o.by.c_str(),
-                    conf::formatRfc3339(o.since_ms).c_str(), o.until_ms ? ", until " : "",
-                    o.until_ms ? conf::formatRfc3339(o.until_ms).c_str() : "",
+                    base::formatRfc3339(o.since_ms).c_str(), o.until_ms ? ", until " : "",
+                    o.until_ms ? base::formatRfc3339(o.until_ms).c_str() : "",
                     o.reason.empty() ? "" : (" (" + o.reason + ")").c_str());
     }
 }
@@ -103,7 +102,7 @@ void printPolicies(const nlohmann::json& doc) {
         if (p.contains("holder") && !p["holder"].is_null()) {
             const auto& h = p["holder"];
             line(name + ": answers held on " + h["member"].get<std::string>() + " " +
-                 h["address"].get<std::string>() + " since " + conf::formatRfc3339(h["since_ms"]) +
+                 h["address"].get<std::string>() + " since " + base::formatRfc3339(h["since_ms"]) +
                  (h["directed"].get<bool>() ? " (moved by " + h["by"].get<std::string>() + ")"
                                             : " (failback: manual)") +
                  " until pharosctl failback " + name);
@@ -111,7 +110,7 @@ void printPolicies(const nlohmann::json& doc) {
         for (const auto& a : p.value("pending_approvals", nlohmann::json::array())) {
             line(name + ": " + a["member"].get<std::string>() + " " +
                  a["address"].get<std::string>() + " down since " +
-                 conf::formatRfc3339(a["since_ms"]) + ", AWAITING APPROVAL: pharosctl failover " +
+                 base::formatRfc3339(a["since_ms"]) + ", AWAITING APPROVAL: pharosctl failover " +
                  name);
         }
         for (const auto& m : p["members"]) {
@@ -124,7 +123,7 @@ void printPolicies(const nlohmann::json& doc) {
         for (const auto& w : p.value("maintenance", nlohmann::json::array())) {
             std::string who = w["member"].get<std::string>();
             line(name + ": maintenance of " + (who.empty() ? "every member" : who) + " " +
-                 conf::formatRfc3339(w["start_ms"]) + " - " + conf::formatRfc3339(w["end_ms"]) +
+                 base::formatRfc3339(w["start_ms"]) + " - " + base::formatRfc3339(w["end_ms"]) +
                  (w["start_ms"].get<int64_t>() <= now ? " (NOW)" : "") +
                  (w["reason"].get<std::string>().empty() ? ""
                                                          : ": " + w["reason"].get<std::string>()));
@@ -142,7 +141,7 @@ void printCluster(const nlohmann::json& doc) {
     std::printf("cluster: node %s (%s), etcd %s since %s%s\n  nodes voting: ",
                 c["node"].get<std::string>().c_str(), c["site"].get<std::string>().c_str(),
                 up ? "connected" : "UNREACHABLE: deciding alone with the last shared state",
-                conf::formatRfc3339(c["store_since_ms"].get<int64_t>()).c_str(),
+                base::formatRfc3339(c["store_since_ms"].get<int64_t>()).c_str(),
                 up ? "" : (" (" + c["store_error"].get<std::string>() + ")").c_str());
     for (const auto& n : c["live_nodes"]) {
         std::printf("%s ", n.get<std::string>().c_str());
@@ -189,10 +188,10 @@ void addCluster(const conf::Config& config, nlohmann::json& doc) {
     }
 }
 
-void printText(const conf::Config& config, const health::HealthTableReader& table,
+void printText(const conf::Config& config, const state::HealthTableReader& table,
                const Snapshot& snap, const nlohmann::json& doc) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
-                health::toString(snap.status));
+                state::toString(snap.status));
     if (const auto* h = table.header()) {
         std::printf("  prober pid %d, heartbeat %s, generation %llu, %u slots, %s\n", h->writer_pid,
                     ago(h->heartbeat_ms.load(), snap.now_ms).c_str(),
@@ -204,12 +203,12 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
         printOverrides(config, snap);
         return;
     }
-    if (snap.status != health::TableStatus::Ok) {
+    if (snap.status != state::TableStatus::Ok) {
         std::printf("  the backend keeps using the last verdicts (on_stale: last-known)\n");
     }
     if (printMembers(config, table, snap.now_ms)) {
         std::printf("* flapping: changed state %d times within the flapping window\n",
-                    health::HealthState::kFlapChanges);
+                    state::kFlapChanges);
     }
     printPolicies(doc);
     printOverrides(config, snap);
@@ -219,20 +218,20 @@ void printText(const conf::Config& config, const health::HealthTableReader& tabl
 }  // namespace
 
 // Shows what the backend sees: the table's status under the backend's own policy
-// (health::usesVerdicts), then every member's slot. Exits 0 when the backend uses the
+// (state::usesVerdicts), then every member's slot. Exits 0 when the backend uses the
 // verdicts, 1 when it fails open.
 int runStatus(const Options& options) {
     auto config = loadForCommand(options);
     if (!config) {
         return 2;
     }
-    health::HealthTableReader table(config->settings.health_table);
+    state::HealthTableReader table(config->settings.health_table);
     table.refresh();
     Snapshot snap;
-    snap.now_ms = health::realtimeMs();
+    snap.now_ms = base::realtimeMs();
     snap.status = table.status(config->layout_hash, snap.now_ms,
                                int64_t(config->settings.stale_after.count() * 1000));
-    snap.verdicts_used = health::usesVerdicts(snap.status, config->settings.on_stale);
+    snap.verdicts_used = state::usesVerdicts(snap.status, config->settings.on_stale);
     auto loaded = admin::loadAdminState(config->settings.admin_state);
     if (auto* state = std::get_if<admin::AdminState>(&loaded)) {
         snap.overrides = std::move(state->overrides);

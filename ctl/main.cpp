@@ -3,7 +3,7 @@
 #include <cstring>
 #include <string>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 #include "ctl/Commands.hpp"
 
 namespace {

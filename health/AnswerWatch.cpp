@@ -1,6 +1,6 @@
 #include "health/AnswerWatch.hpp"
 
-#include "health/HealthTableReader.hpp"
+#include "state/HealthTableReader.hpp"
 
 namespace pharos::health {
 
@@ -15,7 +15,8 @@ AnswerWatch::AnswerWatch(const conf::Config& config)
 
 AnswerWatch::~AnswerWatch() = default;
 
-std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p, const HealthTableWriter& table) {
+std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p,
+                                                      const state::HealthTableWriter& table) {
     if (!table.ready()) {
         // Answers fail open until every member has a verdict: what this decides is not what
         // is answered.
@@ -42,21 +43,21 @@ std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p, const HealthTabl
     return Move{*before, now};
 }
 
-std::string AnswerWatch::decide(size_t p, const HealthTableWriter& table) {
+std::string AnswerWatch::decide(size_t p, const state::HealthTableWriter& table) {
     const conf::Pool& pool = config_.pools[p];
     health_.resize(pool.members.size());
     for (uint32_t i = 0; i < pool.members.size(); ++i) {
-        SlotView v = table.read(pool.first_slot + i);
-        health_[i] = verdictOf(packVerdict(v.state, v.admin, v.flapping, v.hold),
-                               pool.members[i].alert_only);
+        state::SlotView v = table.read(pool.first_slot + i);
+        health_[i] = state::verdictOf(state::packVerdict(v.state, v.admin, v.flapping, v.hold),
+                                      pool.members[i].alert_only);
     }
     // fogroup's choice needs no client and no draw but for fallback `any`, which this text
     // names as such rather than by the member drawn.
     lb::WeightedSampler sampler(1);
     std::string text;
-    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
         const lb::PoolBalancer& balancer = *balancers_[p];
-        if (!balancer.serves(family) || (balancer.whole() && family == conf::Family::V6)) {
+        if (!balancer.serves(family) || (balancer.whole() && family == base::Family::V6)) {
             continue;
         }
         balancer.decide(family, health_, lb::Client{}, sampler, answer_);

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "conf/Config.hpp"
-#include "health/HealthTableWriter.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "lb/TopologyIndex.hpp"
+#include "state/HealthTableWriter.hpp"
 
 namespace pharos::health {
 
@@ -28,10 +28,10 @@ class AnswerWatch {
     };
     // Decides pool `p` again; the move when its answer differs from the last one seen. The
     // first call once the table is ready records every pool's answer and reports nothing.
-    std::optional<Move> recheck(size_t p, const HealthTableWriter& table);
+    std::optional<Move> recheck(size_t p, const state::HealthTableWriter& table);
 
   private:
-    std::string decide(size_t p, const HealthTableWriter& table);
+    std::string decide(size_t p, const state::HealthTableWriter& table);
 
     const conf::Config& config_;
     lb::TopologyIndex index_;

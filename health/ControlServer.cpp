@@ -2,7 +2,7 @@
 
 #include <unistd.h>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 #include "sys/UnixSocketFile.hpp"
 
 namespace pharos::health {

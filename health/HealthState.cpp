@@ -2,7 +2,8 @@
 
 namespace pharos::health {
 
-void HealthState::restore(MemberState state, uint32_t consecutive_ok, uint32_t consecutive_fail) {
+void HealthState::restore(state::MemberState state, uint32_t consecutive_ok,
+                          uint32_t consecutive_fail) {
     state_ = state;
     ok_ = consecutive_ok;
     fail_ = consecutive_fail;
@@ -11,19 +12,19 @@ void HealthState::restore(MemberState state, uint32_t consecutive_ok, uint32_t c
 bool HealthState::record(bool pass, int64_t now_ms) {
     ok_ = pass ? ok_ + 1 : 0;
     fail_ = pass ? 0 : fail_ + 1;
-    MemberState before = state_;
-    if (state_ == MemberState::Unknown) {
-        change(pass ? MemberState::Up : MemberState::Down, now_ms);
-    } else if (state_ == MemberState::Up && fail_ >= uint32_t(retries_) + 1) {
-        change(MemberState::Down, now_ms);
-    } else if (state_ == MemberState::Down && ok_ >= uint32_t(rise_)) {
-        change(MemberState::Up, now_ms);
+    state::MemberState before = state_;
+    if (state_ == state::MemberState::Unknown) {
+        change(pass ? state::MemberState::Up : state::MemberState::Down, now_ms);
+    } else if (state_ == state::MemberState::Up && fail_ >= uint32_t(retries_) + 1) {
+        change(state::MemberState::Down, now_ms);
+    } else if (state_ == state::MemberState::Down && ok_ >= uint32_t(rise_)) {
+        change(state::MemberState::Up, now_ms);
     }
     return state_ != before;
 }
 
-void HealthState::change(MemberState to, int64_t now_ms) {
-    if (state_ != MemberState::Unknown) {
+void HealthState::change(state::MemberState to, int64_t now_ms) {
+    if (state_ != state::MemberState::Unknown) {
         changes_[next_change_] = now_ms;
         next_change_ = (next_change_ + 1) % changes_.size();
     }
@@ -39,7 +40,7 @@ uint16_t HealthState::recentChanges(int64_t now_ms) const {
 }
 
 bool HealthState::flapping(int64_t now_ms) const {
-    return recentChanges(now_ms) >= kFlapChanges;
+    return recentChanges(now_ms) >= state::kFlapChanges;
 }
 
 }  // namespace pharos::health

@@ -8,7 +8,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "health/HealthTableLayout.hpp"
+#include "state/HealthTableLayout.hpp"
 
 namespace pharos::health {
 
@@ -22,11 +22,12 @@ struct ProbeCounters {
     };
 
     uint64_t checks = 0;
-    std::array<uint64_t, kFailureReasons> failures{};    // by FailureReason
-    std::map<std::string, Latency> latency;              // by pool name
-    std::unordered_map<uint64_t, uint64_t> transitions;  // by memberKey(pool, address)
+    std::array<uint64_t, state::kFailureReasons> failures{};  // by state::FailureReason
+    std::map<std::string, Latency> latency;                   // by pool name
+    std::unordered_map<uint64_t, uint64_t> transitions;       // by state::memberKey(pool, address)
 
-    void recordProbe(const std::string& pool, double seconds, bool pass, FailureReason reason) {
+    void recordProbe(const std::string& pool, double seconds, bool pass,
+                     state::FailureReason reason) {
         ++checks;
         if (!pass) {
             ++failures[size_t(reason) % failures.size()];

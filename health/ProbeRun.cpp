@@ -6,22 +6,17 @@
 #include <algorithm>
 #include <map>
 
-#include "conf/Log.hpp"
-#include "health/DnsMonitor.hpp"
-#include "health/FailureText.hpp"
-#include "health/HttpMonitor.hpp"
-#include "health/TcpMonitor.hpp"
+#include "base/Clock.hpp"
+#include "base/Log.hpp"
+#include "health/checks/DnsMonitor.hpp"
+#include "health/checks/HttpMonitor.hpp"
+#include "health/checks/TcpMonitor.hpp"
+#include "state/FailureText.hpp"
 
 namespace pharos::health {
 
 namespace asio = boost::asio;
 using std::chrono::steady_clock;
-
-int64_t realtimeMs() {
-    timespec ts{};
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct ProbeRun::MemberProbe {
     const conf::Pool* pool;
@@ -34,15 +29,15 @@ struct ProbeRun::MemberProbe {
     bool tick_missed = false;  // a tick came while a check was in flight
     bool by_name = false;      // a cname member probed at what its name resolves to
     bool resolving = false;    // its name's resolution has not returned yet
-    FailureReason own_reason = FailureReason::None;  // of its own last failed check
+    state::FailureReason own_reason = state::FailureReason::None;  // of its own last failed check
     uint16_t own_detail = 0;
     std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
 
 namespace {
 
-asio::ip::address toAsio(const conf::IpAddress& ip) {
-    if (ip.family == conf::Family::V4) {
+asio::ip::address toAsio(const base::IpAddress& ip) {
+    if (ip.family == base::Family::V4) {
         return asio::ip::make_address_v4(ip.v4());
     }
     asio::ip::address_v6::bytes_type b;
@@ -73,7 +68,7 @@ ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
     // certificate by it), so the name is sent unless the monitor sets `hostname`.
     t.sni = !pool.params->http.hostname.empty() ? pool.params->http.hostname : m.cname;
     t.host = !t.sni.empty()                            ? t.sni
-             : m.monitor_ip.family == conf::Family::V6 ? "[" + address + "]"
+             : m.monitor_ip.family == base::Family::V6 ? "[" + address + "]"
                                                        : address;
     return t;
 }
@@ -106,7 +101,7 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
       config_(std::move(config)),
       counters_(counters),
       monitors_(makeMonitors(io, config_)),
-      table_(config_, realtimeMs()),
+      table_(config_, base::realtimeMs()),
       schedule_(io, [this](uint32_t member) { onDue(member); }),
       heartbeat_(io),
       random_(std::random_device{}()) {
@@ -123,17 +118,17 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
                           targetOf(pool, pool.members[i]),
                           HealthState(pool.params->retries, pool.params->rise, interval_ms)};
             m.by_name = pool.members[i].probe_by_name;
-            SlotView known = table_.read(slot);  // carried over from an earlier table
+            state::SlotView known = table_.read(slot);  // carried over from an earlier table
             // Down only through a dependency or the cluster's votes: its own checks passed.
-            bool outvoted = known.reason == FailureReason::DependencyDown ||
-                            known.reason == FailureReason::QuorumDown;
-            MemberState own = outvoted ? MemberState::Up : known.state;
+            bool outvoted = known.reason == state::FailureReason::DependencyDown ||
+                            known.reason == state::FailureReason::QuorumDown;
+            state::MemberState own = outvoted ? state::MemberState::Up : known.state;
             if (!outvoted) {
                 m.own_reason = known.reason;
                 m.own_detail = known.detail;
             }
             m.state.restore(own, known.consecutive_ok, known.consecutive_fail);
-            unknown_ += known.state == MemberState::Unknown;
+            unknown_ += known.state == state::MemberState::Unknown;
             members_.push_back(std::move(m));
         }
     }
@@ -177,10 +172,10 @@ void ProbeRun::start() {
     }
     // Verdicts carried over from an earlier configuration hold its dependencies: a member
     // downed by one this configuration dropped comes back now, not at its next check.
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     for (MemberProbe& m : members_) {
         if (!m.member->depends_on.empty() ||
-            table_.read(m.slot).reason == FailureReason::DependencyDown) {
+            table_.read(m.slot).reason == state::FailureReason::DependencyDown) {
             refreshDependent(m, now);
         }
     }
@@ -206,7 +201,7 @@ void ProbeRun::beat() {
     } catch (const std::exception& e) {
         PHAROS_LOG(Error, "health table: cannot publish again: " << e.what());
     }
-    table_.heartbeat(realtimeMs());
+    table_.heartbeat(base::realtimeMs());
     heartbeat_.expires_after(std::chrono::milliseconds(500));
     heartbeat_.async_wait([this, alive = alive_](const boost::system::error_code& e) {
         if (!e && *alive) {
@@ -262,7 +257,7 @@ void ProbeRun::runProbe(MemberProbe& m) {
 // outstanding, so a DNS server that hangs cannot pile them up on asio's resolver thread.
 void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeout, ProbeDone done) {
     if (m.resolving) {
-        return done(ProbeResult{false, FailureReason::ResolveFailed});
+        return done(ProbeResult{false, state::FailureReason::ResolveFailed});
     }
     struct Resolution {
         Resolution(asio::io_context& io, ProbeDone d)
@@ -277,7 +272,8 @@ void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeou
     r->timer.async_wait([r](const boost::system::error_code& e) {
         if (!e && r->done) {
             r->resolver.cancel();
-            std::exchange(r->done, nullptr)(ProbeResult{false, FailureReason::ResolveFailed});
+            std::exchange(r->done,
+                          nullptr)(ProbeResult{false, state::FailureReason::ResolveFailed});
         }
     });
     m.resolving = true;
@@ -295,7 +291,7 @@ void ProbeRun::resolveThenProbe(MemberProbe& m, std::chrono::milliseconds timeou
             r->timer.cancel();
             ProbeDone done = std::exchange(r->done, nullptr);
             if (e || found.empty()) {
-                return done(ProbeResult{false, FailureReason::ResolveFailed});
+                return done(ProbeResult{false, state::FailureReason::ResolveFailed});
             }
             auto addresses = std::make_shared<std::vector<asio::ip::address>>();
             for (const auto& entry : found) {
@@ -333,7 +329,7 @@ void ProbeRun::probeAddresses(MemberProbe& m,
 
 void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
     ++checks_;
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     if (m.state.record(result.pass, now) && own_verdict_) {
         own_verdict_(*m.pool, *m.member, m.state.state());
     }
@@ -345,24 +341,27 @@ void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
 
 void ProbeRun::setForced(MemberProbe& m) {
     bool up = m.pool->params->forced_up;
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     if (m.state.record(up, now) && own_verdict_) {
         own_verdict_(*m.pool, *m.member, m.state.state());
     }
-    publish(m, ProbeResult{up, up ? FailureReason::None : FailureReason::ForcedDown, 0}, now);
+    publish(m,
+            ProbeResult{up, up ? state::FailureReason::None : state::FailureReason::ForcedDown, 0},
+            now);
 }
 
-bool ProbeRun::setAdmin(uint32_t slot, AdminOverride admin) {
+bool ProbeRun::setAdmin(uint32_t slot, state::AdminOverride admin) {
     return setAdminAndHold(slot, admin, table_.read(slot).hold).admin != admin;
 }
 
-bool ProbeRun::setHold(uint32_t slot, PolicyHold hold) {
+bool ProbeRun::setHold(uint32_t slot, state::PolicyHold hold) {
     return setAdminAndHold(slot, table_.read(slot).admin, hold).hold != hold;
 }
 
-SlotView ProbeRun::setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHold hold) {
-    SlotView v = table_.read(slot);
-    SlotView before = v;
+state::SlotView ProbeRun::setAdminAndHold(uint32_t slot, state::AdminOverride admin,
+                                          state::PolicyHold hold) {
+    state::SlotView v = table_.read(slot);
+    state::SlotView before = v;
     if (v.admin != admin || v.hold != hold) {
         v.admin = admin;
         v.hold = hold;
@@ -372,8 +371,8 @@ SlotView ProbeRun::setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHol
 }
 
 void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms) {
-    SlotView v = table_.read(m.slot);
-    MemberState before = v.state;
+    state::SlotView v = table_.read(m.slot);
+    state::MemberState before = v.state;
     v.state = m.state.state();
     v.flapping = m.state.flapping(now_ms);
     v.flaps = m.state.recentChanges(now_ms);
@@ -381,14 +380,14 @@ void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms
     v.latency_us = result.latency_us;
     v.consecutive_ok = m.state.consecutiveOk();
     v.consecutive_fail = m.state.consecutiveFail();
-    m.own_reason = result.pass ? FailureReason::None : result.reason;
+    m.own_reason = result.pass ? state::FailureReason::None : result.reason;
     m.own_detail = result.pass ? 0 : result.detail;
     compose(m, v);
     write(m, v, before, now_ms);
 }
 
 // The published verdict: this prober's own, then the cluster's votes, then the dependencies.
-void ProbeRun::compose(const MemberProbe& m, SlotView& v) const {
+void ProbeRun::compose(const MemberProbe& m, state::SlotView& v) const {
     v.state = m.state.state();
     // The last check's failure, even while retries keep the member up.
     v.reason = m.own_reason;
@@ -397,27 +396,26 @@ void ProbeRun::compose(const MemberProbe& m, SlotView& v) const {
     applyDependencies(m, v);
 }
 
-void ProbeRun::applyQuorum(const MemberProbe& m, SlotView& v) const {
+void ProbeRun::applyQuorum(const MemberProbe& m, state::SlotView& v) const {
     if (!votes_ || m.pool->health_quorum == conf::HealthQuorum::Local) {
         return;
     }
     // Built here rather than kept per member: most deployments have no cluster, and a string per
     // member would cost a large configuration megabytes.
-    cluster::Tally tally =
-        votes_->tally(cluster::voteKey(m.pool->name, conf::memberTarget(*m.member)));
-    MemberState combined = cluster::quorumState(m.pool->health_quorum, v.state, tally);
+    state::Tally tally = votes_->tally(state::voteKey(m.pool->name, conf::memberTarget(*m.member)));
+    state::MemberState combined = state::quorumState(m.pool->health_quorum, v.state, tally);
     if (combined == v.state) {
         return;
     }
     v.state = combined;
-    if (combined == MemberState::Down) {
-        v.reason = FailureReason::QuorumDown;
+    if (combined == state::MemberState::Down) {
+        v.reason = state::FailureReason::QuorumDown;
         v.detail = uint16_t(tally.down);
     }  // outvoted the other way, it keeps its own failure: an operator sees this node's view
 }
 
 void ProbeRun::refreshQuorum() {
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     for (MemberProbe& m : members_) {
         if (m.pool->health_quorum != conf::HealthQuorum::Local) {
             refreshDependent(m, now);
@@ -428,8 +426,8 @@ void ProbeRun::refreshQuorum() {
 std::unordered_set<std::string> ProbeRun::ownDown() const {
     std::unordered_set<std::string> out;
     for (const MemberProbe& m : members_) {
-        if (m.state.state() == MemberState::Down) {
-            out.insert(cluster::voteKey(m.pool->name, conf::memberTarget(*m.member)));
+        if (m.state.state() == state::MemberState::Down) {
+            out.insert(state::voteKey(m.pool->name, conf::memberTarget(*m.member)));
         }
     }
     return out;
@@ -437,16 +435,16 @@ std::unordered_set<std::string> ProbeRun::ownDown() const {
 
 // A member whose own checks pass is down while a member it depends on is (the state published
 // for that one, so chains carry through). Unknown is not down: a start waits for nobody.
-void ProbeRun::applyDependencies(const MemberProbe& m, SlotView& v) const {
-    if (v.state != MemberState::Up) {
+void ProbeRun::applyDependencies(const MemberProbe& m, state::SlotView& v) const {
+    if (v.state != state::MemberState::Up) {
         return;
     }
     const auto& deps = m.member->depends_on;
     for (size_t i = 0; i < deps.size(); ++i) {
         uint32_t slot = config_.pools[size_t(deps[i].pool)].first_slot + deps[i].member;
-        if (table_.read(slot).state == MemberState::Down) {
-            v.state = MemberState::Down;
-            v.reason = FailureReason::DependencyDown;
+        if (table_.read(slot).state == state::MemberState::Down) {
+            v.state = state::MemberState::Down;
+            v.reason = state::FailureReason::DependencyDown;
             v.detail = uint16_t(i);
             return;
         }
@@ -456,12 +454,12 @@ void ProbeRun::applyDependencies(const MemberProbe& m, SlotView& v) const {
 // A dependency or the votes changed: the member's own checks say the same as before, its
 // verdict may not.
 void ProbeRun::refreshDependent(MemberProbe& m, int64_t now_ms) {
-    if (m.state.state() == MemberState::Unknown) {
+    if (m.state.state() == state::MemberState::Unknown) {
         return;  // decided at its first check
     }
-    SlotView v = table_.read(m.slot);
-    MemberState before = v.state;
-    FailureReason reason = v.reason;
+    state::SlotView v = table_.read(m.slot);
+    state::MemberState before = v.state;
+    state::FailureReason reason = v.reason;
     uint16_t detail = v.detail;
     compose(m, v);
     if (v.state != before || v.reason != reason || v.detail != detail) {
@@ -469,27 +467,30 @@ void ProbeRun::refreshDependent(MemberProbe& m, int64_t now_ms) {
     }
 }
 
-void ProbeRun::write(MemberProbe& m, SlotView& v, MemberState before, int64_t now_ms) {
+void ProbeRun::write(MemberProbe& m, state::SlotView& v, state::MemberState before,
+                     int64_t now_ms) {
     bool changed = v.state != before;
     if (changed) {
         v.last_change_ms = now_ms;
         if (counters_) {
-            ++counters_->transitions[memberKey(m.pool->name, *m.member)];
+            ++counters_->transitions[state::memberKey(m.pool->name, *m.member)];
         }
-        bool down = v.state == MemberState::Down;
-        PHAROS_LOG(
-            Info,
-            m.pool->name
-                << "/" << m.member->name << " " << conf::memberTarget(*m.member) << ": "
-                << toString(before) << " -> " << toString(v.state)
-                << (down ? " (" + failureText(config_, *m.pool, *m.member, v.reason, v.detail) + ")"
-                         : std::string()));
+        bool down = v.state == state::MemberState::Down;
+        PHAROS_LOG(Info, m.pool->name << "/" << m.member->name << " "
+                                      << conf::memberTarget(*m.member) << ": " << toString(before)
+                                      << " -> " << toString(v.state)
+                                      << (down ? " (" +
+                                                     state::failureText(config_, *m.pool, *m.member,
+                                                                        v.reason, v.detail) +
+                                                     ")"
+                                               : std::string()));
         if (state_change_) {
             state_change_(*m.pool, m.slot - m.pool->first_slot, before, v);
         }
     }
     table_.write(m.slot, v);
-    if (before == MemberState::Unknown && v.state != MemberState::Unknown && unknown_ > 0) {
+    if (before == state::MemberState::Unknown && v.state != state::MemberState::Unknown &&
+        unknown_ > 0) {
         --unknown_;
     }
     if (unknown_ == 0 && !table_.ready()) {

@@ -1,5 +1,5 @@
 #pragma once
-// Probing for one configuration: a HealthTableWriter, one monitor per pool and one schedule
+// Probing for one configuration: a state::HealthTableWriter, one monitor per pool and one schedule
 // per member, all on one io_context. A reload builds a new ProbeRun (whose table takes over
 // the verdicts of this one) and stops this one; nothing is shared between the two.
 #include <boost/asio.hpp>
@@ -8,17 +8,15 @@
 #include <random>
 #include <vector>
 
-#include "cluster/VoteBook.hpp"
 #include "conf/Config.hpp"
 #include "health/HealthState.hpp"
-#include "health/HealthTableWriter.hpp"
-#include "health/Monitor.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/ProbeSchedule.hpp"
+#include "health/checks/Monitor.hpp"
+#include "state/HealthTableWriter.hpp"
+#include "state/VoteBook.hpp"
 
 namespace pharos::health {
-
-int64_t realtimeMs();
 
 class ProbeRun {
   public:
@@ -31,31 +29,32 @@ class ProbeRun {
 
     const conf::Config& config() const { return config_; }
     // Sets the admin override published in a slot's verdict word; returns whether it changed.
-    bool setAdmin(uint32_t slot, AdminOverride admin);
+    bool setAdmin(uint32_t slot, state::AdminOverride admin);
     // Sets the DR policy's hold published in a slot's verdict word; returns whether it changed.
-    bool setHold(uint32_t slot, PolicyHold hold);
+    bool setHold(uint32_t slot, state::PolicyHold hold);
     // Sets both in one write, so readers never see the one without the other; returns the
     // slot as it was.
-    SlotView setAdminAndHold(uint32_t slot, AdminOverride admin, PolicyHold hold);
+    state::SlotView setAdminAndHold(uint32_t slot, state::AdminOverride admin,
+                                    state::PolicyHold hold);
     // Called when a member's probe state changes, before its slot is written, with the slot
     // as it is about to be: the owner of the DR policies sets `next.hold` (and the holds of
     // the pool's other members), so the new state and its hold reach readers in one word.
     using StateChangeHook = std::function<void(const conf::Pool& pool, uint32_t member,
-                                               MemberState before, SlotView& next)>;
+                                               state::MemberState before, state::SlotView& next)>;
     void onStateChange(StateChangeHook hook) { state_change_ = std::move(hook); }
     // This prober's own verdict on a member changed (its checks alone: before the cluster's
     // votes and the dependencies); the cluster link publishes it.
-    using OwnVerdictHook =
-        std::function<void(const conf::Pool& pool, const conf::Member& member, MemberState own)>;
+    using OwnVerdictHook = std::function<void(const conf::Pool& pool, const conf::Member& member,
+                                              state::MemberState own)>;
     void onOwnVerdict(OwnVerdictHook hook) { own_verdict_ = std::move(hook); }
     // The cluster's votes, which pools with a health_quorum other than local combine with this
     // node's verdicts; null: standalone. Must outlive the run.
-    void useVotes(const cluster::VoteBook* votes) { votes_ = votes; }
+    void useVotes(const state::VoteBook* votes) { votes_ = votes; }
     // The votes changed: every member of a quorum pool is decided again.
     void refreshQuorum();
     // The members this prober's own checks see down, as votes name them.
     std::unordered_set<std::string> ownDown() const;
-    const HealthTableWriter& table() const { return table_; }
+    const state::HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 
     struct Monitors {
@@ -75,11 +74,11 @@ class ProbeRun {
                         std::shared_ptr<std::vector<boost::asio::ip::address>> addresses, size_t at,
                         std::chrono::steady_clock::time_point deadline, ProbeDone done);
     void publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms);
-    void compose(const MemberProbe& m, SlotView& v) const;
-    void applyQuorum(const MemberProbe& m, SlotView& v) const;
-    void applyDependencies(const MemberProbe& m, SlotView& v) const;
+    void compose(const MemberProbe& m, state::SlotView& v) const;
+    void applyQuorum(const MemberProbe& m, state::SlotView& v) const;
+    void applyDependencies(const MemberProbe& m, state::SlotView& v) const;
     void refreshDependent(MemberProbe& m, int64_t now_ms);
-    void write(MemberProbe& m, SlotView& v, MemberState before, int64_t now_ms);
+    void write(MemberProbe& m, state::SlotView& v, state::MemberState before, int64_t now_ms);
     void beat();
     std::chrono::steady_clock::duration jittered(const MemberProbe& m);
 
@@ -89,7 +88,7 @@ class ProbeRun {
     // Built before the table: a monitor that cannot be made (an unreadable ca_file) must fail
     // the reload before the new table is published and the old one retired.
     Monitors monitors_;
-    HealthTableWriter table_;
+    state::HealthTableWriter table_;
     std::vector<MemberProbe> members_;  // by slot
     ProbeSchedule schedule_;
     boost::asio::steady_timer heartbeat_;
@@ -97,7 +96,7 @@ class ProbeRun {
     std::mt19937 random_;
     StateChangeHook state_change_;
     OwnVerdictHook own_verdict_;
-    const cluster::VoteBook* votes_ = nullptr;
+    const state::VoteBook* votes_ = nullptr;
     size_t unknown_ = 0;
     uint64_t checks_ = 0;
 };

@@ -6,13 +6,14 @@
 #include <filesystem>
 
 #include "admin/AdminStateFile.hpp"
+#include "base/Clock.hpp"
+#include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
 #include "conf/ConfigLoader.hpp"
-#include "conf/Log.hpp"
-#include "health/FailureText.hpp"
-#include "http/MetricsText.hpp"
-#include "http/StatusPage.hpp"
+#include "health/web/MetricsText.hpp"
+#include "health/web/StatusPage.hpp"
 #include "policy/PoolPolicy.hpp"
+#include "state/FailureText.hpp"
 #include "status/StatusDocument.hpp"
 #include "sys/Systemd.hpp"
 
@@ -46,7 +47,7 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     auto run = std::make_unique<ProbeRun>(io_, std::move(config), &probe_counters_);
     // The hook runs for the run that probed (during a reload, the new one before it is run_).
     run->onStateChange([this, r = run.get()](const conf::Pool& pool, uint32_t member,
-                                             MemberState before, SlotView& next) {
+                                             state::MemberState before, state::SlotView& next) {
         notifyStateChange(r->config(), pool, member, before, next);
         if (governed(r->config(), pool)) {
             applyPolicies(*r, pool, int(member), &next);
@@ -55,10 +56,11 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
     });
     if (cluster_) {
         run->useVotes(&cluster_->votes());
-        run->onOwnVerdict([this](const conf::Pool& pool, const conf::Member& m, MemberState own) {
-            cluster_->ownVerdict(cluster::voteKey(pool.name, conf::memberTarget(m)),
-                                 own == MemberState::Down);
-        });
+        run->onOwnVerdict(
+            [this](const conf::Pool& pool, const conf::Member& m, state::MemberState own) {
+                cluster_->ownVerdict(state::voteKey(pool.name, conf::memberTarget(m)),
+                                     own == state::MemberState::Down);
+            });
     }
     run->start();
     // Parsing a large LB file leaves tens of MB of freed heap behind; hand it back so the
@@ -70,7 +72,7 @@ std::unique_ptr<ProbeRun> Prober::startRun(conf::Config config) {
 Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Config config)
     : io_(io),
       config_path_(std::move(config_path)),
-      started_ms_(realtimeMs()),
+      started_ms_(base::realtimeMs()),
       expiry_(io),
       readiness_(io) {
     auto loaded = admin::loadAdminState(config.settings.admin_state);
@@ -105,7 +107,7 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
 // systemd's READY=1 once every member has a first verdict, or after ten seconds at the most
 // (members that take that long to answer must not hold pharos's start back).
 void Prober::notifyReadyWhenTableIs(int64_t deadline_ms) {
-    if (run_->table().ready() || realtimeMs() >= deadline_ms) {
+    if (run_->table().ready() || base::realtimeMs() >= deadline_ms) {
         sys::notifySystemd(run_->table().ready()
                                ? "READY=1\nSTATUS=every member has a verdict"
                                : "READY=1\nSTATUS=some members have no verdict yet");
@@ -190,8 +192,7 @@ json Prober::votesJson() const {
     for (const auto& pool : run_->config().pools) {
         for (const auto& m : pool.members) {
             std::string target = conf::memberTarget(m);
-            votes[pool.name][target] =
-                cluster_->votes().votesOn(cluster::voteKey(pool.name, target));
+            votes[pool.name][target] = cluster_->votes().votesOn(state::voteKey(pool.name, target));
         }
     }
     return votes;
@@ -236,7 +237,7 @@ void Prober::startControl() {
 void Prober::startHttp() {
     const std::string& listen = run_->config().settings.http_listen;
     try {
-        http_ = std::make_unique<http::HttpServer>(
+        http_ = std::make_unique<web::HttpServer>(
             io_, listen, [this](const std::string& target) { return serveHttp(target); });
         PHAROS_LOG(Info, "metrics and status on http://" << listen << "/");
     } catch (const std::exception& e) {
@@ -244,17 +245,17 @@ void Prober::startHttp() {
     }
 }
 
-http::Response Prober::serveHttp(const std::string& target) {
+web::Response Prober::serveHttp(const std::string& target) {
     const conf::Config& config = run_->config();
     std::string path = target.substr(0, target.find('?'));
-    int64_t now = realtimeMs();
-    HealthTableReader table(config.settings.health_table);
+    int64_t now = base::realtimeMs();
+    state::HealthTableReader table(config.settings.health_table);
     table.refresh();
     if (path == "/metrics") {
-        backend::BackendStatsReader backend(backend::statsBlockName(config.settings));
+        state::BackendStatsReader backend(state::statsBlockName(config.settings));
         backend.refresh();
-        http::MetricsInputs in{config,  table, probe_counters_, state_.overrides, state_.policy,
-                               backend, now,   started_ms_};
+        web::MetricsInputs in{config,  table, probe_counters_, state_.overrides, state_.policy,
+                              backend, now,   started_ms_};
         for (const auto& q : notifier_->queues()) {
             const auto& c = q->counts();
             in.webhooks.push_back(
@@ -262,10 +263,10 @@ http::Response Prober::serveHttp(const std::string& target) {
         }
         if (cluster_) {
             const auto& st = cluster_->status();
-            in.cluster = http::ClusterMetrics{cluster_->settings().node, st.connected, st.failures,
-                                              cluster_->votes().nodes().size(), st.since_ms};
+            in.cluster = web::ClusterMetrics{cluster_->settings().node, st.connected, st.failures,
+                                             cluster_->votes().nodes().size(), st.since_ms};
         }
-        return {200, "text/plain; version=0.0.4; charset=utf-8", http::metricsText(in)};
+        return {200, "text/plain; version=0.0.4; charset=utf-8", web::metricsText(in)};
     }
     if (path == "/status") {
         status::StatusInputs in{config, table, state_.overrides, state_.policy, broken_state_, now};
@@ -274,7 +275,7 @@ http::Response Prober::serveHttp(const std::string& target) {
         return {200, "application/json", status::statusDocument(in).dump(2)};
     }
     if (path == "/" || path == "/index.html") {
-        return {200, "text/html; charset=utf-8", std::string(http::statusPageHtml())};
+        return {200, "text/html; charset=utf-8", std::string(web::statusPageHtml())};
     }
     return {404, "text/plain; charset=utf-8", "not found: try /, /status or /metrics\n"};
 }
@@ -383,11 +384,11 @@ std::string Prober::who(const json& request, const sys::PeerCredentials& peer) {
 }
 
 json Prober::setOverrides(const json& request, const sys::PeerCredentials& peer) {
-    AdminOverride action = admin::actionFromName(request.value("action", ""));
-    if (action == AdminOverride::None) {
+    state::AdminOverride action = admin::actionFromName(request.value("action", ""));
+    if (action == state::AdminOverride::None) {
         return failure("action must be drain, force-up or force-down");
     }
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     int64_t until = request.value("until_ms", int64_t(0));
     if (until != 0 && until <= now) {
         return failure("--until is not in the future");
@@ -469,7 +470,7 @@ bool Prober::commit(admin::AdminState next, std::string& error) {
     return true;
 }
 
-void Prober::logAdminChange(const conf::Pool& pool, uint32_t member, AdminOverride was) {
+void Prober::logAdminChange(const conf::Pool& pool, uint32_t member, state::AdminOverride was) {
     const auto& m = pool.members[member];
     const admin::Override* o = state_.overrides.find(pool.name, conf::memberTarget(m));
     std::string by = o && !o->by.empty() ? " by " + o->by : "";
@@ -481,7 +482,7 @@ void Prober::logAdminChange(const conf::Pool& pool, uint32_t member, AdminOverri
     notifier_->publish({"admin-override", pool.name, m.name, conf::memberTarget(m),
                         admin::actionName(was), o ? admin::actionName(o->action) : "none",
                         o ? (o->by.empty() ? "" : "by " + o->by) + reason : "cleared or ended",
-                        realtimeMs(), m.alert_only});
+                        base::realtimeMs(), m.alert_only});
 }
 
 void Prober::startWatch() {
@@ -524,29 +525,29 @@ void Prober::watchAnswers(const conf::Pool& pool) {
                 PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved from " << move->from
                                             << " to " << move->to);
                 notifier_->publish({"failover", pool.name, "", "", move->from, move->to,
-                                    "the answer of the fogroup pool changed", realtimeMs()});
+                                    "the answer of the fogroup pool changed", base::realtimeMs()});
             }
         }
     });
 }
 
 void Prober::notifyStateChange(const conf::Config& config, const conf::Pool& pool, uint32_t member,
-                               MemberState before, const SlotView& next) {
-    if (before == MemberState::Unknown && next.state == MemberState::Up) {
+                               state::MemberState before, const state::SlotView& next) {
+    if (before == state::MemberState::Unknown && next.state == state::MemberState::Up) {
         return;  // a first verdict that is fine: a start of 100,000 members is not news
     }
     const auto& m = pool.members[member];
-    std::string reason = next.state == MemberState::Down
-                             ? failureText(config, pool, m, next.reason, next.detail)
+    std::string reason = next.state == state::MemberState::Down
+                             ? state::failureText(config, pool, m, next.reason, next.detail)
                              : "";
     notifier_->publish({"member-state", pool.name, m.name, conf::memberTarget(m), toString(before),
-                        toString(next.state), reason, realtimeMs(), m.alert_only});
+                        toString(next.state), reason, base::realtimeMs(), m.alert_only});
 }
 
-AdminOverride Prober::adminOf(const conf::Pool& pool, uint32_t member) const {
+state::AdminOverride Prober::adminOf(const conf::Pool& pool, uint32_t member) const {
     const admin::Override* o =
         state_.overrides.find(pool.name, conf::memberTarget(pool.members[member]));
-    return o ? o->action : AdminOverride::None;
+    return o ? o->action : state::AdminOverride::None;
 }
 
 // Writes every member's override (or none) into its slot's verdict word; logs each change.
@@ -559,7 +560,7 @@ void Prober::publishOverrides() {
             continue;
         }
         for (uint32_t i = 0; i < pools[p].members.size(); ++i) {
-            AdminOverride was = run_->table().read(pools[p].first_slot + i).admin;
+            state::AdminOverride was = run_->table().read(pools[p].first_slot + i).admin;
             if (run_->setAdmin(pools[p].first_slot + i, adminOf(pools[p], i))) {
                 logAdminChange(pools[p], i, was);
             }
@@ -578,7 +579,7 @@ void Prober::scheduleExpiry() {
         if (cluster_) {
             cluster_->ownReady(run_->table().ready());
         }
-        auto ended = state_.overrides.expire(realtimeMs());
+        auto ended = state_.overrides.expire(base::realtimeMs());
         if (!ended.empty()) {
             // The override ends anyway; on a restart it would be read back already over.
             saveState(run_->config().settings, "an override ended");
@@ -640,7 +641,7 @@ void Prober::findPolicyPools() {
             policy_pool_[p] = true;
         } else {
             for (uint32_t i = 0; i < pool.members.size(); ++i) {
-                run_->setHold(pool.first_slot + i, PolicyHold::None);  // a reload removed it
+                run_->setHold(pool.first_slot + i, state::PolicyHold::None);  // a reload removed it
             }
         }
     }
@@ -690,24 +691,25 @@ void Prober::applyAllPolicies() {
     }
 }
 
-void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, SlotView* next) {
+void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed,
+                           state::SlotView* next) {
     const auto& config = run.config();
-    int64_t now = realtimeMs();
+    int64_t now = base::realtimeMs();
     std::vector<policy::MemberView> views(pool.members.size());
     for (uint32_t i = 0; i < pool.members.size(); ++i) {
-        SlotView published = run.table().read(pool.first_slot + i);
-        const SlotView& v = int(i) == changed ? *next : published;
+        state::SlotView published = run.table().read(pool.first_slot + i);
+        const state::SlotView& v = int(i) == changed ? *next : published;
         auto& view = views[i];
         // An alert_only member's checks never move answers, so no policy acts on them either.
         bool alert_only = pool.members[i].alert_only;
-        view.published = alert_only ? MemberState::Up : published.state;
-        view.state = alert_only ? MemberState::Up : v.state;
+        view.published = alert_only ? state::MemberState::Up : published.state;
+        view.state = alert_only ? state::MemberState::Up : v.state;
         view.down_since_ms = v.last_change_ms;
         view.admin = adminOf(pool, i);  // as it is about to be published, with the holds
         view.hold = v.hold;
         view.in_maintenance = policy::inMaintenance(config, pool, pool.members[i], now);
     }
-    std::vector<PolicyHold> holds(pool.members.size());
+    std::vector<state::PolicyHold> holds(pool.members.size());
     auto events = policy::decideHolds(pool, views, state_.policy, now, holds, starting_);
     for (uint32_t i = 0; i < pool.members.size(); ++i) {
         if (int(i) == changed) {
@@ -715,16 +717,16 @@ void Prober::applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed, S
             next->hold = holds[i];
             continue;
         }
-        SlotView was = run.setAdminAndHold(pool.first_slot + i, views[i].admin, holds[i]);
+        state::SlotView was = run.setAdminAndHold(pool.first_slot + i, views[i].admin, holds[i]);
         if (was.admin != views[i].admin) {
             logAdminChange(pool, i, was.admin);
         }
         if (was.hold != holds[i]) {
             watchAnswers(pool);
-            PHAROS_LOG(Info,
-                       describe(pool, i)
-                           << ": policy hold "
-                           << (holds[i] == PolicyHold::None ? "cleared" : toString(holds[i])));
+            PHAROS_LOG(Info, describe(pool, i)
+                                 << ": policy hold "
+                                 << (holds[i] == state::PolicyHold::None ? "cleared"
+                                                                         : toString(holds[i])));
         }
     }
     for (const auto& e : events) {
@@ -774,18 +776,20 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
                            "; name it by its address");
         }
         const Target t = found.front();
-        SlotView v = run_->table().read(pool.first_slot + t.member);
-        MemberState state = pool.members[t.member].alert_only ? MemberState::Up : v.state;
-        if (!answerable(state, adminOf(pool, t.member), PolicyHold::None) ||
+        state::SlotView v = run_->table().read(pool.first_slot + t.member);
+        state::MemberState state =
+            pool.members[t.member].alert_only ? state::MemberState::Up : v.state;
+        if (!state::answerable(state, adminOf(pool, t.member), state::PolicyHold::None) ||
             pool.members[t.member].weight == 0 ||
-            policy::inMaintenance(run_->config(), pool, pool.members[t.member], realtimeMs())) {
+            policy::inMaintenance(run_->config(), pool, pool.members[t.member],
+                                  base::realtimeMs())) {
             return failure(describe(pool, t.member) +
                            " cannot be answered (down, drained, forced down, in maintenance or "
                            "weight 0); answers cannot move there");
         }
         next.policy.approve(pool.name, who(request, peer));  // superseded: answers go there
         const auto& m = pool.members[t.member];
-        next.policy.setHolder({pool.name, m.name, conf::memberTarget(m), true, realtimeMs(),
+        next.policy.setHolder({pool.name, m.name, conf::memberTarget(m), true, base::realtimeMs(),
                                who(request, peer), request.value("reason", "")});
         moved = describe(pool, t.member);
         said = "answers moved to " + describe(pool, t.member) + " until pharosctl failback";
@@ -801,7 +805,8 @@ json Prober::failover(const json& request, const sys::PeerCredentials& peer) {
         to += (to.empty() ? "" : ", ") + m.get<std::string>();
     }
     notifier_->publish({"operator-failover", pool.name, member, "", "", to,
-                        said + " by " + who(request, peer) + reasonText(request), realtimeMs()});
+                        said + " by " + who(request, peer) + reasonText(request),
+                        base::realtimeMs()});
     return {{"ok", true}, {"action", "failover"}, {"pool", pool.name}, {"members", moved}};
 }
 
@@ -825,7 +830,8 @@ json Prober::failback(const json& request, const sys::PeerCredentials& peer) {
                                 << reasonText(request) << "; answers held on " << was
                                 << " follow the normal rules again");
     notifier_->publish({"operator-failback", pool_name, "", "", was, "",
-                        "failback by " + who(request, peer) + reasonText(request), realtimeMs()});
+                        "failback by " + who(request, peer) + reasonText(request),
+                        base::realtimeMs()});
     return {{"ok", true}, {"action", "failback"}, {"pool", pool_name}, {"members", {was}}};
 }
 

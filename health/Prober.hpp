@@ -13,16 +13,16 @@
 #include <vector>
 
 #include "admin/AdminStateFile.hpp"
-#include "backend/BackendStatsReader.hpp"
 #include "cluster/ClusterLink.hpp"
 #include "conf/Config.hpp"
 #include "health/AnswerWatch.hpp"
 #include "health/ControlServer.hpp"
-#include "health/HealthTableReader.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/ProbeRun.hpp"
-#include "http/HttpServer.hpp"
+#include "health/web/HttpServer.hpp"
 #include "notify/Notifier.hpp"
+#include "state/BackendStatsReader.hpp"
+#include "state/HealthTableReader.hpp"
 
 namespace pharos::health {
 
@@ -65,22 +65,22 @@ class Prober {
     // The DR policies (policy/PoolPolicy): decide the holds of one pool's members and publish
     // them. `changed`/`next`: a member whose new probe state is about to be written.
     void applyPolicies(ProbeRun& run, const conf::Pool& pool, int changed = -1,
-                       SlotView* next = nullptr);
+                       state::SlotView* next = nullptr);
     // Whether any policy or record governs `pool` (the others keep hold None untouched).
     bool governed(const conf::Config& config, const conf::Pool& pool) const;
     void applyAllPolicies();
     void findPolicyPools();
     void saveState(const conf::Settings& settings, const char* why);
     void setAsideUnreadable(const conf::Settings& settings);
-    AdminOverride adminOf(const conf::Pool& pool, uint32_t member) const;
-    void logAdminChange(const conf::Pool& pool, uint32_t member, AdminOverride was);
+    state::AdminOverride adminOf(const conf::Pool& pool, uint32_t member) const;
+    void logAdminChange(const conf::Pool& pool, uint32_t member, state::AdminOverride was);
     void notifyStateChange(const conf::Config& config, const conf::Pool& pool, uint32_t member,
-                           MemberState before, const SlotView& next);
+                           state::MemberState before, const state::SlotView& next);
     void scheduleExpiry();
     void startControl();
     void startHttp();
     void notifyReadyWhenTableIs(int64_t deadline_ms);
-    http::Response serveHttp(const std::string& target);
+    web::Response serveHttp(const std::string& target);
     std::unique_ptr<ProbeRun> startRun(conf::Config config);
     void startCluster(const conf::Settings& settings);
     void adoptSharedState(admin::AdminState shared);
@@ -110,7 +110,7 @@ class Prober {
     boost::asio::steady_timer expiry_;
     boost::asio::steady_timer readiness_;
     std::unique_ptr<ControlServer> control_;
-    std::unique_ptr<http::HttpServer> http_;
+    std::unique_ptr<web::HttpServer> http_;
 };
 
 }  // namespace pharos::health

@@ -8,12 +8,13 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "base/ShmName.hpp"
 #include "sys/Privileges.hpp"
 
 namespace pharos::health {
 
 ProberLock::ProberLock(const std::string& table) {
-    std::string path = "/dev/shm" + table + ".lock";
+    std::string path = base::shmPath(table + ".lock");
     fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
     if (fd_ < 0) {
         throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));

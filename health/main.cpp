@@ -5,8 +5,8 @@
 #include <csignal>
 #include <memory>
 
+#include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
-#include "conf/Log.hpp"
 #include "health/Prober.hpp"
 #include "health/ProberLock.hpp"
 #include "sys/Privileges.hpp"

@@ -16,8 +16,8 @@
 namespace pharos::lb {
 
 struct Client {
-    conf::IpAddress resolver;       // pdns's `remote`
-    std::optional<conf::Cidr> ecs;  // pdns's `real-remote` when it carried an EDNS Client Subnet
+    base::IpAddress resolver;       // pdns's `remote`
+    std::optional<base::Cidr> ecs;  // pdns's `real-remote` when it carried an EDNS Client Subnet
 };
 
 struct Answer {

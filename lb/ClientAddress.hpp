@@ -6,7 +6,7 @@
 namespace pharos::lb {
 
 struct ClientView {
-    conf::IpAddress address;
+    base::IpAddress address;
     int source_prefix = 0;  // ECS source prefix length; the full length for a resolver
     bool from_ecs = false;
 };

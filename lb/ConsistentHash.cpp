@@ -21,7 +21,7 @@ uint64_t mix(uint64_t x) {  // splitmix64 finaliser
     return x ^ (x >> 31);
 }
 
-uint64_t hashAddress(const conf::IpAddress& ip) {
+uint64_t hashAddress(const base::IpAddress& ip) {
     uint64_t hi = 0, lo = 0;
     std::memcpy(&hi, ip.bytes.data(), 8);
     std::memcpy(&lo, ip.bytes.data() + 8, 8);
@@ -52,7 +52,7 @@ class ConsistentHash final : public Balancer {
                 Answer& out, Trace* trace) const override {
         ClientView view = chooseClient(pool_, client, trace);
         int prefix =
-            view.address.family == conf::Family::V4 ? pool_.chash_prefix_v4 : pool_.chash_prefix_v6;
+            view.address.family == base::Family::V4 ? pool_.chash_prefix_v4 : pool_.chash_prefix_v6;
         uint64_t key = hashAddress(view.address.masked(prefix));
         dependOn(view, prefix, out);
         traceUnusable(pool_, health, trace);

@@ -18,7 +18,7 @@ namespace pharos::lb {
 // without members of `family` passes its turn on when its own fallback is a pool, and otherwise
 // ends the walk with no members.
 template <class BalancerOf, class HealthOf, class TraceOf>
-size_t decideWithFallbacks(const conf::Config& config, size_t pool, conf::Family family,
+size_t decideWithFallbacks(const conf::Config& config, size_t pool, base::Family family,
                            BalancerOf&& balancer_of, HealthOf&& health_of, TraceOf&& trace_of,
                            const Client& client, WeightedSampler& sampler, Answer& out) {
     for (size_t step = 0; step <= config.pools.size(); ++step) {

@@ -25,10 +25,10 @@ PoolBalancer::PoolBalancer(const conf::Pool& pool, const conf::Topology& topolog
     }
     bool present[2] = {false, false};
     for (const auto& m : pool.members) {
-        present[m.ip.family == conf::Family::V4 ? 0 : 1] = true;
+        present[m.ip.family == base::Family::V4 ? 0 : 1] = true;
     }
-    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
-        size_t f = family == conf::Family::V4 ? 0 : 1;
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
+        size_t f = family == base::Family::V4 ? 0 : 1;
         if (!present[f]) {
             continue;
         }
@@ -53,7 +53,7 @@ PoolBalancer::PoolBalancer(const conf::Pool& pool, const conf::Topology& topolog
 PoolBalancer::~PoolBalancer() = default;
 PoolBalancer::PoolBalancer(PoolBalancer&&) noexcept = default;
 
-void PoolBalancer::decide(conf::Family family, std::span<const Health> health, const Client& client,
+void PoolBalancer::decide(base::Family family, std::span<const Health> health, const Client& client,
                           WeightedSampler& sampler, Answer& out, Trace* trace) const {
     out.clear();
     const Part* part = parts_[index(family)].get();

@@ -26,18 +26,18 @@ class PoolBalancer {
     PoolBalancer(PoolBalancer&&) noexcept;
 
     // Whether the pool has members of this family at all.
-    bool serves(conf::Family family) const { return parts_[index(family)] != nullptr; }
+    bool serves(base::Family family) const { return parts_[index(family)] != nullptr; }
     // Whether the pool is decided whole (it has cname members).
     bool whole() const { return whole_; }
 
     // health[i] is the verdict of pool.members[i] (the whole pool). Leaves `out` cleared when
     // the pool has no member of `family`; otherwise the answer's members index the whole pool.
-    void decide(conf::Family family, std::span<const Health> health, const Client& client,
+    void decide(base::Family family, std::span<const Health> health, const Client& client,
                 WeightedSampler& sampler, Answer& out, Trace* trace = nullptr) const;
 
   private:
     struct Part;
-    size_t index(conf::Family family) const { return whole_ || family == conf::Family::V4 ? 0 : 1; }
+    size_t index(base::Family family) const { return whole_ || family == base::Family::V4 ? 0 : 1; }
 
     bool whole_ = false;
     std::unique_ptr<Part> parts_[2];

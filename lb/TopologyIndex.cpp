@@ -4,8 +4,8 @@
 
 namespace pharos::lb {
 
-TopologyIndex::Key TopologyIndex::keyOf(const conf::IpAddress& address, int prefix) {
-    conf::IpAddress masked = address.masked(prefix);
+TopologyIndex::Key TopologyIndex::keyOf(const base::IpAddress& address, int prefix) {
+    base::IpAddress masked = address.masked(prefix);
     Key k;
     for (int i = 0; i < 8; ++i) {
         k.hi = k.hi << 8 | masked.bytes[size_t(i)];
@@ -17,7 +17,7 @@ TopologyIndex::Key TopologyIndex::keyOf(const conf::IpAddress& address, int pref
 TopologyIndex::TopologyIndex(const conf::Topology& topology) {
     for (size_t r = 0; r < topology.regions.size(); ++r) {
         for (const auto& cidr : topology.regions[r].cidrs) {
-            auto& lengths = cidr.address.family == conf::Family::V4 ? v4_ : v6_;
+            auto& lengths = cidr.address.family == base::Family::V4 ? v4_ : v6_;
             auto it = std::find_if(lengths.begin(), lengths.end(),
                                    [&](const Length& l) { return l.prefix == cidr.prefix; });
             if (it == lengths.end()) {
@@ -64,7 +64,7 @@ void TopologyIndex::markNested(std::vector<Length>& lengths) {
 }
 
 TopologyIndex::Match TopologyIndex::search(const std::vector<Length>& lengths,
-                                           const conf::IpAddress& address) {
+                                           const base::IpAddress& address) {
     for (const auto& l : lengths) {
         Key k = keyOf(address, l.prefix);
         auto it = std::lower_bound(l.entries.begin(), l.entries.end(), k,
@@ -76,8 +76,8 @@ TopologyIndex::Match TopologyIndex::search(const std::vector<Length>& lengths,
     return {};
 }
 
-TopologyIndex::Match TopologyIndex::find(const conf::IpAddress& address) const {
-    return search(address.family == conf::Family::V4 ? v4_ : v6_, address);
+TopologyIndex::Match TopologyIndex::find(const base::IpAddress& address) const {
+    return search(address.family == base::Family::V4 ? v4_ : v6_, address);
 }
 
 }  // namespace pharos::lb

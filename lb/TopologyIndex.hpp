@@ -22,7 +22,7 @@ class TopologyIndex {
         // not hold for the whole matched prefix (ECS scope must be narrower).
         bool more_specific_inside = false;
     };
-    Match find(const conf::IpAddress& address) const;
+    Match find(const base::IpAddress& address) const;
     bool empty() const { return v4_.empty() && v6_.empty(); }
 
   private:
@@ -39,8 +39,8 @@ class TopologyIndex {
         int prefix;
         std::vector<Entry> entries;  // sorted by network
     };
-    static Key keyOf(const conf::IpAddress& address, int prefix);
-    static Match search(const std::vector<Length>& lengths, const conf::IpAddress& address);
+    static Key keyOf(const base::IpAddress& address, int prefix);
+    static Match search(const std::vector<Length>& lengths, const base::IpAddress& address);
     static void markNested(std::vector<Length>& lengths);
 
     std::vector<Length> v4_;  // longest prefix first

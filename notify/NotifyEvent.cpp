@@ -1,6 +1,6 @@
 #include "notify/NotifyEvent.hpp"
 
-#include "conf/Timestamp.hpp"
+#include "base/Timestamp.hpp"
 
 namespace pharos::notify {
 
@@ -8,7 +8,7 @@ nlohmann::json toJson(const NotifyEvent& e, const std::string& node, uint64_t se
     nlohmann::json j = {{"what", e.what},       {"pool", e.pool},
                         {"member", e.member},   {"address", e.address},
                         {"old", e.old_state},   {"new", e.new_state},
-                        {"reason", e.reason},   {"time", conf::formatRfc3339(e.time_ms)},
+                        {"reason", e.reason},   {"time", base::formatRfc3339(e.time_ms)},
                         {"time_ms", e.time_ms}, {"node", node},
                         {"sequence", sequence}};
     if (e.alert_only) {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 #include "notify/WebhookPost.hpp"
 
 namespace pharos::notify {

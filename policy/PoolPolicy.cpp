@@ -5,9 +5,9 @@
 
 namespace pharos::policy {
 
-using health::AdminOverride;
-using health::MemberState;
-using health::PolicyHold;
+using state::AdminOverride;
+using state::MemberState;
+using state::PolicyHold;
 
 namespace {
 
@@ -37,7 +37,7 @@ struct Decision {
 
     // Whether the backend answered member i with the holds published before this decision.
     static bool wasUsable(const MemberView& m) {
-        return health::answerable(m.published, m.admin, m.hold);
+        return state::answerable(m.published, m.admin, m.hold);
     }
 
     void decideBase() {

@@ -11,19 +11,19 @@
 
 #include "admin/PolicyRecords.hpp"
 #include "conf/Config.hpp"
-#include "health/HealthTableLayout.hpp"
+#include "state/HealthTableLayout.hpp"
 
 namespace pharos::policy {
 
 struct MemberView {
-    health::MemberState state = health::MemberState::Unknown;
+    state::MemberState state = state::MemberState::Unknown;
     int64_t down_since_ms = 0;  // when the probes last changed its state
-    health::AdminOverride admin = health::AdminOverride::None;
+    state::AdminOverride admin = state::AdminOverride::None;
     bool in_maintenance = false;
-    health::PolicyHold hold = health::PolicyHold::None;  // the one published now
+    state::PolicyHold hold = state::PolicyHold::None;  // the one published now
     // The state published now: differs from `state` while a probe's change is being decided,
     // and tells whether the backend was answering the member a moment ago.
-    health::MemberState published = health::MemberState::Unknown;
+    state::MemberState published = state::MemberState::Unknown;
 };
 
 // Something a person should hear about: logged now, sent to webhooks once those exist.
@@ -47,7 +47,7 @@ bool hasPolicy(const conf::Pool& pool, bool has_windows);
 // operator's failback.
 std::vector<PolicyEvent> decideHolds(const conf::Pool& pool, std::span<const MemberView> members,
                                      admin::PolicyRecords& records, int64_t now_ms,
-                                     std::span<health::PolicyHold> holds, bool restore = false);
+                                     std::span<state::PolicyHold> holds, bool restore = false);
 
 // When the failover_after hold of a member that went down at `down_since_ms` ends.
 inline int64_t failoverDeadline(const conf::Pool& pool, int64_t down_since_ms) {

@@ -5,10 +5,10 @@
 #include <memory>
 #include <set>
 
-#include "health/FailureText.hpp"
 #include "lb/FallbackChain.hpp"
 #include "lb/PoolBalancer.hpp"
 #include "policy/PoolPolicy.hpp"
+#include "state/FailureText.hpp"
 
 namespace pharos::status {
 
@@ -43,11 +43,11 @@ json overrideJson(const admin::Override& o) {
 
 // When a member's hold ends by itself: the failover_after deadline or the window's end.
 int64_t holdEnds(const StatusInputs& in, const conf::Pool& pool, size_t i,
-                 const health::SlotView& v) {
-    if (v.hold == health::PolicyHold::FailoverAfter) {
+                 const state::SlotView& v) {
+    if (v.hold == state::PolicyHold::FailoverAfter) {
         return policy::failoverDeadline(pool, v.last_change_ms);
     }
-    if (v.hold == health::PolicyHold::Maintenance) {
+    if (v.hold == state::PolicyHold::Maintenance) {
         return policy::windowEnd(in.config, pool, pool.members[i], in.now_ms);
     }
     return 0;
@@ -131,21 +131,21 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
             j["depends_on"].push_back(target.name + "/" + target.members[dep.member].name);
         }
     }
-    health::SlotView v;
+    state::SlotView v;
     // The slot as the prober left it, even when the backend does not use it (fail-open).
     if (in.table.readSlot(slot, v)) {
-        j["state"] = health::toString(v.state);
-        j["admin"] = health::toString(v.admin);
+        j["state"] = state::toString(v.state);
+        j["admin"] = state::toString(v.admin);
         j["flapping"] = v.flapping;
         j["last_change_ms"] = v.last_change_ms;
         j["last_check_ms"] = v.last_check_ms;
         j["latency_us"] = v.latency_us;
         j["consecutive_ok"] = v.consecutive_ok;
         j["consecutive_fail"] = v.consecutive_fail;
-        j["last_failure"] = v.reason == health::FailureReason::None
+        j["last_failure"] = v.reason == state::FailureReason::None
                                 ? ""
-                                : health::failureText(in.config, pool, m, v.reason, v.detail);
-        j["policy"] = health::toString(v.hold);
+                                : state::failureText(in.config, pool, m, v.reason, v.detail);
+        j["policy"] = state::toString(v.hold);
         if (int64_t until = holdEnds(in, pool, i, v); until != 0) {
             j["policy_until_ms"] = until;
         }
@@ -156,7 +156,7 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
         j["override"] = overrideJson(*o);
     }
     if (in.votes) {
-        j["votes"] = in.votes->votesOn(cluster::voteKey(pool.name, conf::memberTarget(m)));
+        j["votes"] = in.votes->votesOn(state::voteKey(pool.name, conf::memberTarget(m)));
     }
     return j;
 }
@@ -203,7 +203,7 @@ json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
     // By record type, as the backend answers: a pool with cname members (decided whole) answers
     // a chosen CNAME to every question and a chosen address only to its own family.
     std::map<std::string, std::set<std::string>> seen;
-    for (conf::Family family : {conf::Family::V4, conf::Family::V6}) {
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
         if (!view.balancer(pool_index).serves(family)) {
             continue;
         }
@@ -214,14 +214,14 @@ json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
             for (uint32_t m : answer.members) {
                 const auto& member = view.in.config.pools[answered].members[m];
                 const char* type = member.isCname()                       ? "CNAME"
-                                   : member.ip.family == conf::Family::V4 ? "A"
+                                   : member.ip.family == base::Family::V4 ? "A"
                                                                           : "AAAA";
                 if (member.isCname() || member.ip.family == family) {
                     seen[type].insert(conf::memberTarget(member));
                 }
             }
         }
-        const char* own = family == conf::Family::V4 ? "A" : "AAAA";
+        const char* own = family == base::Family::V4 ? "A" : "AAAA";
         seen.try_emplace(own);  // an empty list: NODATA for that type
     }
     for (auto& [type, targets] : seen) {
@@ -262,12 +262,12 @@ json statusDocument(const StatusInputs& in) {
     const auto& config = in.config;
     auto status = in.table.status(config.layout_hash, in.now_ms,
                                   int64_t(config.settings.stale_after.count() * 1000));
-    bool verdicts_used = health::usesVerdicts(status, config.settings.on_stale);
+    bool verdicts_used = state::usesVerdicts(status, config.settings.on_stale);
     json doc = {
         {"now_ms", in.now_ms},
         {"table",
          {{"name", config.settings.health_table},
-          {"status", health::toString(status)},
+          {"status", state::toString(status)},
           {"verdicts_used", verdicts_used},
           {"on_stale", config.settings.on_stale == conf::StalePolicy::LastKnown ? "last-known"
                                                                                 : "fail-open"}}}};

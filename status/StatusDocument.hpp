@@ -7,21 +7,21 @@
 
 #include "admin/AdminOverrides.hpp"
 #include "admin/PolicyRecords.hpp"
-#include "cluster/VoteBook.hpp"
 #include "conf/Config.hpp"
-#include "health/HealthTableReader.hpp"
+#include "state/HealthTableReader.hpp"
+#include "state/VoteBook.hpp"
 
 namespace pharos::status {
 
 struct StatusInputs {
     const conf::Config& config;
-    const health::HealthTableReader& table;  // refreshed by the caller
+    const state::HealthTableReader& table;  // refreshed by the caller
     const admin::AdminOverrides& overrides;
     const admin::PolicyRecords& policy;
-    std::string overrides_error;               // why the admin-state file could not be read, if so
-    int64_t now_ms;                            // CLOCK_REALTIME
-    nlohmann::json cluster = nullptr;          // the prober's view of the cluster; null: standalone
-    const cluster::VoteBook* votes = nullptr;  // each node's votes, when in a cluster
+    std::string overrides_error;             // why the admin-state file could not be read, if so
+    int64_t now_ms;                          // CLOCK_REALTIME
+    nlohmann::json cluster = nullptr;        // the prober's view of the cluster; null: standalone
+    const state::VoteBook* votes = nullptr;  // each node's votes, when in a cluster
 };
 
 nlohmann::json statusDocument(const StatusInputs& in);

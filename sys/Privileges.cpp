@@ -8,7 +8,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 
 namespace pharos::sys {
 namespace {

@@ -3,7 +3,7 @@
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 
 namespace pharos::sys {
 

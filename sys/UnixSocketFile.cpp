@@ -10,7 +10,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "conf/Log.hpp"
+#include "base/Log.hpp"
 #include "sys/Privileges.hpp"
 
 namespace pharos::sys {

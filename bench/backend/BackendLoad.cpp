@@ -19,11 +19,12 @@
 #include "backend/GslbResolver.hpp"
 #include "backend/RemoteBackendProtocol.hpp"
 #include "backend/UnixSocketServer.hpp"
+#include "base/Clock.hpp"
+#include "base/Log.hpp"
 #include "conf/ConfigLoader.hpp"
-#include "conf/Log.hpp"
-#include "health/HealthTableWriter.hpp"
 #include "health/ProbeRun.hpp"
-#include "health/SharedMemory.hpp"
+#include "state/HealthTableWriter.hpp"
+#include "state/SharedMemory.hpp"
 
 using namespace pharos;
 namespace asio = boost::asio;
@@ -264,15 +265,15 @@ int main(int argc, char** argv) {
     // pharos: the real protocol, resolver, lb and shared-memory health table.
     std::string table = "/pharos-bench-" + std::to_string(getpid());
     auto config = benchConfig(table);
-    health::HealthTableWriter writer(config, health::realtimeMs());
+    state::HealthTableWriter writer(config, base::realtimeMs());
     for (uint32_t s = 0; s < config.slot_count; ++s) {
-        health::SlotView v;
-        v.state = s % 7 == 3 ? health::MemberState::Down : health::MemberState::Up;
+        state::SlotView v;
+        v.state = s % 7 == 3 ? state::MemberState::Down : state::MemberState::Up;
         writer.write(s, v);
     }
     writer.markReady();
     auto resolver = std::make_unique<backend::GslbResolver>(
-        std::move(config), std::make_unique<backend::TableHealthSource>(table));
+        std::move(config), std::make_unique<state::TableVerdicts>(table));
     backend::RemoteBackendProtocol protocol(*resolver);
     LoadResult pharos;
     {
@@ -300,7 +301,7 @@ int main(int argc, char** argv) {
         (double(pharos.requests) / pharos.server_cpu) / (double(echo.requests) / echo.server_cpu),
         (unsigned long long)c.lookups, (unsigned long long)c.lookup_hits,
         (unsigned long long)c.fast_path, (unsigned long long)c.fail_open_answers);
-    health::unlinkSharedMemory(table);
+    state::unlinkSharedMemory(table);
     std::filesystem::remove_all(dir);
     return 0;
 }

@@ -28,7 +28,7 @@ struct Setup {
         }
         // Distinct /24s (and a few /16s) spread over the regions.
         for (int i = 0; i < prefixes; ++i) {
-            conf::IpAddress a;
+            base::IpAddress a;
             uint32_t v = uint32_t(i) << 8 | 0x0A000000u;
             a.bytes = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), 0};
             topology.regions[size_t(i % 8)].cidrs.push_back({a, 24});
@@ -51,7 +51,7 @@ struct Setup {
             lb::Client c;
             uint32_t v = 0x0A000000u | (uint32_t(random()) % uint32_t(std::max(prefixes, 1) << 8));
             c.resolver.bytes = {uint8_t(v >> 24), uint8_t(v >> 16), uint8_t(v >> 8), uint8_t(v)};
-            c.ecs = conf::Cidr{c.resolver.masked(24), 24};
+            c.ecs = base::Cidr{c.resolver.masked(24), 24};
             clients.push_back(c);
         }
     }

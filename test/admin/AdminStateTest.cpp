@@ -8,7 +8,7 @@
 #include "admin/AdminStateFile.hpp"
 
 using namespace pharos;
-using health::AdminOverride;
+using state::AdminOverride;
 namespace fs = std::filesystem;
 
 namespace {

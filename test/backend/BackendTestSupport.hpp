@@ -10,7 +10,7 @@
 namespace pharos::test {
 
 // Verdicts set by the test; `trusted` false plays a missing table (fail-open).
-class FakeHealth : public backend::HealthSource {
+class FakeHealth : public lb::VerdictSource {
   public:
     std::vector<lb::Health> verdicts;  // by slot; missing slots are Up
     bool trusted = true;

@@ -2,10 +2,11 @@
 
 #include <catch2/catch.hpp>
 
-#include "backend/HealthSource.hpp"
-#include "health/HealthTableWriter.hpp"
+#include "base/Clock.hpp"
 #include "health/ProbeRun.hpp"
-#include "health/SharedMemory.hpp"
+#include "state/HealthTableWriter.hpp"
+#include "state/SharedMemory.hpp"
+#include "state/TableVerdicts.hpp"
 
 using namespace pharos;
 
@@ -19,7 +20,7 @@ conf::Config oneMember(const std::string& table, conf::StalePolicy policy) {
     conf::Pool p;
     p.name = "p";
     conf::Member m;
-    m.ip = *conf::IpAddress::parse("10.0.0.1");
+    m.ip = *base::IpAddress::parse("10.0.0.1");
     m.weight = 1;
     p.members.push_back(m);
     c.pools.push_back(p);
@@ -31,16 +32,16 @@ conf::Config oneMember(const std::string& table, conf::StalePolicy policy) {
 TEST_CASE("table policy: fail-open unless the table is fresh, ready and ours") {
     std::string name = "/pharos-policy-" + std::to_string(getpid());
     auto config = oneMember(name, conf::StalePolicy::FailOpen);
-    backend::TableHealthSource source(name);
+    state::TableVerdicts source(name);
     std::vector<lb::Health> out(1);
     source.refresh();
     CHECK_FALSE(source.fill(config, config.pools[0], out));  // missing
     CHECK(out[0] == lb::Health::Up);
-    CHECK(source.lastStatus() == health::TableStatus::Missing);
+    CHECK(source.lastStatus() == state::TableStatus::Missing);
 
-    health::HealthTableWriter writer(config, health::realtimeMs());
-    health::SlotView down;
-    down.state = health::MemberState::Down;
+    state::HealthTableWriter writer(config, base::realtimeMs());
+    state::SlotView down;
+    down.state = state::MemberState::Down;
     writer.write(0, down);
     source.refresh();
     CHECK_FALSE(source.fill(config, config.pools[0], out));  // not ready
@@ -48,7 +49,7 @@ TEST_CASE("table policy: fail-open unless the table is fresh, ready and ours") {
     CHECK(source.fill(config, config.pools[0], out));
     CHECK(out[0] == lb::Health::Down);
 
-    writer.heartbeat(health::realtimeMs() - 5000);  // the prober stopped 5 s ago
+    writer.heartbeat(base::realtimeMs() - 5000);  // the prober stopped 5 s ago
     CHECK_FALSE(source.fill(config, config.pools[0], out));
     CHECK(out[0] == lb::Health::Up);
     auto last_known = oneMember(name, conf::StalePolicy::LastKnown);
@@ -57,8 +58,8 @@ TEST_CASE("table policy: fail-open unless the table is fresh, ready and ours") {
 
     auto other = oneMember(name, conf::StalePolicy::FailOpen);
     other.layout_hash ^= 1;
-    writer.heartbeat(health::realtimeMs());
+    writer.heartbeat(base::realtimeMs());
     CHECK_FALSE(source.fill(other, other.pools[0], out));
-    CHECK(source.lastStatus() == health::TableStatus::OtherConfig);
-    health::unlinkSharedMemory(name);
+    CHECK(source.lastStatus() == state::TableStatus::OtherConfig);
+    state::unlinkSharedMemory(name);
 }

@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <set>
 #include "BackendTestSupport.hpp"
-#include "backend/BackendStats.hpp"
-#include "health/SharedMemory.hpp"
+#include "state/BackendStats.hpp"
+#include "state/SharedMemory.hpp"
 
 using namespace pharos;
 using test::contents;
@@ -182,11 +182,11 @@ TEST_CASE("a reload's stats block is published when the reload is installed, not
     };
     // The lookups counted in the block a reader (pharos-health's /metrics) finds by name.
     auto published = [&] {
-        health::SharedMemory block;
+        state::SharedMemory block;
         REQUIRE(block.openReadOnly(options.stats_block));
-        const auto* header = static_cast<const backend::StatsHeader*>(block.data());
-        auto layout = backend::StatsLayout::of(header->globalname_count, header->slot_count);
-        const auto* counters = reinterpret_cast<const backend::BackendCounters*>(
+        const auto* header = static_cast<const state::StatsHeader*>(block.data());
+        auto layout = state::StatsLayout::of(header->globalname_count, header->slot_count);
+        const auto* counters = reinterpret_cast<const state::BackendCounters*>(
             static_cast<const char*>(block.data()) + layout.counters);
         return uint64_t(counters->lookups);
     };
@@ -201,7 +201,7 @@ TEST_CASE("a reload's stats block is published when the reload is installed, not
     // A reload built but never installed leaves nothing behind in /dev/shm.
     resolver.prepare(config()).reset();
     CHECK(published() == 3);
-    health::unlinkSharedMemory(options.stats_block);
+    state::unlinkSharedMemory(options.stats_block);
     CHECK_FALSE(std::filesystem::exists("/dev/shm" + options.stats_block + ".new." +
                                         std::to_string(getpid())));
 }

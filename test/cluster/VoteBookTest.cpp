@@ -1,12 +1,12 @@
 #include <catch2/catch.hpp>
 
-#include "cluster/VoteBook.hpp"
+#include "state/VoteBook.hpp"
 
 using namespace pharos;
-using cluster::NodeVote;
-using cluster::Tally;
 using conf::HealthQuorum;
-using health::MemberState;
+using state::MemberState;
+using state::NodeVote;
+using state::Tally;
 
 namespace {
 
@@ -15,14 +15,14 @@ NodeVote ready(std::unordered_set<std::string> down) {
 }
 
 MemberState quorum(HealthQuorum q, int down, int voters, MemberState own = MemberState::Up) {
-    return cluster::quorumState(q, own, Tally{voters, down});
+    return state::quorumState(q, own, Tally{voters, down});
 }
 
 }  // namespace
 
 TEST_CASE("voteKey joins pool and target with a newline, which neither can hold") {
-    CHECK(cluster::voteKey("web", "10.0.0.1") == "web\n10.0.0.1");
-    CHECK(cluster::voteKey("web", "cdn.example.net") != cluster::voteKey("web\ncdn", "example"));
+    CHECK(state::voteKey("web", "10.0.0.1") == "web\n10.0.0.1");
+    CHECK(state::voteKey("web", "cdn.example.net") != state::voteKey("web\ncdn", "example"));
 }
 
 TEST_CASE("quorumState: each quorum's threshold") {
@@ -60,7 +60,7 @@ TEST_CASE("quorumState: this node decides alone when local, unknown or without v
 }
 
 TEST_CASE("VoteBook: set reports changes, remove and keepOnly forget nodes") {
-    cluster::VoteBook book;
+    state::VoteBook book;
     CHECK(book.set("a", ready({"p\nx"})));
     CHECK_FALSE(book.set("a", ready({"p\nx"})));  // the same vote again: nothing to redo
     CHECK(book.set("a", ready({"p\ny"})));
@@ -83,8 +83,8 @@ TEST_CASE("VoteBook: set reports changes, remove and keepOnly forget nodes") {
 }
 
 TEST_CASE("VoteBook: nodes still starting are live but do not vote") {
-    cluster::VoteBook book;
-    const std::string x = cluster::voteKey("p", "x"), y = cluster::voteKey("p", "y");
+    state::VoteBook book;
+    const std::string x = state::voteKey("p", "x"), y = state::voteKey("p", "y");
     book.set("a", ready({x}));
     book.set("b", ready({x, y}));
     book.set("c", ready({}));
@@ -96,11 +96,11 @@ TEST_CASE("VoteBook: nodes still starting are live but do not vote") {
     auto ty = book.tally(y);
     CHECK(ty.voters == 3);
     CHECK(ty.down == 1);
-    CHECK(book.tally(cluster::voteKey("q", "x")).down == 0);
+    CHECK(book.tally(state::voteKey("q", "x")).down == 0);
     CHECK(book.liveNodes().size() == 4);
 
     std::map<std::string, std::string> on_y{
         {"a", "up"}, {"b", "down"}, {"c", "up"}, {"d", "starting"}};
     CHECK(book.votesOn(y) == on_y);
-    CHECK(cluster::VoteBook().tally(x).voters == 0);
+    CHECK(state::VoteBook().tally(x).voters == 0);
 }

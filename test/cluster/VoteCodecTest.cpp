@@ -3,21 +3,22 @@
 #include "cluster/VoteCodec.hpp"
 
 using namespace pharos::cluster;
+namespace state = pharos::state;
 
 TEST_CASE("vote: what a node encodes, another decodes the same") {
-    NodeVote vote;
+    state::NodeVote vote;
     vote.site = "east";
     vote.ready = true;
     vote.layout = 0x00c0ffee0badf00dULL;
-    vote.down = {voteKey("web", "10.1.0.5"), voteKey("web", "2001:db8::5"),
-                 voteKey("edge.pool", "cdn.example.net")};
+    vote.down = {state::voteKey("web", "10.1.0.5"), state::voteKey("web", "2001:db8::5"),
+                 state::voteKey("edge.pool", "cdn.example.net")};
     std::string text = encodeVote(vote, 1795690000000);
     CHECK(text.find("\"layout\":\"00c0ffee0badf00d\"") != std::string::npos);
     auto back = decodeVote(text);
     REQUIRE(back);
     CHECK(*back == vote);
 
-    NodeVote empty;
+    state::NodeVote empty;
     auto none = decodeVote(encodeVote(empty, 0));
     REQUIRE(none);
     CHECK(*none == empty);

@@ -1,6 +1,6 @@
 // The DR-policy keys of the LB file: what loads, and errors that name file, line and key.
 #include "ConfTestSupport.hpp"
-#include "conf/Timestamp.hpp"
+#include "base/Timestamp.hpp"
 
 using namespace pharos;
 using test::loadOk;
@@ -49,7 +49,7 @@ TEST_CASE("DR policies load: failover_after, failback, failover, fallback chains
     CHECK(web.fallback_pool_index == c.poolIndex("dr"));
     CHECK(conf::fallbackText(web) == "pool:dr");
     REQUIRE(c.maintenance.size() == 2);
-    CHECK(c.maintenance[0].start_ms == *conf::parseRfc3339("2026-12-01T22:00:00Z"));
+    CHECK(c.maintenance[0].start_ms == *base::parseRfc3339("2026-12-01T22:00:00Z"));
     CHECK(c.maintenance[0].end_ms - c.maintenance[0].start_ms == 30 * 60 * 1000);
     CHECK(c.maintenance[0].reason == "patching");
     CHECK(conf::windowCovers(c.maintenance[0], web.members[0]));
@@ -116,15 +116,15 @@ TEST_CASE("a fallback chain that loops is refused at every pool on the loop") {
 }
 
 TEST_CASE("RFC 3339 times: zones required, offsets applied, nonsense refused") {
-    CHECK(conf::parseRfc3339("1970-01-01T00:00:00Z") == 0);
-    CHECK(conf::parseRfc3339("1970-01-01T01:00:00+01:00") == 0);
-    CHECK(conf::parseRfc3339("1969-12-31T23:00:00-01:00") == 0);
-    CHECK(conf::parseRfc3339("2026-11-26T05:00:00.250Z") == 1795669200250);
-    CHECK(conf::formatRfc3339(1795669200250) == "2026-11-26T05:00:00Z");
+    CHECK(base::parseRfc3339("1970-01-01T00:00:00Z") == 0);
+    CHECK(base::parseRfc3339("1970-01-01T01:00:00+01:00") == 0);
+    CHECK(base::parseRfc3339("1969-12-31T23:00:00-01:00") == 0);
+    CHECK(base::parseRfc3339("2026-11-26T05:00:00.250Z") == 1795669200250);
+    CHECK(base::formatRfc3339(1795669200250) == "2026-11-26T05:00:00Z");
     for (const char* bad :
          {"2026-11-26T05:00:00", "2026-11-26", "2026-02-30T00:00:00Z", "2026-11-26T25:00:00Z",
           "2026-11-26T05:00:00+1:00", "2026-11-26T05:00:00Zjunk", ""}) {
         INFO(bad);
-        CHECK_FALSE(conf::parseRfc3339(bad));
+        CHECK_FALSE(base::parseRfc3339(bad));
     }
 }

@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
-#include "conf/DnsName.hpp"
-#include "conf/IpAddress.hpp"
+#include "base/DnsName.hpp"
+#include "base/IpAddress.hpp"
 
-using pharos::conf::Cidr;
-using pharos::conf::Family;
-using pharos::conf::IpAddress;
+using pharos::base::Cidr;
+using pharos::base::Family;
+using pharos::base::IpAddress;
 
 TEST_CASE("addresses parse in both families and print canonically") {
     auto v4 = IpAddress::parse("10.1.0.5");
@@ -41,7 +41,7 @@ TEST_CASE("CIDRs are strict by default and contain only their own family") {
 }
 
 TEST_CASE("DNS names are compared lower-case without the root dot") {
-    CHECK(pharos::conf::canonicalName("MyWeb.Contoso.LOCAL.") == "myweb.contoso.local");
-    CHECK(pharos::conf::canonicalName("myweb.contoso.local") == "myweb.contoso.local");
-    CHECK(pharos::conf::canonicalName(".") == ".");
+    CHECK(pharos::base::canonicalName("MyWeb.Contoso.LOCAL.") == "myweb.contoso.local");
+    CHECK(pharos::base::canonicalName("myweb.contoso.local") == "myweb.contoso.local");
+    CHECK(pharos::base::canonicalName(".") == ".");
 }

@@ -100,7 +100,7 @@ TEST_CASE("pharos extensions on pools and members") {
         "globalnames:\n  www.example.com.:\n    pool: p\n    ttl: 5\n");
     CHECK(fo.pools[0].uses_priority);
     CHECK(fo.pools[0].members[0].priority == 1);
-    CHECK(fo.pools[0].members[0].ip.family == conf::Family::V6);
+    CHECK(fo.pools[0].members[0].ip.family == base::Family::V6);
     CHECK(fo.pools[0].members[1].weight == 0);
 
     auto ch = loadOk(pool("    chash_prefix_v4: 16\n    chash_prefix_v6: 48\n")

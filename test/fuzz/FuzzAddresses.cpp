@@ -13,11 +13,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FuzzedDataProvider in(data, size);
     conf::Topology topology;
     topology.regions.resize(3);
-    std::vector<std::pair<conf::Cidr, int>> all;
+    std::vector<std::pair<base::Cidr, int>> all;
     while (in.remaining_bytes() > 0 && all.size() < 64) {
         std::string text = in.ConsumeRandomLengthString(64);
-        conf::IpAddress::parse(text);
-        auto cidr = conf::Cidr::parse(text, in.ConsumeBool());
+        base::IpAddress::parse(text);
+        auto cidr = base::Cidr::parse(text, in.ConsumeBool());
         if (!cidr) {
             continue;
         }

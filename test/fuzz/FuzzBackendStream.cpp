@@ -16,7 +16,7 @@ using namespace pharos;
 namespace {
 
 // Every member up except one down, so every path (answers, fallback, refuse) is reachable.
-class FixedHealth : public backend::HealthSource {
+class FixedHealth : public lb::VerdictSource {
   public:
     bool fill(const conf::Config&, const conf::Pool& pool, std::span<lb::Health> out) override {
         for (size_t i = 0; i < out.size(); ++i) {

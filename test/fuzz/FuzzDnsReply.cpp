@@ -1,7 +1,7 @@
 // What a dns member sends back, through the dns monitor's bounds-checked parser.
 #include <cstdlib>
 
-#include "health/DnsMessage.hpp"
+#include "health/checks/DnsMessage.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto reply = pharos::health::parseDnsReply({data, size});

@@ -3,7 +3,7 @@
 #include <boost/beast/http.hpp>
 #include <cstdlib>
 
-#include "health/HttpMonitor.hpp"
+#include "health/checks/HttpMonitor.hpp"
 
 namespace http = boost::beast::http;
 using namespace pharos;

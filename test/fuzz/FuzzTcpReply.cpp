@@ -4,7 +4,7 @@
 
 #include <regex>
 
-#include "health/TcpMonitor.hpp"
+#include "health/checks/TcpMonitor.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const std::regex patterns[] = {

@@ -3,11 +3,11 @@
 #include <catch2/catch.hpp>
 
 #include "conf/ConfigLoader.hpp"
-#include "health/FailureText.hpp"
+#include "state/FailureText.hpp"
 
 using namespace pharos;
-using health::FailureReason;
-using health::failureText;
+using state::FailureReason;
+using state::failureText;
 
 namespace {
 
@@ -67,10 +67,10 @@ TEST_CASE("failureText names the pattern, the path, the dependency and the name"
     // Details the configuration does not know (a table from another configuration) fall back
     // to the reason's name.
     CHECK(failureText(c, web, a, FailureReason::JsonMismatch, 3) ==
-          health::toString(FailureReason::JsonMismatch));
+          state::toString(FailureReason::JsonMismatch));
     CHECK(failureText(c, web, b, FailureReason::DependencyDown, 0) ==
-          health::toString(FailureReason::DependencyDown));
+          state::toString(FailureReason::DependencyDown));
     CHECK(failureText(c, web, a, FailureReason::BadStatus, 0) == "unexpected status");
     CHECK(failureText(c, web, a, FailureReason::JsonInvalid, 0) ==
-          health::toString(FailureReason::JsonInvalid));
+          state::toString(FailureReason::JsonInvalid));
 }

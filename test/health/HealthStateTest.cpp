@@ -3,7 +3,7 @@
 #include "health/HealthState.hpp"
 
 using pharos::health::HealthState;
-using pharos::health::MemberState;
+using pharos::state::MemberState;
 
 namespace {
 // Feeds a string of results: '+' pass, '-' fail; returns the states after each.

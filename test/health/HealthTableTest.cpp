@@ -4,14 +4,14 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "health/HealthTableReader.hpp"
-#include "health/HealthTableWriter.hpp"
-#include "health/SharedMemory.hpp"
+#include "state/HealthTableReader.hpp"
+#include "state/HealthTableWriter.hpp"
+#include "state/SharedMemory.hpp"
 
 using namespace pharos;
-using health::MemberState;
-using health::SlotView;
-using health::TableStatus;
+using state::MemberState;
+using state::SlotView;
+using state::TableStatus;
 
 namespace {
 
@@ -30,7 +30,7 @@ conf::Config makeConfig(const std::string& table,
         p.name = name;
         for (auto& ip : ips) {
             conf::Member m;
-            m.ip = *conf::IpAddress::parse(ip);
+            m.ip = *base::IpAddress::parse(ip);
             m.name = ip;
             m.weight = 1;
             p.members.push_back(m);
@@ -41,7 +41,7 @@ conf::Config makeConfig(const std::string& table,
     return c;
 }
 
-SlotView state(MemberState s, health::AdminOverride a = health::AdminOverride::None) {
+SlotView slotIn(MemberState s, state::AdminOverride a = state::AdminOverride::None) {
     SlotView v;
     v.state = s;
     v.admin = a;
@@ -50,7 +50,7 @@ SlotView state(MemberState s, health::AdminOverride a = health::AdminOverride::N
 
 struct Cleanup {
     std::string name;
-    ~Cleanup() { health::unlinkSharedMemory(name); }
+    ~Cleanup() { state::unlinkSharedMemory(name); }
 };
 
 }  // namespace
@@ -59,11 +59,11 @@ TEST_CASE("reader status: missing, not ready, other configuration, stale, ok") {
     std::string name = uniqueName();
     Cleanup cleanup{name};
     auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2"}}});
-    health::HealthTableReader reader(name);
+    state::HealthTableReader reader(name);
     CHECK_FALSE(reader.refresh());
     CHECK(reader.status(config.layout_hash, 1000, 10000) == TableStatus::Missing);
 
-    health::HealthTableWriter writer(config, 1000);
+    state::HealthTableWriter writer(config, 1000);
     REQUIRE(reader.refresh());
     CHECK(reader.status(config.layout_hash, 1000, 10000) == TableStatus::NotReady);
     writer.markReady();
@@ -82,12 +82,12 @@ TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
     std::string name = uniqueName();
     Cleanup cleanup{name};
     auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"}}});
-    health::HealthTableWriter writer(config, 1);
-    writer.write(0, state(MemberState::Up));
-    writer.write(1, state(MemberState::Down, health::AdminOverride::ForcedUp));
-    writer.write(2, state(MemberState::Up, health::AdminOverride::Drain));
-    writer.write(3, state(MemberState::Up, health::AdminOverride::ForcedDown));
-    health::HealthTableReader reader(name);
+    state::HealthTableWriter writer(config, 1);
+    writer.write(0, slotIn(MemberState::Up));
+    writer.write(1, slotIn(MemberState::Down, state::AdminOverride::ForcedUp));
+    writer.write(2, slotIn(MemberState::Up, state::AdminOverride::Drain));
+    writer.write(3, slotIn(MemberState::Up, state::AdminOverride::ForcedDown));
+    state::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
     CHECK(reader.verdict(0, false) == lb::Health::Up);
     CHECK(reader.verdict(1, false) == lb::Health::Up);
@@ -97,7 +97,7 @@ TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
     // alert_only: the checks' Down never reaches the answers, an operator's action still does.
     CHECK(reader.verdict(3, true) == lb::Health::Down);
     CHECK(reader.verdict(2, true) == lb::Health::Drained);
-    writer.write(0, state(MemberState::Down));
+    writer.write(0, slotIn(MemberState::Down));
     CHECK(reader.verdict(0, false) == lb::Health::Down);
     CHECK(reader.verdict(0, true) == lb::Health::Up);
     struct stat st {};
@@ -109,8 +109,8 @@ TEST_CASE("a reader hammering a slot never sees a torn copy") {
     std::string name = uniqueName();
     Cleanup cleanup{name};
     auto config = makeConfig(name, {{"p", {"10.0.0.1"}}});
-    health::HealthTableWriter writer(config, 1);
-    health::HealthTableReader reader(name);
+    state::HealthTableWriter writer(config, 1);
+    state::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
     auto writeNumber = [&](uint32_t n) {
         SlotView v;
@@ -151,18 +151,18 @@ TEST_CASE("a reload carries verdicts over by member, and readers move to the new
     std::string name = uniqueName();
     Cleanup cleanup{name};
     auto first = makeConfig(name, {{"a", {"10.0.0.1", "10.0.0.2"}}, {"b", {"10.0.1.1"}}});
-    auto old_writer = std::make_unique<health::HealthTableWriter>(first, 1);
-    old_writer->write(0, state(MemberState::Up));
-    old_writer->write(1, state(MemberState::Down));
-    old_writer->write(2, state(MemberState::Down));
+    auto old_writer = std::make_unique<state::HealthTableWriter>(first, 1);
+    old_writer->write(0, slotIn(MemberState::Up));
+    old_writer->write(1, slotIn(MemberState::Down));
+    old_writer->write(2, slotIn(MemberState::Down));
     old_writer->markReady();
-    health::HealthTableReader reader(name);
+    state::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
     CHECK(reader.verdict(1, false) == lb::Health::Down);
 
     // 10.0.0.2 leaves pool a, 10.0.0.3 joins; pool b is unchanged but now sorts after "a".
     auto second = makeConfig(name, {{"a", {"10.0.0.1", "10.0.0.3"}}, {"b", {"10.0.1.1"}}});
-    health::HealthTableWriter writer(second, 2);
+    state::HealthTableWriter writer(second, 2);
     CHECK(writer.adopted() == 2);
     CHECK(writer.read(0).state == MemberState::Up);
     CHECK(writer.read(1).state == MemberState::Unknown);
@@ -179,7 +179,7 @@ TEST_CASE("a reload carries verdicts over by member, and readers move to the new
     // A pool of new members only would answer nothing but its fallback: not ready until
     // it has verdicts (the backend fails open meanwhile, as at a first start).
     auto third = makeConfig(name, {{"a", {"10.0.0.1"}}, {"c", {"10.0.2.1"}}});
-    health::HealthTableWriter with_new_pool(third, 3);
+    state::HealthTableWriter with_new_pool(third, 3);
     CHECK(with_new_pool.adopted() == 1);
     CHECK_FALSE(with_new_pool.ready());
 }
@@ -189,14 +189,14 @@ TEST_CASE("a restarted prober adopts the whole table, ready flag included") {
     Cleanup cleanup{name};
     auto config = makeConfig(name, {{"p", {"10.0.0.1", "2001:db8::1"}}});
     {
-        health::HealthTableWriter writer(config, 1);
-        writer.write(0, state(MemberState::Up));
-        writer.write(1, state(MemberState::Down));
+        state::HealthTableWriter writer(config, 1);
+        writer.write(0, slotIn(MemberState::Up));
+        writer.write(1, slotIn(MemberState::Down));
         writer.markReady();
     }  // the prober exits; its table stays
-    health::HealthTableReader reader(name);
+    state::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
-    health::HealthTableWriter again(config, 5);
+    state::HealthTableWriter again(config, 5);
     CHECK(again.adopted() == 2);
     CHECK(again.ready());
     REQUIRE(reader.refresh());
@@ -209,22 +209,22 @@ TEST_CASE("a table removed from /dev/shm is published again, verdicts and all") 
     std::string name = uniqueName();
     Cleanup cleanup{name};
     auto config = makeConfig(name, {{"p", {"10.0.0.1", "10.0.0.2"}}});
-    health::HealthTableWriter writer(config, 1);
-    writer.write(1, state(MemberState::Down));
+    state::HealthTableWriter writer(config, 1);
+    writer.write(1, slotIn(MemberState::Down));
     writer.markReady();
     CHECK_FALSE(writer.republishIfGone(name, ""));  // still there: nothing to do
-    health::HealthTableReader reader(name);
+    state::HealthTableReader reader(name);
     REQUIRE(reader.refresh());
-    health::unlinkSharedMemory(name);
+    state::unlinkSharedMemory(name);
     CHECK(reader.refresh());  // keeps reading the live, unlinked table meanwhile
     CHECK(reader.verdict(1, false) == lb::Health::Down);
-    health::HealthTableReader newcomer(name);
+    state::HealthTableReader newcomer(name);
     CHECK_FALSE(newcomer.refresh());  // which nobody new can find
     CHECK(writer.republishIfGone(name, ""));
     CHECK(newcomer.refresh());
     REQUIRE(reader.refresh());
-    CHECK(reader.status(config.layout_hash, 1, 1000) == health::TableStatus::Ok);
+    CHECK(reader.status(config.layout_hash, 1, 1000) == state::TableStatus::Ok);
     CHECK(reader.verdict(1, false) == lb::Health::Down);
-    writer.write(0, state(MemberState::Up));  // and the prober writes into the new one
+    writer.write(0, slotIn(MemberState::Up));  // and the prober writes into the new one
     CHECK(reader.verdict(0, false) == lb::Health::Up);
 }

@@ -1,11 +1,11 @@
 // The verdict on an http response: status, body_match, body_regex, expected_json.
 #include <catch2/catch.hpp>
 
-#include "health/HttpResponseJudge.hpp"
+#include "health/checks/HttpResponseJudge.hpp"
 
 using namespace pharos;
-using health::FailureReason;
 using health::HttpResponseJudge;
+using state::FailureReason;
 
 namespace {
 

@@ -2,14 +2,14 @@
 #include <chrono>
 
 #include "TestServers.hpp"
-#include "health/DnsMessage.hpp"
-#include "health/DnsMonitor.hpp"
-#include "health/HttpMonitor.hpp"
-#include "health/TcpMonitor.hpp"
+#include "health/checks/DnsMessage.hpp"
+#include "health/checks/DnsMonitor.hpp"
+#include "health/checks/HttpMonitor.hpp"
+#include "health/checks/TcpMonitor.hpp"
 
 using namespace pharos;
-using health::FailureReason;
 using health::ProbeResult;
+using state::FailureReason;
 using std::chrono::milliseconds;
 
 namespace {

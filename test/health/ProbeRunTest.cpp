@@ -5,10 +5,10 @@
 
 #include "TestServers.hpp"
 #include "conf/ConfigLoader.hpp"
-#include "health/FailureText.hpp"
-#include "health/HealthTableReader.hpp"
 #include "health/ProbeRun.hpp"
-#include "health/SharedMemory.hpp"
+#include "state/FailureText.hpp"
+#include "state/HealthTableReader.hpp"
+#include "state/SharedMemory.hpp"
 
 using namespace pharos;
 using std::chrono::milliseconds;
@@ -29,8 +29,8 @@ conf::Config httpConfig(const std::string& table, std::vector<uint16_t> member_p
         conf::Member m;
         // One listener per member on 127.0.0.1; members differ by address key only in the
         // table, so each gets its own 127.0.0.x address probed through monitor_ip + port.
-        m.ip = *conf::IpAddress::parse("10.0.0." + std::to_string(i + 1));
-        m.monitor_ip = *conf::IpAddress::parse("127.0.0.1");
+        m.ip = *base::IpAddress::parse("10.0.0." + std::to_string(i + 1));
+        m.monitor_ip = *base::IpAddress::parse("127.0.0.1");
         m.monitor_port = member_ports[i];
         m.name = "m" + std::to_string(i);
         m.weight = 1;
@@ -58,8 +58,8 @@ double runUntil(boost::asio::io_context& io, Done done, double limit) {
 
 struct Table {
     std::string name = "/pharos-probe-test-" + std::to_string(getpid());
-    health::HealthTableReader reader{name};
-    ~Table() { health::unlinkSharedMemory(name); }
+    state::HealthTableReader reader{name};
+    ~Table() { state::unlinkSharedMemory(name); }
     lb::Health verdict(uint32_t slot) {
         reader.refresh();
         return reader.verdict(slot, false);
@@ -85,9 +85,9 @@ TEST_CASE("prober: ready after first probes, failover and failback within the bo
     double down = runUntil(
         io, [&] { return table.verdict(0) == lb::Health::Down; }, 3);
     CHECK(down < 0.2 * 1.05 * 2 + 0.1 + 0.1);
-    health::SlotView v;
+    state::SlotView v;
     REQUIRE(table.reader.readSlot(0, v));
-    CHECK(v.reason == health::FailureReason::BadStatus);
+    CHECK(v.reason == state::FailureReason::BadStatus);
     CHECK(v.consecutive_fail >= 2);
 
     server.respond(test::httpResponse(200));
@@ -173,7 +173,7 @@ TEST_CASE("every member is probed with its own pool's monitor") {
         p.params.edit().retries = 0;
         p.params.edit().port = port;
         conf::Member m;
-        m.ip = m.monitor_ip = *conf::IpAddress::parse("127.0.0.1");
+        m.ip = m.monitor_ip = *base::IpAddress::parse("127.0.0.1");
         m.name = p.name + "-member";
         m.weight = 1;
         p.members.push_back(m);
@@ -197,9 +197,9 @@ TEST_CASE("every member is probed with its own pool's monitor") {
     CHECK(table.verdict(1) == lb::Health::Up);    // forced up, nothing listening
     CHECK(table.verdict(2) == lb::Health::Down);  // forced down
     CHECK(table.verdict(3) == lb::Health::Up);    // http 200
-    health::SlotView v;
+    state::SlotView v;
     REQUIRE(table.reader.readSlot(2, v));
-    CHECK(v.reason == health::FailureReason::ForcedDown);
+    CHECK(v.reason == state::FailureReason::ForcedDown);
     CHECK(web.lastRequest().rfind("GET / HTTP/1.1", 0) == 0);
     run.stop();
 }
@@ -229,9 +229,9 @@ uint16_t closedPort() {
     return a.local_endpoint().port();
 }
 
-health::SlotView slotOf(Table& table, uint32_t slot) {
+state::SlotView slotOf(Table& table, uint32_t slot) {
     table.reader.refresh();
-    health::SlotView v;
+    state::SlotView v;
     REQUIRE(table.reader.readSlot(slot, v));
     return v;
 }
@@ -289,21 +289,21 @@ TEST_CASE("prober: a member is down while a member it depends on is, through cha
     runUntil(
         io, [&] { return slotOf(table, 0).consecutive_ok >= 2; }, 3);
     auto a = slotOf(table, 0);
-    CHECK(a.state == health::MemberState::Down);
-    CHECK(a.reason == health::FailureReason::DependencyDown);
+    CHECK(a.state == state::MemberState::Down);
+    CHECK(a.reason == state::FailureReason::DependencyDown);
     CHECK(a.detail == 1);
     CHECK(a.consecutive_ok >= 2);
     auto c = slotOf(table, 1);
-    CHECK(c.state == health::MemberState::Down);
-    CHECK(c.reason == health::FailureReason::DependencyDown);
+    CHECK(c.state == state::MemberState::Down);
+    CHECK(c.reason == state::FailureReason::DependencyDown);
     CHECK(c.detail == 0);
     auto b = slotOf(table, 2);
-    CHECK(b.reason == health::FailureReason::ConnectRefused);
+    CHECK(b.reason == state::FailureReason::ConnectRefused);
     CHECK(b.detail == 0);
     const auto& cfg = run.config();
-    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[0], a.reason, a.detail) ==
+    CHECK(state::failureText(cfg, cfg.pools[0], cfg.pools[0].members[0], a.reason, a.detail) ==
           "down because of dependency db/b");
-    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], c.reason, c.detail) ==
+    CHECK(state::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], c.reason, c.detail) ==
           "down because of dependency app/a");
 
     // db/b comes up: a and then c follow without waiting for checks of their own.
@@ -319,14 +319,14 @@ TEST_CASE("prober: a member is down while a member it depends on is, through cha
         for (uint32_t slot : {0u, 1u, 2u}) {
             auto v = slotOf(table, slot);
             INFO("slot " << slot);
-            CHECK(v.reason == health::FailureReason::None);
+            CHECK(v.reason == state::FailureReason::None);
             CHECK(v.detail == 0);
         }
     }
     // And down again when it goes.
     runUntil(io, all_down, 3);
     CHECK(all_down());
-    CHECK(slotOf(table, 1).reason == health::FailureReason::DependencyDown);
+    CHECK(slotOf(table, 1).reason == state::FailureReason::DependencyDown);
     run.stop();
 }
 
@@ -360,10 +360,10 @@ TEST_CASE("prober: a dependency forced down, then forced up by a reload") {
     runUntil(
         io, [&] { return first->table().ready() && first->checksDone() >= 2; }, 3);
     auto a = slotOf(table, 0);
-    CHECK(a.state == health::MemberState::Down);
-    CHECK(a.reason == health::FailureReason::DependencyDown);
+    CHECK(a.state == state::MemberState::Down);
+    CHECK(a.reason == state::FailureReason::DependencyDown);
     CHECK(a.detail == 0);
-    CHECK(slotOf(table, 1).reason == health::FailureReason::ForcedDown);
+    CHECK(slotOf(table, 1).reason == state::FailureReason::ForcedDown);
 
     // The reload keeps a's verdict, knows its own checks were passing, and lifts it as soon
     // as x is forced up.
@@ -374,7 +374,7 @@ TEST_CASE("prober: a dependency forced down, then forced up by a reload") {
         io, [&] { return table.verdict(0) == lb::Health::Up; }, 1);
     CHECK(table.verdict(0) == lb::Health::Up);
     CHECK(table.verdict(1) == lb::Health::Up);
-    CHECK(slotOf(table, 0).reason == health::FailureReason::None);
+    CHECK(slotOf(table, 0).reason == state::FailureReason::None);
 
     // And back: forced down again puts a down at once.
     auto third = std::make_unique<health::ProbeRun>(io, loaded(lb("down"), table.name));
@@ -383,7 +383,7 @@ TEST_CASE("prober: a dependency forced down, then forced up by a reload") {
     runUntil(
         io, [&] { return table.verdict(0) == lb::Health::Down; }, 1);
     CHECK(table.verdict(0) == lb::Health::Down);
-    CHECK(slotOf(table, 0).reason == health::FailureReason::DependencyDown);
+    CHECK(slotOf(table, 0).reason == state::FailureReason::DependencyDown);
     third->stop();
 }
 
@@ -399,10 +399,10 @@ TEST_CASE("prober: a member's own failure is reported before a dependency's") {
         io, [&] { return run.table().ready() && run.checksDone() >= 8; }, 3);
     // a fails its own check (and db/up, on the same server, is up: a connect is enough).
     auto a = slotOf(table, 0);
-    CHECK(a.state == health::MemberState::Down);
-    CHECK(a.reason == health::FailureReason::BadStatus);
+    CHECK(a.state == state::MemberState::Down);
+    CHECK(a.reason == state::FailureReason::BadStatus);
     auto c = slotOf(table, 1);
-    CHECK(c.reason == health::FailureReason::BadStatus);
+    CHECK(c.reason == state::FailureReason::BadStatus);
     run.stop();
 }
 
@@ -443,10 +443,10 @@ TEST_CASE("prober: cname members are probed at what their name resolves to, or a
     CHECK(table.verdict(1) == lb::Health::Down);
     CHECK(table.verdict(2) == lb::Health::Up);
     auto nowhere = slotOf(table, 1);
-    CHECK(nowhere.reason == health::FailureReason::ResolveFailed);
+    CHECK(nowhere.reason == state::FailureReason::ResolveFailed);
     const auto& cfg = run.config();
-    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], nowhere.reason,
-                              nowhere.detail) == "cname nothing.invalid did not resolve");
+    CHECK(state::failureText(cfg, cfg.pools[0], cfg.pools[0].members[1], nowhere.reason,
+                             nowhere.detail) == "cname nothing.invalid did not resolve");
     // Each site is asked for by its own name.
     CHECK_THAT(by_name.lastRequest(), Catch::Contains("Host: localhost\r\n"));
     CHECK_THAT(by_ip.lastRequest(), Catch::Contains("Host: edge.example.net\r\n"));
@@ -473,8 +473,8 @@ std::string quorumLb(const std::vector<std::pair<std::string, std::string>>& poo
     return out + "globalnames:\n  www.example.com: {pool: " + pools[0].first + ", ttl: 5}\n";
 }
 
-cluster::NodeVote voting(std::unordered_set<std::string> down, bool ready = true) {
-    return cluster::NodeVote{"site", ready, std::move(down)};
+state::NodeVote voting(std::unordered_set<std::string> down, bool ready = true) {
+    return state::NodeVote{"site", ready, std::move(down)};
 }
 
 }  // namespace
@@ -482,46 +482,46 @@ cluster::NodeVote voting(std::unordered_set<std::string> down, bool ready = true
 TEST_CASE("prober: a majority of ready nodes votes a member down, and back up") {
     Table table;
     boost::asio::io_context io;
-    cluster::VoteBook book;
+    state::VoteBook book;
     const std::string a = "q\n10.0.0.1";
-    REQUIRE(cluster::voteKey("q", "10.0.0.1") == a);
+    REQUIRE(state::voteKey("q", "10.0.0.1") == a);
     book.set("self", voting({}));
     book.set("n2", voting({}));
     book.set("n3", voting({a}));
     health::ProbeRun run(io, loaded(quorumLb({{"q", "majority"}}), table.name));
-    std::vector<std::pair<uint32_t, health::MemberState>> changes;
-    run.onStateChange([&](const conf::Pool&, uint32_t member, health::MemberState,
-                          health::SlotView& next) { changes.emplace_back(member, next.state); });
+    std::vector<std::pair<uint32_t, state::MemberState>> changes;
+    run.onStateChange([&](const conf::Pool&, uint32_t member, state::MemberState,
+                          state::SlotView& next) { changes.emplace_back(member, next.state); });
     run.useVotes(&book);
     run.start();
     // One of three sees it down: not a majority.
-    CHECK(slotOf(table, 0).state == health::MemberState::Up);
-    CHECK(slotOf(table, 0).reason == health::FailureReason::None);
+    CHECK(slotOf(table, 0).state == state::MemberState::Up);
+    CHECK(slotOf(table, 0).reason == state::FailureReason::None);
 
     book.set("n2", voting({a}));
     run.refreshQuorum();
     auto v = slotOf(table, 0);
-    CHECK(v.state == health::MemberState::Down);
-    CHECK(v.reason == health::FailureReason::QuorumDown);
+    CHECK(v.state == state::MemberState::Down);
+    CHECK(v.reason == state::FailureReason::QuorumDown);
     CHECK(v.detail == 2);
     CHECK(table.verdict(0) == lb::Health::Down);
     CHECK(table.verdict(1) == lb::Health::Up);
     const auto& cfg = run.config();
-    CHECK(health::failureText(cfg, cfg.pools[0], cfg.pools[0].members[0], v.reason, v.detail) ==
+    CHECK(state::failureText(cfg, cfg.pools[0], cfg.pools[0].members[0], v.reason, v.detail) ==
           "down by the cluster's votes: 2 vantage points see it down (health_quorum: majority)");
     CHECK(run.ownDown().empty());  // its own checks still pass: it votes up
     REQUIRE(changes.size() == 3);  // a and b up at start, then a down
-    CHECK(changes.back() == std::pair(0u, health::MemberState::Down));
+    CHECK(changes.back() == std::pair(0u, state::MemberState::Down));
 
     // A node still starting does not count, whatever it lists.
     book.remove("n2");
     book.set("n4", voting({a}, false));
     run.refreshQuorum();
     v = slotOf(table, 0);
-    CHECK(v.state == health::MemberState::Up);
-    CHECK(v.reason == health::FailureReason::None);
+    CHECK(v.state == state::MemberState::Up);
+    CHECK(v.reason == state::FailureReason::None);
     CHECK(v.detail == 0);
-    CHECK(changes.back() == std::pair(0u, health::MemberState::Up));
+    CHECK(changes.back() == std::pair(0u, state::MemberState::Up));
 
     // No voters at all (etcd out of reach): its own checks decide.
     book.set("n4", voting({a}));
@@ -536,10 +536,10 @@ TEST_CASE("prober: a majority of ready nodes votes a member down, and back up") 
 TEST_CASE("prober: votes decide only pools whose health_quorum is not local") {
     Table table;
     boost::asio::io_context io;
-    cluster::VoteBook book;
+    state::VoteBook book;
     std::unordered_set<std::string> all_down;
     for (const char* pool : {"any", "loc"}) {
-        all_down.insert(cluster::voteKey(pool, "10.0.0.1"));
+        all_down.insert(state::voteKey(pool, "10.0.0.1"));
     }
     book.set("self", voting({}));
     book.set("n2", voting({}));
@@ -549,12 +549,12 @@ TEST_CASE("prober: votes decide only pools whose health_quorum is not local") {
     run.start();
     // Slots: any/a 0, any/b 1, loc/a 2, loc/b 3. One vote is enough for `any`.
     auto v = slotOf(table, 0);
-    CHECK(v.state == health::MemberState::Down);
-    CHECK(v.reason == health::FailureReason::QuorumDown);
+    CHECK(v.state == state::MemberState::Down);
+    CHECK(v.reason == state::FailureReason::QuorumDown);
     CHECK(v.detail == 1);
     CHECK(table.verdict(1) == lb::Health::Up);
     CHECK(table.verdict(2) == lb::Health::Up);
-    CHECK(slotOf(table, 2).reason == health::FailureReason::None);
+    CHECK(slotOf(table, 2).reason == state::FailureReason::None);
 
     book.set("self", voting(all_down));
     book.set("n2", voting(all_down));
@@ -566,7 +566,7 @@ TEST_CASE("prober: votes decide only pools whose health_quorum is not local") {
     run.useVotes(nullptr);
     run.refreshQuorum();
     CHECK(table.verdict(0) == lb::Health::Up);
-    CHECK(slotOf(table, 0).reason == health::FailureReason::None);
+    CHECK(slotOf(table, 0).reason == state::FailureReason::None);
     run.stop();
 }
 
@@ -592,12 +592,12 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
             "globalnames:\n"
             "  www.example.com: {pool: web, ttl: 5}\n",
         table.name);
-    cluster::VoteBook book;
+    state::VoteBook book;
     health::ProbeRun run(io, config);
     std::vector<std::string> own;
     // As the cluster link does: this node's vote is in the book before the verdict is written.
-    run.onOwnVerdict([&](const conf::Pool& pool, const conf::Member& m, health::MemberState s) {
-        own.push_back(pool.name + "/" + m.name + " " + health::toString(s));
+    run.onOwnVerdict([&](const conf::Pool& pool, const conf::Member& m, state::MemberState s) {
+        own.push_back(pool.name + "/" + m.name + " " + state::toString(s));
         book.set("self", voting(run.ownDown()));
     });
     run.useVotes(&book);
@@ -609,7 +609,7 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
     CHECK(own == std::vector<std::string>{"web/a up", "web/b down"});
     CHECK(run.ownDown() == std::unordered_set<std::string>{"web\n10.0.0.2"});
     CHECK(table.verdict(1) == lb::Health::Down);  // its own vote is the only one
-    CHECK(slotOf(table, 1).reason == health::FailureReason::ConnectRefused);
+    CHECK(slotOf(table, 1).reason == state::FailureReason::ConnectRefused);
 
     // The two other vantage points reach b: this node is outvoted, and still votes b down.
     book.set("n2", voting({}));
@@ -618,7 +618,7 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
     run.refreshQuorum();
     CHECK(table.verdict(1) == lb::Health::Up);
     // Up by the votes, it keeps this node's own failure for the operator to see.
-    CHECK(slotOf(table, 1).reason == health::FailureReason::ConnectRefused);
+    CHECK(slotOf(table, 1).reason == state::FailureReason::ConnectRefused);
     CHECK(run.ownDown() == std::unordered_set<std::string>{"web\n10.0.0.2"});
     CHECK(own.empty());  // the votes are not its own verdict
 
@@ -633,7 +633,7 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
     book.set("n2", voting({"web\n10.0.0.1"}));
     run.refreshQuorum();
     CHECK(table.verdict(0) == lb::Health::Down);
-    CHECK(slotOf(table, 0).reason == health::FailureReason::BadStatus);
+    CHECK(slotOf(table, 0).reason == state::FailureReason::BadStatus);
     CHECK(table.verdict(1) == lb::Health::Up);
     run.stop();
 }
@@ -643,8 +643,8 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
 TEST_CASE("prober: a member down by the votes shows how many see it down now", "[cluster]") {
     Table table;
     boost::asio::io_context io;
-    cluster::VoteBook book;
-    const std::string a = cluster::voteKey("q", "10.0.0.1");
+    state::VoteBook book;
+    const std::string a = state::voteKey("q", "10.0.0.1");
     book.set("self", voting({}));
     book.set("n2", voting({a}));
     book.set("n3", voting({a}));

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <thread>
 
-#include "health/HttpMonitor.hpp"
+#include "health/checks/HttpMonitor.hpp"
 
 using namespace pharos;
 namespace asio = boost::asio;
@@ -136,13 +136,13 @@ TEST_CASE("https: a real TLS member, with and without certificate verification")
     params.hostname = "other.example";
     auto wrong_name = probe(params, server.port());
     CHECK_FALSE(wrong_name.pass);
-    CHECK(wrong_name.reason == health::FailureReason::TlsError);
+    CHECK(wrong_name.reason == state::FailureReason::TlsError);
 
     params.hostname = "app.example";
     params.ca_file = "";  // the system store does not know this self-signed CA
     auto untrusted = probe(params, server.port());
     CHECK_FALSE(untrusted.pass);
-    CHECK(untrusted.reason == health::FailureReason::TlsError);
+    CHECK(untrusted.reason == state::FailureReason::TlsError);
     std::filesystem::remove(ca);
 }
 

@@ -41,7 +41,7 @@ struct Chain {
     }
     size_t at(const std::string& name) const { return size_t(config.poolIndex(name)); }
     // The addresses answered for `family`, and the pools a trace was asked for.
-    std::string decide(conf::Family family, std::vector<std::string>* visited = nullptr) {
+    std::string decide(base::Family family, std::vector<std::string>* visited = nullptr) {
         lb::Answer out;
         std::vector<lb::Trace> traces(8);
         size_t answered = lb::decideWithFallbacks(
@@ -67,31 +67,31 @@ struct Chain {
 
 TEST_CASE("fallback chains: each pool answers by its own health, then hands on") {
     Chain c;
-    CHECK(c.decide(conf::Family::V4) == "10.0.0.1");
+    CHECK(c.decide(base::Family::V4) == "10.0.0.1");
     c.health[c.at("front")][0] = Health::Down;
     std::vector<std::string> visited;
     // middle has no IPv4 member: it passes its turn on to last (and says so in its trace).
-    CHECK(c.decide(conf::Family::V4, &visited) == "fallback:10.0.2.1");
+    CHECK(c.decide(base::Family::V4, &visited) == "fallback:10.0.2.1");
     CHECK(visited == std::vector<std::string>{"front", "middle", "last"});
     c.health[c.at("last")][0] = Health::Down;
-    CHECK(c.decide(conf::Family::V4) == "fallback:10.0.2.2");
+    CHECK(c.decide(base::Family::V4) == "fallback:10.0.2.2");
     c.health[c.at("last")][1] = Health::Down;
     // The last pool's own fallback (any) ends the chain.
-    std::string any = c.decide(conf::Family::V4);
+    std::string any = c.decide(base::Family::V4);
     CHECK((any == "fallback:10.0.2.1" || any == "fallback:10.0.2.2"));
     c.health[c.at("last")][0] = Health::Drained;
     c.health[c.at("last")][1] = Health::Drained;
-    CHECK(c.decide(conf::Family::V4) == "fallback:");
+    CHECK(c.decide(base::Family::V4) == "fallback:");
 }
 
 TEST_CASE("fallback chains: the IPv6 answer walks the chain in its own family") {
     Chain c;
     c.health[c.at("front")][0] = Health::Down;  // front has no IPv6 member anyway
-    CHECK(c.decide(conf::Family::V6) == "");    // the walk starts only where the family exists
+    CHECK(c.decide(base::Family::V6) == "");    // the walk starts only where the family exists
     Chain d;
     d.config.pools[d.at("front")].members[0].ip = test::ip("fd00::9");
     d.balancers[d.at("front")] = std::make_unique<lb::PoolBalancer>(d.config.pools[d.at("front")],
                                                                     d.config.topology, d.index);
     d.health[d.at("front")][0] = Health::Down;
-    CHECK(d.decide(conf::Family::V6) == "fallback:fd00::1");
+    CHECK(d.decide(base::Family::V6) == "fallback:fd00::1");
 }

@@ -9,8 +9,8 @@
 
 namespace pharos::test {
 
-inline conf::IpAddress ip(const std::string& text) {
-    return *conf::IpAddress::parse(text);
+inline base::IpAddress ip(const std::string& text) {
+    return *base::IpAddress::parse(text);
 }
 
 inline conf::Member member(const std::string& address, int weight = 1, int priority = 0,
@@ -43,7 +43,7 @@ inline lb::Client client(const std::string& resolver, const std::string& ecs = "
     lb::Client c;
     c.resolver = ip(resolver);
     if (!ecs.empty()) {
-        c.ecs = *conf::Cidr::parse(ecs, false);
+        c.ecs = *base::Cidr::parse(ecs, false);
     }
     return c;
 }
@@ -99,7 +99,7 @@ inline conf::Topology topology(
         conf::Region r;
         r.name = name;
         for (auto& c : cidrs) {
-            r.cidrs.push_back(*conf::Cidr::parse(c));
+            r.cidrs.push_back(*base::Cidr::parse(c));
         }
         t.regions.push_back(r);
     }

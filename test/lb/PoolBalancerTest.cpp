@@ -6,7 +6,7 @@
 
 using namespace pharos;
 using namespace pharos::test;
-using conf::Family;
+using base::Family;
 using conf::LbMethod;
 
 namespace {

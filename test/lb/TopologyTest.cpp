@@ -38,7 +38,7 @@ TEST_CASE("topology index agrees with a brute-force scan on random prefixes") {
         if (!used.insert({network, prefix}).second) {
             continue;
         }
-        conf::IpAddress a;
+        base::IpAddress a;
         a.bytes = {uint8_t(network >> 24), uint8_t(network >> 16), uint8_t(network >> 8),
                    uint8_t(network)};
         t.regions[random() % 7].cidrs.push_back({a, prefix});
@@ -46,7 +46,7 @@ TEST_CASE("topology index agrees with a brute-force scan on random prefixes") {
     lb::TopologyIndex index(t);
     for (int q = 0; q < 5000; ++q) {
         // Half the probes land inside a known prefix, half anywhere.
-        conf::IpAddress a;
+        base::IpAddress a;
         uint32_t v = uint32_t(random());
         if (q % 2 == 0) {
             auto it = used.begin();

@@ -5,9 +5,9 @@
 #include "policy/PoolPolicy.hpp"
 
 using namespace pharos;
-using health::AdminOverride;
-using health::MemberState;
-using health::PolicyHold;
+using state::AdminOverride;
+using state::MemberState;
+using state::PolicyHold;
 
 namespace {
 
@@ -23,7 +23,7 @@ struct Timeline {
         pool.lb_method = conf::LbMethod::FoGroup;
         for (size_t i = 0; i < n; ++i) {
             conf::Member m;
-            m.ip = *conf::IpAddress::parse("10.0.0." + std::to_string(i + 1));
+            m.ip = *base::IpAddress::parse("10.0.0." + std::to_string(i + 1));
             m.name = "db" + std::to_string(i + 1);
             m.weight = 1;
             m.priority = priorities.empty() ? 0 : priorities[i];
@@ -63,7 +63,7 @@ struct Timeline {
         return out;
     }
     static bool usable(const policy::MemberView& m) {
-        return health::answerable(m.state, m.admin, m.hold);
+        return state::answerable(m.state, m.admin, m.hold);
     }
     bool saw(const std::string& what) const {
         for (const auto& e : events) {

@@ -1,0 +1,96 @@
+#include "health/checks/TcpMonitor.hpp"
+
+#include "health/checks/ProbeSession.hpp"
+
+namespace pharos::health {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
+  public:
+    TcpProbe(asio::io_context& io, std::shared_ptr<const TcpMonitor::Expectation> expect,
+             ProbeDone done)
+        : SocketProbe(io, std::move(done)), expect_(std::move(expect)) {}
+
+    void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
+        armDeadline(timeout);
+        auto self = shared_from_this();
+        socket_.async_connect(tcp::endpoint(target.address, target.port),
+                              [self](const error_code& e) { self->onConnect(e); });
+    }
+
+  private:
+    void onConnect(const error_code& e) {
+        if (deadline_.finished()) {
+            return;
+        }
+        if (e) {
+            return finish(false, connectFailure(e));
+        }
+        if (expect_->send.empty()) {
+            return afterSend();
+        }
+        auto self = shared_from_this();
+        asio::async_write(
+            socket_, asio::buffer(expect_->send), [self](const error_code& e, size_t) {
+                if (!self->deadline_.finished()) {
+                    e ? self->finish(false, state::FailureReason::SendError) : self->afterSend();
+                }
+            });
+    }
+
+    void afterSend() {
+        if (!expect_->match) {
+            return finish(true, state::FailureReason::None);
+        }
+        readMore();
+    }
+
+    void readMore() {
+        auto self = shared_from_this();
+        socket_.async_read_some(asio::buffer(chunk_),
+                                [self](const error_code& e, size_t n) { self->onRead(e, n); });
+    }
+
+    void onRead(const error_code& e, size_t n) {
+        if (deadline_.finished()) {
+            return;
+        }
+        if (e) {
+            return finish(false, state::FailureReason::ClosedEarly);
+        }
+        reply_.append(chunk_.data(), std::min(n, kMaxTcpReply - reply_.size()));
+        if (std::regex_search(reply_, *expect_->match)) {
+            return finish(true, state::FailureReason::None);
+        }
+        if (reply_.size() >= kMaxTcpReply) {
+            return finish(false, state::FailureReason::NoMatch);
+        }
+        readMore();
+    }
+
+    std::shared_ptr<const TcpMonitor::Expectation> expect_;
+    std::array<char, 1024> chunk_;
+    std::string reply_;
+};
+
+}  // namespace
+
+TcpMonitor::TcpMonitor(asio::io_context& io, const conf::TcpParams& params) : io_(io) {
+    auto expect = std::make_shared<Expectation>();
+    expect->send = params.send_string;
+    if (!params.match_re.empty()) {
+        expect->match.emplace(params.match_re, std::regex::icase | std::regex::ECMAScript);
+    }
+    expect_ = std::move(expect);
+}
+
+void TcpMonitor::probe(const ProbeTarget& target, std::chrono::milliseconds timeout,
+                       ProbeDone done) {
+    std::make_shared<TcpProbe>(io_, expect_, std::move(done))->start(target, timeout);
+}
+
+}  // namespace pharos::health
