@@ -3,7 +3,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "notify/ResolverThread.hpp"
+#include "net/ResolverThread.hpp"
 
 namespace pharos::cluster {
 namespace {
@@ -25,7 +25,7 @@ class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchan
              const json& body, StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...),
           io_(io),
-          resolver_(notify::ResolverThread::context()),
+          resolver_(net::ResolverThread::context()),
           timer_(io),
           host_(endpoint.host),
           port_(endpoint.port) {

@@ -1,6 +1,6 @@
 #include "notify/WebhookPost.hpp"
 
-#include "notify/ResolverThread.hpp"
+#include "net/ResolverThread.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -21,7 +21,7 @@ class Post : public std::enable_shared_from_this<Post<Stream>> {
          StreamArgs&&... args)
         : stream_(std::forward<StreamArgs>(args)...),
           io_(io),
-          resolver_(ResolverThread::context()),
+          resolver_(net::ResolverThread::context()),
           timer_(io),
           host_(target.host),
           port_(target.port),

@@ -1,6 +1,6 @@
-#include "notify/ResolverThread.hpp"
+#include "net/ResolverThread.hpp"
 
-namespace pharos::notify {
+namespace pharos::net {
 
 ResolverThread::ResolverThread()
     : work_(boost::asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
@@ -16,4 +16,4 @@ boost::asio::io_context& ResolverThread::context() {
     return instance.io_;
 }
 
-}  // namespace pharos::notify
+}  // namespace pharos::net

@@ -6,7 +6,7 @@
 #include <boost/asio.hpp>
 #include <thread>
 
-namespace pharos::notify {
+namespace pharos::net {
 
 class ResolverThread {
   public:
@@ -20,4 +20,4 @@ class ResolverThread {
     std::thread thread_;
 };
 
-}  // namespace pharos::notify
+}  // namespace pharos::net
