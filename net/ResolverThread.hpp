@@ -1,8 +1,9 @@
 #pragma once
-// Where webhook host names are resolved: an io_context of their own, on a thread of their own.
-// Boost.Asio resolves the names of one io_context one at a time on one hidden thread, so a
-// webhook whose DNS server hangs would otherwise hold up the prober's own resolutions (cname
-// members), and a slow webhook must delay nothing but its queue. Lives until the process ends.
+// Where HttpClient resolves host names (webhooks, etcd endpoints): an io_context of its own, on
+// a thread of its own. Boost.Asio resolves the names of one io_context one at a time on one
+// hidden thread, and the prober's io_context resolves its cname members there; a webhook or
+// etcd name whose DNS server hangs must not hold those up, nor delay anything but its own
+// exchange. The answers go back to the caller's io_context. Lives until the process ends.
 #include <boost/asio.hpp>
 #include <thread>
 

@@ -45,8 +45,8 @@ cmake --build build-asan -j"$(nproc)"
 
 build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
     -DPHAROS_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend test_notify
+cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend test_notify test_net
 (cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 \
-    -R '^(health|lb|backend|notify)$')
+    -R '^(health|lb|backend|notify|net)$')
 
 test/fuzz/run.sh "${PHAROS_FUZZ_SECONDS:-60}"

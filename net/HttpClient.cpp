@@ -1,0 +1,383 @@
+#include "net/HttpClient.hpp"
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "net/ResolverThread.hpp"
+
+namespace pharos::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+struct HttpResultAccess {
+    static void bind(HttpResult& result, SSL* ssl) { result.ssl_ = ssl; }
+};
+
+TlsSession HttpResult::takeSession() const {
+    if (!ssl_ || !ok()) {
+        return nullptr;
+    }
+    // Read after the response, when TLS 1.3 has delivered its session ticket. The connection
+    // ends without a close_notify; marked shut down cleanly, OpenSSL does not flag the session
+    // unresumable when it is freed.
+    SSL_set_shutdown(ssl_, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+    return TlsSession(SSL_get1_session(ssl_));
+}
+
+namespace {
+
+HttpFailure receiveFailure(const error_code& e) {
+    bool too_large = e == http::error::header_limit || e == http::error::buffer_overflow ||
+                     e == http::error::body_limit;
+    return too_large ? HttpFailure::TooLarge : HttpFailure::Receive;
+}
+
+template <typename Stream>
+class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange<Stream>> {
+  public:
+    Exchange(asio::io_context& io, std::shared_ptr<TlsContext> tls, const HttpTarget& target,
+             HttpRequest request, HttpDone done)
+        : tls_(std::move(tls)),
+          stream_(makeStream(io, tls_.get())),
+          io_(io),
+          timer_(io),
+          target_(target),
+          request_(std::move(request)),
+          done_(std::move(done)) {}
+
+    void start(const HttpOptions& options) {
+        read_ = options.read;
+        body_limit_ = options.body_limit;
+        limitHeader(options.header_limit);
+        limitBody(body_limit_);
+        parser_.skip(request_.method() == http::verb::head);  // a length it does not send
+        begin(options.timeout, options.resume);
+    }
+
+    void startStream(std::chrono::milliseconds answer_timeout, HttpStreamHandlers handlers) {
+        streaming_ = true;
+        handlers_ = std::move(handlers);
+        limitHeader(HttpOptions().header_limit);
+        limitBody(std::nullopt);
+        chunk_body_ = [this](uint64_t, beast::string_view data, error_code&) {
+            pending_.append(data.data(), data.size());
+            return data.size();
+        };
+        parser_.on_chunk_body(chunk_body_);  // the parser keeps a reference
+        begin(answer_timeout, nullptr);
+    }
+
+    void cancel() override {
+        if (finished_ || cancelled_) {
+            return;
+        }
+        cancelled_ = true;
+        close();
+        auto self = this->shared_from_this();
+        asio::post(io_, [self] { self->finish(HttpFailure::Cancelled, {}); });
+    }
+
+  private:
+    static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+    static Stream makeStream(asio::io_context& io, TlsContext* tls) {
+        if constexpr (kTls) {
+            return Stream(io, tls->native());
+        } else {
+            return Stream(io);
+        }
+    }
+
+    // Not boost::none for "unbounded": Beast 1.74 compares a Content-Length with it as it
+    // finishes the header, and everything is more than none.
+    void limitBody(std::optional<uint64_t> limit) {
+        parser_.body_limit(limit.value_or(std::numeric_limits<uint64_t>::max()));
+    }
+
+    // The header is parsed whole from the read buffer, so the buffer's size is its bound too.
+    void limitHeader(uint32_t limit) {
+        parser_.header_limit(limit);
+        buffer_.max_size(limit);
+    }
+
+    void close() {
+        error_code ignored;
+        beast::get_lowest_layer(stream_).close(ignored);
+    }
+
+    // The one way an exchange ends: the handler runs while the connection is still there (for
+    // takeSession), then everything is closed.
+    void finish(HttpFailure failure, error_code error) {
+        if (finished_) {
+            return;
+        }
+        finished_ = true;
+        if (cancelled_) {
+            failure = HttpFailure::Cancelled;
+            error = asio::error::operation_aborted;
+        }
+        timer_.cancel();
+        if (resolver_) {
+            resolver_->cancel();
+        }
+        HttpResult result;
+        result.failure = failure;
+        result.error = error;
+        if (parser_.is_header_done()) {
+            result.response = parser_.release();
+        }
+        if constexpr (kTls) {
+            HttpResultAccess::bind(result, stream_.native_handle());
+        }
+        handlers_ = {};
+        std::exchange(done_, nullptr)(result);
+        close();
+    }
+
+    bool over() const { return finished_ || cancelled_; }
+
+    void begin(std::chrono::milliseconds timeout, SSL_SESSION* resume) {
+        auto self = this->shared_from_this();
+        timer_.expires_after(timeout);
+        timer_.async_wait([self](const error_code& e) {
+            if (!e) {
+                self->finish(HttpFailure::Timeout, asio::error::timed_out);
+            }
+        });
+        error_code not_literal;
+        auto literal = asio::ip::make_address(target_.host, not_literal);
+        prepareTls(!not_literal, resume);
+        if (!not_literal) {
+            return connect({tcp::endpoint(literal, target_.port)});
+        }
+        resolver_.emplace(ResolverThread::context());
+        // The answer goes back to the caller's loop with the exchange itself, so the exchange is
+        // never let go on the resolver's thread; the loop counts the resolution as work, so it
+        // is still running when the answer comes (even after a timeout ended the exchange).
+        resolver_->async_resolve(
+            target_.host, std::to_string(target_.port),
+            [self = this->shared_from_this(), work = asio::make_work_guard(io_)](
+                const error_code& e, tcp::resolver::results_type found) mutable {
+                auto& io = self->io_;
+                asio::post(io, [self = std::move(self), work = std::move(work), e,
+                                found = std::move(found)] { self->onResolve(e, found); });
+            });
+    }
+
+    void onResolve(const error_code& e, const tcp::resolver::results_type& found) {
+        if (over()) {
+            return;
+        }
+        if (e) {
+            return finish(HttpFailure::Resolve, e);
+        }
+        connect(std::vector<tcp::endpoint>(found.begin(), found.end()));
+    }
+
+    void prepareTls([[maybe_unused]] bool literal, [[maybe_unused]] SSL_SESSION* resume) {
+        if constexpr (kTls) {
+            bool named = !target_.server_name.empty();
+            const std::string& name = named ? target_.server_name : target_.host;
+            if (named || !literal) {
+                SSL_set_tlsext_host_name(stream_.native_handle(), name.c_str());
+            }
+            if (tls_->verifies()) {
+                stream_.set_verify_callback(asio::ssl::host_name_verification(name));
+            }
+            if (resume) {
+                SSL_set_session(stream_.native_handle(), resume);
+            }
+        }
+    }
+
+    void connect(const std::vector<tcp::endpoint>& endpoints) {
+        auto self = this->shared_from_this();
+        asio::async_connect(beast::get_lowest_layer(stream_), endpoints,
+                            [self](const error_code& e, const tcp::endpoint&) {
+                                if (self->over()) {
+                                    return;
+                                }
+                                e ? self->finish(HttpFailure::Connect, e) : self->handshake();
+                            });
+    }
+
+    void handshake() {
+        if constexpr (kTls) {
+            auto self = this->shared_from_this();
+            stream_.async_handshake(asio::ssl::stream_base::client, [self](const error_code& e) {
+                if (!self->over()) {
+                    e ? self->finish(HttpFailure::Handshake, e) : self->send();
+                }
+            });
+        } else {
+            send();
+        }
+    }
+
+    void send() {
+        auto self = this->shared_from_this();
+        http::async_write(stream_, request_, [self](const error_code& e, size_t) {
+            if (self->over()) {
+                return;
+            }
+            if (e) {
+                return self->finish(HttpFailure::Send, e);
+            }
+            self->streaming_ ? self->readStream() : self->readHeader();
+        });
+    }
+
+    void readHeader() {
+        auto self = this->shared_from_this();
+        http::async_read_header(stream_, buffer_, parser_,
+                                [self](const error_code& e, size_t) { self->onHeader(e); });
+    }
+
+    void onHeader(const error_code& e) {
+        if (over()) {
+            return;
+        }
+        if (e) {
+            return finish(receiveFailure(e), e);
+        }
+        if (read_ == HttpRead::Header) {
+            return finish(HttpFailure::None, {});
+        }
+        // Beast 1.74 refuses such a Content-Length as it parses the header already; held here
+        // as well, before a body is reserved or read, whatever the parser's version does:
+        // memory never follows what a server announces.
+        auto length = parser_.content_length();
+        if (length && body_limit_ && *length > *body_limit_) {
+            return finish(HttpFailure::TooLarge, http::error::body_limit);
+        }
+        auto self = this->shared_from_this();
+        http::async_read(stream_, buffer_, parser_, [self](const error_code& e, size_t) {
+            if (!self->over()) {
+                e ? self->finish(receiveFailure(e), e) : self->finish(HttpFailure::None, {});
+            }
+        });
+    }
+
+    void readStream() {
+        auto self = this->shared_from_this();
+        http::async_read_some(stream_, buffer_, parser_,
+                              [self](const error_code& e, size_t) { self->onStreamData(e); });
+    }
+
+    void onStreamData(const error_code& e) {
+        if (over()) {
+            return;
+        }
+        if (parser_.is_header_done() && !answered_) {
+            answered_ = true;
+            timer_.cancel();  // the stream may stay quiet for as long as it likes now
+            if (handlers_.header) {
+                handlers_.header(parser_.get());
+            }
+            if (over()) {
+                return;
+            }
+        }
+        // Without chunked encoding the bytes land in the body instead.
+        pending_ += std::exchange(parser_.get().body(), std::string());
+        if (!pending_.empty()) {
+            std::string piece = std::exchange(pending_, std::string());
+            if (handlers_.body) {
+                handlers_.body(piece);
+            }
+            if (over()) {
+                return;
+            }
+        }
+        if (e) {
+            return finish(receiveFailure(e), e);
+        }
+        if (parser_.is_done()) {
+            return finish(HttpFailure::None, {});
+        }
+        readStream();
+    }
+
+    std::shared_ptr<TlsContext> tls_;  // before stream_, which refers to it
+    Stream stream_;
+    asio::io_context& io_;
+    asio::steady_timer timer_;
+    std::optional<tcp::resolver> resolver_;  // on ResolverThread's context, for names only
+    HttpTarget target_;
+    HttpRequest request_;
+    HttpDone done_;
+    HttpRead read_ = HttpRead::Whole;
+    std::optional<uint64_t> body_limit_;
+    bool streaming_ = false;
+    bool answered_ = false;
+    bool finished_ = false;
+    bool cancelled_ = false;
+    HttpStreamHandlers handlers_;
+    std::string pending_;
+    std::function<size_t(uint64_t, beast::string_view, error_code&)> chunk_body_;
+    http::response_parser<http::string_body> parser_;
+    beast::flat_buffer buffer_;
+};
+
+template <typename Stream, typename Start>
+std::shared_ptr<HttpExchange> launch(asio::io_context& io, std::shared_ptr<TlsContext> tls,
+                                     const HttpTarget& target, HttpRequest request, HttpDone done,
+                                     Start start) {
+    auto exchange = std::make_shared<Exchange<Stream>>(io, std::move(tls), target,
+                                                       std::move(request), std::move(done));
+    start(*exchange);
+    return exchange;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(asio::io_context& io, std::shared_ptr<TlsContext> tls)
+    : io_(io), tls_(std::move(tls)) {}
+
+HttpRequest HttpClient::request(http::verb method, std::string path,
+                                const HttpTarget& target) const {
+    HttpRequest r(method, path, 11);
+    r.set(http::field::host, hostField(target.host, target.port, tls_ ? 443 : 80));
+    r.set(http::field::user_agent, "pharos-health");
+    return r;
+}
+
+std::shared_ptr<HttpExchange> HttpClient::exchange(const HttpTarget& target, HttpRequest request,
+                                                   const HttpOptions& options,
+                                                   HttpDone done) const {
+    auto start = [&](auto& e) { e.start(options); };
+    if (tls_) {
+        return launch<asio::ssl::stream<tcp::socket>>(io_, tls_, target, std::move(request),
+                                                      std::move(done), start);
+    }
+    return launch<tcp::socket>(io_, nullptr, target, std::move(request), std::move(done), start);
+}
+
+std::shared_ptr<HttpExchange> HttpClient::stream(const HttpTarget& target, HttpRequest request,
+                                                 std::chrono::milliseconds answer_timeout,
+                                                 HttpStreamHandlers handlers, HttpDone done) const {
+    auto start = [&](auto& e) { e.startStream(answer_timeout, std::move(handlers)); };
+    if (tls_) {
+        return launch<asio::ssl::stream<tcp::socket>>(io_, tls_, target, std::move(request),
+                                                      std::move(done), start);
+    }
+    return launch<tcp::socket>(io_, nullptr, target, std::move(request), std::move(done), start);
+}
+
+std::string hostField(const std::string& host, uint16_t port, uint16_t default_port) {
+    std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    if (port != default_port) {
+        out += ":" + std::to_string(port);
+    }
+    return out;
+}
+
+}  // namespace pharos::net
