@@ -49,8 +49,8 @@ class ProbeDeadline {
 };
 
 // A probe over one socket: the socket, its deadline, and the one way to end. Probes derive
-// from it (CRTP keeps shared_from_this on the concrete type); the Beast http probe layers its
-// own stream and so stands alone.
+// from it (CRTP keeps shared_from_this on the concrete type); the http monitor runs on
+// net::HttpClient instead.
 template <typename Derived, typename Socket>
 class SocketProbe : public std::enable_shared_from_this<Derived> {
   protected:
