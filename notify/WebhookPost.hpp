@@ -1,14 +1,13 @@
 #pragma once
-// One delivery attempt: resolve the webhook's host, connect, [TLS handshake, certificate
-// verified unless the target says otherwise], POST the JSON body, read the status. Ends
-// exactly once, within the target's timeout, on the io_context's thread.
-#include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
+// One delivery attempt over net::HttpClient: resolve the webhook's host, connect, [TLS
+// handshake, certificate verified unless the target says otherwise], POST the JSON body, read
+// the status. Ends exactly once, within the target's timeout, on the io_context's thread.
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "conf/Config.hpp"
+#include "net/HttpClient.hpp"
 
 namespace pharos::notify {
 
@@ -18,8 +17,11 @@ struct PostResult {
 };
 using PostDone = std::function<void(const PostResult&)>;
 
-// `tls` is null for http:// targets.
-void postWebhook(boost::asio::io_context& io, const conf::WebhookTarget& target,
-                 std::shared_ptr<boost::asio::ssl::context> tls, std::string body, PostDone done);
+// The client a target's attempts go through: TLS for https:// targets. Throws when the TLS
+// context cannot be made (an unreadable ca_file).
+net::HttpClient webhookClient(boost::asio::io_context& io, const conf::WebhookTarget& target);
+
+void postWebhook(const net::HttpClient& client, const conf::WebhookTarget& target, std::string body,
+                 PostDone done);
 
 }  // namespace pharos::notify

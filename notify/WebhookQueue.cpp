@@ -11,22 +11,7 @@ namespace asio = boost::asio;
 using std::chrono::steady_clock;
 
 WebhookQueue::WebhookQueue(asio::io_context& io, conf::WebhookTarget target)
-    : io_(io), target_(std::move(target)), retry_(io) {
-    if (target_.scheme != "https") {
-        return;
-    }
-    tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    if (!target_.verify_tls) {
-        tls_->set_verify_mode(asio::ssl::verify_none);
-        return;
-    }
-    tls_->set_verify_mode(asio::ssl::verify_peer);
-    if (target_.ca_file.empty()) {
-        tls_->set_default_verify_paths();
-    } else {
-        tls_->load_verify_file(target_.ca_file);
-    }
-}
+    : target_(std::move(target)), client_(webhookClient(io, target_)), retry_(io) {}
 
 WebhookQueue::~WebhookQueue() {
     *alive_ = false;
@@ -64,7 +49,7 @@ void WebhookQueue::sendFirst() {
     in_flight_ = true;
     Pending& p = queue_.front();
     ++p.attempts;
-    postWebhook(io_, target_, tls_, p.body, [this, alive = alive_](const PostResult& r) {
+    postWebhook(client_, target_, p.body, [this, alive = alive_](const PostResult& r) {
         if (*alive) {
             onAttempt(r.delivered, r.why);
         }

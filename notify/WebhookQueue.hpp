@@ -5,13 +5,13 @@
 // is dropped with a log line and counted. Everything runs on the prober's io_context and
 // nothing waits on a webhook: a slow or dead one delays only its own queue.
 #include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <deque>
 #include <memory>
 #include <string>
 
 #include "conf/Config.hpp"
+#include "net/HttpClient.hpp"
 
 namespace pharos::notify {
 
@@ -48,9 +48,8 @@ class WebhookQueue {
     void onAttempt(bool delivered, const std::string& why);
     void drop(const Pending& p, const std::string& why);
 
-    boost::asio::io_context& io_;
     conf::WebhookTarget target_;
-    std::shared_ptr<boost::asio::ssl::context> tls_;
+    net::HttpClient client_;
     std::deque<Pending> queue_;
     bool in_flight_ = false;
     bool failing_ = false;  // since the last delivery, attempts fail
