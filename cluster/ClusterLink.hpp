@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "admin/AdminStateFile.hpp"
-#include "cluster/EtcdExchange.hpp"
+#include "cluster/EtcdClient.hpp"
 #include "conf/Config.hpp"
 #include "state/VoteBook.hpp"
 

@@ -1,4 +1,4 @@
-#include "cluster/EtcdExchange.hpp"
+#include "cluster/EtcdClient.hpp"
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
