@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <functional>
 
 #include "base/Clock.hpp"
@@ -19,15 +18,8 @@ namespace {
 namespace asio = boost::asio;
 using nlohmann::json;
 
-constexpr auto kCallTimeout = std::chrono::milliseconds(1000);
 constexpr auto kRetryAfter = std::chrono::milliseconds(500);
 constexpr size_t kOpsPerTxn = 100;  // etcd refuses more than 128 by default
-
-// etcd's range_end for "every key that starts with prefix".
-std::string prefixEnd(std::string prefix) {
-    prefix.back() = char(prefix.back() + 1);  // prefixes end with '/', never with 0xff
-    return prefix;
-}
 
 // A member of an object, or null: const operator[] on a missing key is undefined.
 const json& field(const json& object, const char* key) {
@@ -77,48 +69,13 @@ std::string keyPart(const std::string& text) {
 // (1.5 MiB by default); it is replaced by a vote that does not count.
 constexpr size_t kMaxVoteBytes = 1 << 20;
 
-void loadTls(const char* key, const std::string& path, const std::function<void()>& load) {
-    if (path.empty()) {
-        return;
-    }
-    std::error_code missing;
-    if (!std::filesystem::exists(path, missing)) {
-        throw std::runtime_error(std::string("cluster.tls.") + key + ": " + path +
-                                 " does not exist");
-    }
-    try {
-        load();
-    } catch (const boost::system::system_error& e) {
-        throw std::runtime_error(std::string("cluster.tls.") + key + ": cannot use " + path + ": " +
-                                 e.code().message());
-    }
-}
-
-std::shared_ptr<asio::ssl::context> makeTls(const conf::ClusterSettings& s) {
-    bool https = std::any_of(s.etcd.begin(), s.etcd.end(),
-                             [](const conf::EtcdEndpoint& e) { return e.scheme == "https"; });
-    if (!https) {
-        return nullptr;
-    }
-    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    tls->set_verify_mode(asio::ssl::verify_peer);
-    if (s.ca_file.empty()) {
-        tls->set_default_verify_paths();
-    }
-    loadTls("ca", s.ca_file, [&] { tls->load_verify_file(s.ca_file); });
-    loadTls("cert", s.cert_file, [&] { tls->use_certificate_chain_file(s.cert_file); });
-    loadTls("key", s.key_file,
-            [&] { tls->use_private_key_file(s.key_file, asio::ssl::context::pem); });
-    return tls;
-}
-
 }  // namespace
 
 ClusterLink::ClusterLink(asio::io_context& io, conf::ClusterSettings settings, Hooks hooks)
     : io_(io),
       settings_(std::move(settings)),
       hooks_(std::move(hooks)),
-      tls_(makeTls(settings_)),
+      etcd_(io, settings_),
       keepalive_(io),
       retry_(io),
       rewatch_(io) {
@@ -158,19 +115,21 @@ void ClusterLink::guarded(const std::function<void()>& handle) {
     }
 }
 
-void ClusterLink::call(const std::string& path, const json& body, CallDone done) {
-    const auto& endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()];
-    etcdCall(io_, endpoint, tls_, "/v3/" + path, body, kCallTimeout,
-             [this, alive = alive_, done = std::move(done)](const std::string& error,
-                                                            const json& reply) {
-                 if (!*alive) {
-                     return;
-                 }
-                 if (!error.empty()) {  // the next call tries the next endpoint
-                     endpoint_ = (endpoint_ + 1) % settings_.etcd.size();
-                 }
-                 guarded([&] { done(error, reply); });
-             });
+const conf::EtcdEndpoint& ClusterLink::callEndpoint() const {
+    return settings_.etcd[endpoint_ % settings_.etcd.size()];
+}
+
+CallDone ClusterLink::handled(CallDone done) {
+    return [this, alive = alive_, done = std::move(done)](const std::string& error,
+                                                          const json& reply) {
+        if (!*alive) {
+            return;
+        }
+        if (!error.empty()) {  // the next call tries the next endpoint
+            endpoint_ = (endpoint_ + 1) % settings_.etcd.size();
+        }
+        guarded([&] { done(error, reply); });
+    };
 }
 
 void ClusterLink::connect() {
@@ -180,8 +139,9 @@ void ClusterLink::connect() {
     connecting_ = true;
     status_.endpoint = settings_.etcd[endpoint_ % settings_.etcd.size()].url;
     int64_t ttl = int64_t(settings_.lease_ttl.count());
-    call("lease/grant", {{"TTL", ttl}},
-         [this](const std::string& error, const json& reply) { onGranted(error, reply); });
+    etcd_.grant(callEndpoint(), ttl, handled([this](const std::string& error, const json& reply) {
+                    onGranted(error, reply);
+                }));
 }
 
 void ClusterLink::onGranted(const std::string& error, const json& reply) {
@@ -194,9 +154,7 @@ void ClusterLink::onGranted(const std::string& error, const json& reply) {
 
 // Everything under the prefix, then a watch from just after it: nothing falls between.
 void ClusterLink::readAll() {
-    json range = {{"key", toBase64(settings_.prefix)},
-                  {"range_end", toBase64(prefixEnd(settings_.prefix))}};
-    call("kv/range", range, [this](const std::string& error, const json& reply) {
+    auto read = [this](const std::string& error, const json& reply) {
         if (!error.empty()) {
             return retryLater("read: " + error);
         }
@@ -224,7 +182,8 @@ void ClusterLink::readAll() {
         adoptState();
         sendState();  // what this node changed while the link was being made again
         hooks_.votes_changed();
-    });
+    };
+    etcd_.range(callEndpoint(), settings_.prefix, KeySpan::Prefix, false, handled(read));
 }
 
 // A new cluster (nothing under the prefix yet) starts from the state of the first node that
@@ -233,12 +192,7 @@ void ClusterLink::readAll() {
 // once: of two nodes racing, one wins and the other adopts.
 void ClusterLink::seed() {
     json marker = {{"node", settings_.node}, {"at_ms", base::realtimeMs()}};
-    json txn = {
-        {"compare",
-         {{{"key", toBase64(seedKey())}, {"target", "CREATE"}, {"create_revision", "0"}}}},
-        {"success",
-         {{{"request_put", {{"key", toBase64(seedKey())}, {"value", toBase64(marker.dump())}}}}}}};
-    call("kv/txn", txn, [this](const std::string& error, const json& reply) {
+    auto seeded = [this](const std::string& error, const json& reply) {
         if (!error.empty()) {
             return retryLater("seeding the shared state: " + error);
         }
@@ -249,7 +203,8 @@ void ClusterLink::seed() {
                                             "the cluster's");
         }
         readAll();
-    });
+    };
+    etcd_.txn(callEndpoint(), EtcdTxn{{seedKey()}, {{seedKey(), marker.dump()}}}, handled(seeded));
 }
 
 void ClusterLink::startWatch(int64_t from_revision) {
@@ -257,15 +212,10 @@ void ClusterLink::startWatch(int64_t from_revision) {
         ++watch_generation_;
         watch_->cancel();
     }
-    json create = {{"create_request",
-                    {{"key", toBase64(settings_.prefix)},
-                     {"range_end", toBase64(prefixEnd(settings_.prefix))},
-                     {"start_revision", std::to_string(from_revision)}}}};
     uint64_t generation = ++watch_generation_;
     watch_endpoint_ = endpoint_ % settings_.etcd.size();
-    watch_ = etcdStream(
-        io_, settings_.etcd[watch_endpoint_], tls_, "/v3/watch", create,
-        std::chrono::milliseconds(2000),
+    watch_ = etcd_.watch(
+        settings_.etcd[watch_endpoint_], settings_.prefix, from_revision,
         [this, alive = alive_, generation](const json& message) {
             if (*alive && generation == watch_generation_) {
                 guarded([&] { onWatchMessage(message); });
@@ -456,20 +406,15 @@ void ClusterLink::sendState() {
     if (!in_flight_.empty() || pending_.empty() || !status_.connected) {
         return;
     }
-    json ops = json::array();
+    EtcdTxn txn;
     while (!pending_.empty() && in_flight_.size() < kOpsPerTxn) {
         auto node = pending_.extract(pending_.begin());
-        const std::string& key = node.key();
-        if (node.mapped()) {
-            ops.push_back(
-                {{"request_put", {{"key", toBase64(key)}, {"value", toBase64(*node.mapped())}}}});
-        } else {
-            ops.push_back({{"request_delete_range", {{"key", toBase64(key)}}}});
-        }
+        txn.writes.push_back({node.key(), node.mapped()});
         in_flight_.insert(std::move(node));
     }
-    call("kv/txn", {{"success", ops}},
-         [this](const std::string& error, const json& reply) { onStateWritten(error, reply); });
+    etcd_.txn(callEndpoint(), txn, handled([this](const std::string& error, const json& reply) {
+                  onStateWritten(error, reply);
+              }));
 }
 
 void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
@@ -561,10 +506,7 @@ void ClusterLink::publishVote() {
         text = encodeVote(none, base::realtimeMs());
     }
     vote_in_flight_ = true;
-    json put = {{"key", toBase64(votesPrefix() + settings_.node)},
-                {"value", toBase64(text)},
-                {"lease", lease_}};
-    call("kv/put", put, [this](const std::string& error, const json&) {
+    auto written = [this](const std::string& error, const json&) {
         vote_in_flight_ = false;
         if (!error.empty()) {
             vote_dirty_ = true;  // again after the next keepalive
@@ -572,7 +514,8 @@ void ClusterLink::publishVote() {
             return;
         }
         publishVote();  // a change that came while this one was on its way
-    });
+    };
+    etcd_.put(callEndpoint(), votesPrefix() + settings_.node, text, lease_, handled(written));
 }
 
 // Every third of the lease's TTL. A TTL without one success takes the link down: the other
@@ -588,42 +531,42 @@ void ClusterLink::keepAlive() {
         if (!status_.connected) {
             return;
         }
-        call("lease/keepalive", {{"ID", lease_}},
-             [this, lease = lease_](const std::string& error, const json& r) {
-                 if (!status_.connected || lease != lease_) {
-                     return;  // an answer about a lease this node no longer uses
-                 }
-                 if (!error.empty()) {
-                     return onKeepAliveFailed(error);
-                 }
-                 // A stream's errors (no leader during an election) come in a 200 answer.
-                 if (!r.contains("result")) {
-                     return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
-                 }
-                 if (number(field(r, "result"), "TTL") <= 0) {
-                     return linkDown("etcd let this node's lease expire");
-                 }
-                 // A member that lost its quorum may still renew leases it led; a linearizable
-                 // read needs the quorum.
-                 json read = {{"key", toBase64(votesPrefix() + settings_.node)},
-                              {"count_only", true}};
-                 call("kv/range", read, [this, lease](const std::string& error, const json&) {
-                     if (!status_.connected || lease != lease_) {
-                         return;
-                     }
-                     if (!error.empty()) {
-                         return onKeepAliveFailed("quorum read: " + error);
-                     }
-                     last_keepalive_ = std::chrono::steady_clock::now();
-                     if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
-                         restartWatch("the calls moved to " +
-                                          settings_.etcd[endpoint_ % settings_.etcd.size()].url,
-                                      false);
-                     }
-                     publishVote();
-                     sendState();
-                 });
-             });
+        auto renewed = [this, lease = lease_](const std::string& error, const json& r) {
+            if (!status_.connected || lease != lease_) {
+                return;  // an answer about a lease this node no longer uses
+            }
+            if (!error.empty()) {
+                return onKeepAliveFailed(error);
+            }
+            // A stream's errors (no leader during an election) come in a 200 answer.
+            if (!r.contains("result")) {
+                return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
+            }
+            if (number(field(r, "result"), "TTL") <= 0) {
+                return linkDown("etcd let this node's lease expire");
+            }
+            // A member that lost its quorum may still renew leases it led; a linearizable
+            // read needs the quorum.
+            auto read = [this, lease](const std::string& error, const json&) {
+                if (!status_.connected || lease != lease_) {
+                    return;
+                }
+                if (!error.empty()) {
+                    return onKeepAliveFailed("quorum read: " + error);
+                }
+                last_keepalive_ = std::chrono::steady_clock::now();
+                if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
+                    restartWatch("the calls moved to " +
+                                     settings_.etcd[endpoint_ % settings_.etcd.size()].url,
+                                 false);
+                }
+                publishVote();
+                sendState();
+            };
+            etcd_.range(callEndpoint(), votesPrefix() + settings_.node, KeySpan::One, true,
+                        handled(read));
+        };
+        etcd_.keepAlive(callEndpoint(), lease_, handled(renewed));
     });
 }
 

@@ -10,7 +10,6 @@
 // then decides alone) and keeps the last state it knew; it reconnects by itself and reads
 // everything again.
 #include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
 #include <functional>
 #include <map>
 #include <memory>
@@ -89,7 +88,10 @@ class ClusterLink {
     void linkUp();
     void linkDown(const std::string& why);
     void retryLater(const std::string& why);
-    void call(const std::string& path, const nlohmann::json& body, CallDone done);
+    // The endpoint calls go to; a failed call moves them to the next (see handled()).
+    const conf::EtcdEndpoint& callEndpoint() const;
+    // A call's handler as the link runs it: not after stop(), and guarded().
+    CallDone handled(CallDone done);
     void guarded(const std::function<void()>& handle);
     std::string votesPrefix() const { return settings_.prefix + "votes/"; }
     std::string statePrefix() const { return settings_.prefix + "state/"; }
@@ -100,7 +102,7 @@ class ClusterLink {
     boost::asio::io_context& io_;
     conf::ClusterSettings settings_;
     Hooks hooks_;
-    std::shared_ptr<boost::asio::ssl::context> tls_;
+    EtcdClient etcd_;
     size_t endpoint_ = 0;  // of settings_.etcd: the one calls go to; the next after a failure
     boost::asio::steady_timer keepalive_;
     boost::asio::steady_timer retry_;

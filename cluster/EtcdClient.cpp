@@ -1,280 +1,232 @@
 #include "cluster/EtcdClient.hpp"
 
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
+#include <algorithm>
 
-#include "net/ResolverThread.hpp"
+#include "cluster/Base64.hpp"
 
 namespace pharos::cluster {
 namespace {
 
-namespace asio = boost::asio;
 namespace http = boost::beast::http;
-using tcp = asio::ip::tcp;
-using boost::system::error_code;
+using net::HttpFailure;
 using nlohmann::json;
 
 // A watch message is a few events; anything this large is not one.
 constexpr size_t kMaxMessage = 64 << 20;
 
-template <typename Stream>
-class Exchange : public StreamHandle, public std::enable_shared_from_this<Exchange<Stream>> {
-  public:
-    template <typename... StreamArgs>
-    Exchange(asio::io_context& io, const conf::EtcdEndpoint& endpoint, const std::string& path,
-             const json& body, StreamArgs&&... args)
-        : stream_(std::forward<StreamArgs>(args)...),
-          io_(io),
-          resolver_(net::ResolverThread::context()),
-          timer_(io),
-          host_(endpoint.host),
-          port_(endpoint.port) {
-        request_.method(http::verb::post);
-        request_.target(path);
-        request_.version(11);
-        request_.set(http::field::host,
-                     (host_.find(':') != std::string::npos ? "[" + host_ + "]" : host_) + ":" +
-                         std::to_string(port_));
-        request_.set(http::field::user_agent, "pharos-health");
-        request_.set(http::field::content_type, "application/json");
-        request_.body() = body.dump();
-        request_.prepare_payload();
-        parser_.body_limit(boost::none);
+// etcd's range_end for "every key that starts with prefix".
+std::string prefixEnd(std::string prefix) {
+    while (!prefix.empty() && uint8_t(prefix.back()) == 0xff) {
+        prefix.pop_back();
     }
-
-    void startCall(std::chrono::milliseconds timeout, CallDone done) {
-        call_done_ = std::move(done);
-        start(timeout, true);
+    if (prefix.empty()) {
+        return std::string(1, '\0');  // etcd: every key
     }
+    prefix.back() = char(uint8_t(prefix.back()) + 1);
+    return prefix;
+}
 
-    void startStream(std::chrono::milliseconds connect_timeout, StreamMessage on_message,
-                     StreamEnded ended) {
-        on_message_ = std::move(on_message);
-        ended_ = std::move(ended);
-        // Each message of the stream is one chunk, or several; split at the newlines.
-        chunk_body_ = [this](uint64_t, boost::string_view data, error_code&) {
-            pending_.append(data.data(), data.size());
-            return data.size();
-        };
-        parser_.on_chunk_body(chunk_body_);  // the parser keeps a reference
-        start(connect_timeout, false);
+std::shared_ptr<net::TlsContext> tlsFor(const conf::ClusterSettings& s) {
+    bool https = std::any_of(s.etcd.begin(), s.etcd.end(),
+                             [](const conf::EtcdEndpoint& e) { return e.scheme == "https"; });
+    if (!https) {
+        return nullptr;
     }
+    net::TlsSettings tls;
+    tls.verify = true;
+    tls.ca_file = s.ca_file;
+    tls.cert_file = s.cert_file;
+    tls.key_file = s.key_file;
+    tls.name = "cluster.tls";
+    return std::make_shared<net::TlsContext>(tls);
+}
 
-    void cancel() override {
-        auto self = this->shared_from_this();
-        asio::post(io_, [self] { self->finish("cancelled", json()); });
+// Why an exchange failed before etcd's answer could be read; `unanswered` on the deadline and
+// `broken` before the error of a response cut short.
+std::string failureText(const net::HttpResult& r, const std::string& host, const char* unanswered,
+                        const char* broken) {
+    std::string error = r.error.message();
+    switch (r.failure) {
+        case HttpFailure::None:
+            return "";
+        case HttpFailure::Timeout:
+            return unanswered;
+        case HttpFailure::Cancelled:
+            return "cancelled";
+        case HttpFailure::Resolve:
+            return "cannot resolve " + host + ": " + error;
+        case HttpFailure::Connect:
+            return "cannot connect: " + error;
+        case HttpFailure::Handshake:
+            return "TLS: " + error;
+        case HttpFailure::Send:
+            return "cannot send: " + error;
+        case HttpFailure::Receive:
+        case HttpFailure::TooLarge:
+            break;
     }
+    return broken + error;
+}
 
-  private:
-    static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+// One watch: the messages split out of the stream, and the reason this side ended it.
+struct WatchState {
+    StreamMessage on_message;
+    StreamEnded ended;
+    std::string pending;
+    std::string why;  // set: this side ended the watch
+    std::weak_ptr<net::HttpExchange> exchange;
 
-    bool open() const { return call_done_ || ended_; }
-
-    // Ends the exchange once; `reply` only matters to a call.
-    void finish(const std::string& error, const json& reply) {
-        if (!open()) {
+    void end(std::string reason) {
+        if (!why.empty()) {
             return;
         }
-        timer_.cancel();
-        resolver_.cancel();
-        error_code ignored;
-        boost::beast::get_lowest_layer(stream_).close(ignored);
-        on_message_ = nullptr;
-        if (call_done_) {
-            std::exchange(call_done_, nullptr)(error, reply);
-        } else {
-            std::exchange(ended_, nullptr)(error);
+        why = std::move(reason);
+        if (auto e = exchange.lock()) {
+            e->cancel();
         }
     }
 
-    void start(std::chrono::milliseconds timeout, bool whole) {
-        auto self = this->shared_from_this();
-        // A call must be over by then; a stream only connected and answered.
-        timer_.expires_after(timeout);
-        timer_.async_wait([self, whole](const error_code& e) {
-            if (!e) {
-                self->finish(whole ? "no answer within the timeout" : "no answer to the watch",
-                             json());
-            }
-        });
-        error_code not_literal;
-        auto literal = asio::ip::make_address(host_, not_literal);
-        if (!not_literal) {
-            return connect({tcp::endpoint(literal, port_)}, whole);
-        }
-        resolver_.async_resolve(
-            host_, std::to_string(port_),
-            [self, whole](const error_code& e, tcp::resolver::results_type found) {
-                asio::post(self->io_, [self, e, whole, found = std::move(found)] {
-                    if (e) {
-                        return self->finish("cannot resolve " + self->host_ + ": " + e.message(),
-                                            json());
-                    }
-                    self->connect(std::vector<tcp::endpoint>(found.begin(), found.end()), whole);
-                });
-            });
-    }
-
-    void connect(const std::vector<tcp::endpoint>& endpoints, bool whole) {
-        auto self = this->shared_from_this();
-        asio::async_connect(boost::beast::get_lowest_layer(stream_), endpoints,
-                            [self, whole](const error_code& e, const tcp::endpoint&) {
-                                if (!self->open()) {
-                                    return;
-                                }
-                                if (e) {
-                                    return self->finish("cannot connect: " + e.message(), json());
-                                }
-                                self->handshake(whole);
-                            });
-    }
-
-    void handshake(bool whole) {
-        if constexpr (kTls) {
-            error_code not_literal;
-            asio::ip::make_address(host_, not_literal);
-            if (not_literal) {  // RFC 6066: no address in SNI
-                SSL_set_tlsext_host_name(stream_.native_handle(), host_.c_str());
-            }
-            stream_.set_verify_callback(asio::ssl::host_name_verification(host_));
-            auto self = this->shared_from_this();
-            stream_.async_handshake(
-                asio::ssl::stream_base::client, [self, whole](const error_code& e) {
-                    if (!self->open()) {
-                        return;
-                    }
-                    e ? self->finish("TLS: " + e.message(), json()) : self->send(whole);
-                });
-        } else {
-            send(whole);
-        }
-    }
-
-    void send(bool whole) {
-        auto self = this->shared_from_this();
-        http::async_write(stream_, request_, [self, whole](const error_code& e, size_t) {
-            if (!self->open()) {
-                return;
-            }
-            if (e) {
-                return self->finish("cannot send: " + e.message(), json());
-            }
-            if (whole) {
-                http::async_read(self->stream_, self->buffer_, self->parser_,
-                                 [self](const error_code& e, size_t) { self->onReply(e); });
-            } else {
-                self->readStream();
-            }
-        });
-    }
-
-    void onReply(const error_code& e) {
-        if (!open()) {
-            return;
-        }
-        if (e) {
-            return finish("no answer: " + e.message(), json());
-        }
-        const auto& response = parser_.get();
-        json reply = json::parse(response.body(), nullptr, false);
-        if (response.result_int() != 200 || reply.is_discarded()) {
-            std::string why = reply.is_object() ? reply.value("error", std::string()) : "";
-            return finish(
-                "HTTP " + std::to_string(response.result_int()) + (why.empty() ? "" : ": " + why),
-                json());
-        }
-        finish("", reply);
-    }
-
-    void readStream() {
-        auto self = this->shared_from_this();
-        http::async_read_some(stream_, buffer_, parser_,
-                              [self](const error_code& e, size_t) { self->onStreamData(e); });
-    }
-
-    void onStreamData(const error_code& e) {
-        if (!open()) {
-            return;
-        }
-        if (parser_.is_header_done()) {
-            timer_.cancel();  // answered: the stream may stay quiet for as long as it likes
-            if (parser_.get().result_int() != 200) {
-                return finish("HTTP " + std::to_string(parser_.get().result_int()), json());
-            }
-        }
-        // Without chunked encoding the bytes land in the body instead.
-        pending_ += std::exchange(parser_.get().body(), std::string());
-        for (size_t end; (end = pending_.find('\n')) != std::string::npos;) {
-            json message = json::parse(pending_.substr(0, end), nullptr, false);
-            pending_.erase(0, end + 1);
+    // Each message is one chunk, or several: split at the newlines.
+    void take(std::string_view piece) {
+        pending.append(piece);
+        for (size_t at; why.empty() && (at = pending.find('\n')) != std::string::npos;) {
+            json message = json::parse(pending.substr(0, at), nullptr, false);
+            pending.erase(0, at + 1);
             if (message.is_discarded()) {
-                return finish("malformed watch message", json());
+                return end("malformed watch message");
             }
-            on_message_(message);
-            if (!open()) {
-                return;
-            }
+            on_message(message);
         }
-        if (e || parser_.is_done() || pending_.size() > kMaxMessage) {
-            return finish(e ? "watch ended: " + e.message() : "watch ended", json());
+        if (pending.size() > kMaxMessage) {
+            end("watch ended");
         }
-        readStream();
     }
-
-    Stream stream_;
-    asio::io_context& io_;
-    tcp::resolver resolver_;  // on ResolverThread's context
-    asio::steady_timer timer_;
-    std::string host_;
-    uint16_t port_;
-    CallDone call_done_;
-    StreamMessage on_message_;
-    StreamEnded ended_;
-    std::string pending_;
-    std::function<size_t(uint64_t, boost::string_view, error_code&)> chunk_body_;
-    http::request<http::string_body> request_;
-    http::response_parser<http::string_body> parser_;
-    boost::beast::flat_buffer buffer_{8192};
 };
 
-template <typename Start>
-std::shared_ptr<StreamHandle> make(asio::io_context& io, const conf::EtcdEndpoint& endpoint,
-                                   std::shared_ptr<asio::ssl::context> tls, const std::string& path,
-                                   const json& body, Start start) {
-    if (tls) {
-        auto e = std::make_shared<Exchange<asio::ssl::stream<tcp::socket>>>(io, endpoint, path,
-                                                                            body, io, *tls);
-        start(*e);
-        // The stream refers to the context: keep it as long as the exchange.
-        return std::shared_ptr<StreamHandle>(e, e.get());
-    }
-    auto e = std::make_shared<Exchange<tcp::socket>>(io, endpoint, path, body, io);
-    start(*e);
-    return e;
-}
+class Watch final : public StreamHandle {
+  public:
+    Watch(std::shared_ptr<WatchState> state, std::shared_ptr<net::HttpExchange> exchange)
+        : state_(std::move(state)), exchange_(std::move(exchange)) {}
+    void cancel() override { state_->end("cancelled"); }
+
+  private:
+    std::shared_ptr<WatchState> state_;
+    std::shared_ptr<net::HttpExchange> exchange_;
+};
 
 }  // namespace
 
-void etcdCall(asio::io_context& io, const conf::EtcdEndpoint& endpoint,
-              std::shared_ptr<asio::ssl::context> tls, const std::string& path, const json& body,
-              std::chrono::milliseconds timeout, CallDone done) {
-    make(io, endpoint, tls, path, body, [&](auto& e) {
-        e.startCall(timeout,
-                    [tls, done = std::move(done)](const std::string& error, const json& reply) {
-                        done(error, reply);
-                    });
-    });
+EtcdClient::EtcdClient(boost::asio::io_context& io, const conf::ClusterSettings& settings)
+    : http_(io, tlsFor(settings)) {}
+
+net::HttpRequest EtcdClient::post(const net::HttpTarget& to, const std::string& path,
+                                  const json& body) const {
+    auto request = http_.request(http::verb::post, path, to);
+    request.set(http::field::content_type, "application/json");
+    request.body() = body.dump();
+    request.prepare_payload();
+    return request;
 }
 
-std::shared_ptr<StreamHandle> etcdStream(asio::io_context& io, const conf::EtcdEndpoint& endpoint,
-                                         std::shared_ptr<asio::ssl::context> tls,
-                                         const std::string& path, const json& body,
-                                         std::chrono::milliseconds connect_timeout,
-                                         StreamMessage on_message, StreamEnded ended) {
-    return make(io, endpoint, tls, path, body, [&](auto& e) {
-        e.startStream(connect_timeout, std::move(on_message),
-                      [tls, ended = std::move(ended)](const std::string& why) { ended(why); });
-    });
+void EtcdClient::call(const Endpoint& at, const std::string& path, const json& body,
+                      CallDone done) const {
+    net::HttpTarget to{at.host, at.port, ""};
+    net::HttpOptions options;
+    options.timeout = kCallTimeout;
+    options.body_limit = std::nullopt;  // a range of the prefix is as large as the shared state
+    http_.exchange(
+        to, post(to, path, body), options, [host = at.host, done = std::move(done)](auto& r) {
+            if (!r.ok()) {
+                return done(failureText(r, host, "no answer within the timeout", "no answer: "),
+                            json());
+            }
+            json reply = json::parse(r.response.body(), nullptr, false);
+            if (r.status() != 200 || reply.is_discarded()) {
+                std::string why = reply.is_object() ? reply.value("error", std::string()) : "";
+                return done("HTTP " + std::to_string(r.status()) + (why.empty() ? "" : ": " + why),
+                            json());
+            }
+            done("", reply);
+        });
+}
+
+void EtcdClient::grant(const Endpoint& at, int64_t ttl_seconds, CallDone done) const {
+    call(at, "/v3/lease/grant", {{"TTL", ttl_seconds}}, std::move(done));
+}
+
+void EtcdClient::keepAlive(const Endpoint& at, const std::string& lease, CallDone done) const {
+    call(at, "/v3/lease/keepalive", {{"ID", lease}}, std::move(done));
+}
+
+void EtcdClient::range(const Endpoint& at, const std::string& key, KeySpan span, bool count_only,
+                       CallDone done) const {
+    json body = {{"key", toBase64(key)}};
+    if (span == KeySpan::Prefix) {
+        body["range_end"] = toBase64(prefixEnd(key));
+    }
+    if (count_only) {
+        body["count_only"] = true;
+    }
+    call(at, "/v3/kv/range", body, std::move(done));
+}
+
+void EtcdClient::put(const Endpoint& at, const std::string& key, const std::string& value,
+                     const std::string& lease, CallDone done) const {
+    json body = {{"key", toBase64(key)}, {"value", toBase64(value)}};
+    if (!lease.empty()) {
+        body["lease"] = lease;
+    }
+    call(at, "/v3/kv/put", body, std::move(done));
+}
+
+void EtcdClient::txn(const Endpoint& at, const EtcdTxn& txn, CallDone done) const {
+    json body = json::object();
+    for (const auto& key : txn.if_absent) {
+        body["compare"].push_back(
+            {{"key", toBase64(key)}, {"target", "CREATE"}, {"create_revision", "0"}});
+    }
+    json& success = body["success"] = json::array();
+    for (const auto& w : txn.writes) {
+        if (w.value) {
+            success.push_back(
+                {{"request_put", {{"key", toBase64(w.key)}, {"value", toBase64(*w.value)}}}});
+        } else {
+            success.push_back({{"request_delete_range", {{"key", toBase64(w.key)}}}});
+        }
+    }
+    call(at, "/v3/kv/txn", body, std::move(done));
+}
+
+std::shared_ptr<StreamHandle> EtcdClient::watch(const Endpoint& at, const std::string& prefix,
+                                                int64_t start_revision, StreamMessage on_message,
+                                                StreamEnded ended) const {
+    json create = {{"create_request",
+                    {{"key", toBase64(prefix)},
+                     {"range_end", toBase64(prefixEnd(prefix))},
+                     {"start_revision", std::to_string(start_revision)}}}};
+    auto state = std::make_shared<WatchState>();
+    state->on_message = std::move(on_message);
+    state->ended = std::move(ended);
+    net::HttpStreamHandlers handlers;
+    handlers.header = [state](const net::HttpResponse& head) {
+        if (head.result_int() != 200) {
+            state->end("HTTP " + std::to_string(head.result_int()));
+        }
+    };
+    handlers.body = [state](std::string_view piece) { state->take(piece); };
+    net::HttpTarget to{at.host, at.port, ""};
+    auto exchange = http_.stream(
+        to, post(to, "/v3/watch", create), kWatchAnswerTimeout, std::move(handlers),
+        [state, host = at.host](net::HttpResult& r) {
+            std::string why = !state->why.empty() ? state->why
+                              : r.ok()
+                                  ? "watch ended"
+                                  : failureText(r, host, "no answer to the watch", "watch ended: ");
+            state->on_message = nullptr;
+            std::exchange(state->ended, nullptr)(why);
+        });
+    state->exchange = exchange;
+    return std::make_shared<Watch>(state, exchange);
 }
 
 }  // namespace pharos::cluster
