@@ -3,14 +3,14 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <functional>
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
 #include "cluster/Base64.hpp"
+#include "cluster/EtcdJson.hpp"
+#include "cluster/EtcdTls.hpp"
+#include "cluster/StateCodec.hpp"
 #include "cluster/VoteCodec.hpp"
 
 namespace pharos::cluster {
@@ -23,106 +23,19 @@ constexpr auto kCallTimeout = std::chrono::milliseconds(1000);
 constexpr auto kRetryAfter = std::chrono::milliseconds(500);
 constexpr size_t kOpsPerTxn = 100;  // etcd refuses more than 128 by default
 
-// etcd's range_end for "every key that starts with prefix".
-std::string prefixEnd(std::string prefix) {
-    prefix.back() = char(prefix.back() + 1);  // prefixes end with '/', never with 0xff
-    return prefix;
-}
-
-// A member of an object, or null: const operator[] on a missing key is undefined.
-const json& field(const json& object, const char* key) {
-    static const json none;
-    if (!object.is_object()) {
-        return none;
-    }
-    auto it = object.find(key);
-    return it == object.end() ? none : *it;
-}
-
-// The gateway writes 64-bit numbers as strings.
-int64_t number(const json& object, const char* key) {
-    if (!object.is_object() || !object.contains(key)) {
-        return 0;
-    }
-    const json& v = object[key];
-    if (v.is_number_integer()) {
-        return v.get<int64_t>();
-    }
-    if (v.is_string()) {
-        try {
-            return std::stoll(v.get<std::string>());
-        } catch (const std::exception&) {
-        }
-    }
-    return 0;
-}
-
-// A pool name may hold '/', which would split the key.
-std::string keyPart(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%' || c == '/') {
-            static const char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[uint8_t(c) >> 4];
-            out += hex[uint8_t(c) & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-// The vote of a node that sees this many members down would not fit in one etcd request
-// (1.5 MiB by default); it is replaced by a vote that does not count.
-constexpr size_t kMaxVoteBytes = 1 << 20;
-
-void loadTls(const char* key, const std::string& path, const std::function<void()>& load) {
-    if (path.empty()) {
-        return;
-    }
-    std::error_code missing;
-    if (!std::filesystem::exists(path, missing)) {
-        throw std::runtime_error(std::string("cluster.tls.") + key + ": " + path +
-                                 " does not exist");
-    }
-    try {
-        load();
-    } catch (const boost::system::system_error& e) {
-        throw std::runtime_error(std::string("cluster.tls.") + key + ": cannot use " + path + ": " +
-                                 e.code().message());
-    }
-}
-
-std::shared_ptr<asio::ssl::context> makeTls(const conf::ClusterSettings& s) {
-    bool https = std::any_of(s.etcd.begin(), s.etcd.end(),
-                             [](const conf::EtcdEndpoint& e) { return e.scheme == "https"; });
-    if (!https) {
-        return nullptr;
-    }
-    auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
-    tls->set_verify_mode(asio::ssl::verify_peer);
-    if (s.ca_file.empty()) {
-        tls->set_default_verify_paths();
-    }
-    loadTls("ca", s.ca_file, [&] { tls->load_verify_file(s.ca_file); });
-    loadTls("cert", s.cert_file, [&] { tls->use_certificate_chain_file(s.cert_file); });
-    loadTls("key", s.key_file,
-            [&] { tls->use_private_key_file(s.key_file, asio::ssl::context::pem); });
-    return tls;
-}
-
 }  // namespace
 
 ClusterLink::ClusterLink(asio::io_context& io, conf::ClusterSettings settings, Hooks hooks)
     : io_(io),
       settings_(std::move(settings)),
       hooks_(std::move(hooks)),
-      tls_(makeTls(settings_)),
+      tls_(makeEtcdTls(settings_)),
       keepalive_(io),
       retry_(io),
-      rewatch_(io) {
-    own_.site = settings_.site;
+      rewatch_(io),
+      vote_(
+          io, settings_.node, settings_.site, book_, [this] { return status_.connected; },
+          [this](const std::string& text, auto done) { putVote(text, std::move(done)); }) {
     status_.since_ms = base::realtimeMs();
     status_.endpoint = settings_.etcd.front().url;
 }
@@ -132,7 +45,7 @@ ClusterLink::~ClusterLink() {
 }
 
 void ClusterLink::start() {
-    book_.set(settings_.node, own_);
+    vote_.start();
     connect();
     keepAlive();
 }
@@ -194,8 +107,7 @@ void ClusterLink::onGranted(const std::string& error, const json& reply) {
 
 // Everything under the prefix, then a watch from just after it: nothing falls between.
 void ClusterLink::readAll() {
-    json range = {{"key", toBase64(settings_.prefix)},
-                  {"range_end", toBase64(prefixEnd(settings_.prefix))}};
+    json range = prefixRange(settings_.prefix);
     call("kv/range", range, [this](const std::string& error, const json& reply) {
         if (!error.empty()) {
             return retryLater("read: " + error);
@@ -208,16 +120,14 @@ void ClusterLink::readAll() {
             return seed();
         }
         book_.keepOnly(settings_.node);
-        state_.clear();
-        state_revision_.clear();
+        mirror_.forgetStore();
         for (const auto& kv : kvs) {
             applyKv(kv, false);
         }
         status_.revision = number(field(reply, "header"), "revision");
         startWatch(status_.revision + 1);
         linkUp();
-        vote_dirty_ = true;  // under the new lease
-        publishVote();
+        vote_.rewrite();  // under the new lease
         if (std::exchange(seeded_here_, false)) {
             pushChange(admin::AdminState{}, hooks_.local_state());
         }
@@ -233,11 +143,7 @@ void ClusterLink::readAll() {
 // once: of two nodes racing, one wins and the other adopts.
 void ClusterLink::seed() {
     json marker = {{"node", settings_.node}, {"at_ms", base::realtimeMs()}};
-    json txn = {
-        {"compare",
-         {{{"key", toBase64(seedKey())}, {"target", "CREATE"}, {"create_revision", "0"}}}},
-        {"success",
-         {{{"request_put", {{"key", toBase64(seedKey())}, {"value", toBase64(marker.dump())}}}}}}};
+    json txn = createOnce(seedKey(), marker.dump());
     call("kv/txn", txn, [this](const std::string& error, const json& reply) {
         if (!error.empty()) {
             return retryLater("seeding the shared state: " + error);
@@ -257,10 +163,9 @@ void ClusterLink::startWatch(int64_t from_revision) {
         ++watch_generation_;
         watch_->cancel();
     }
-    json create = {{"create_request",
-                    {{"key", toBase64(settings_.prefix)},
-                     {"range_end", toBase64(prefixEnd(settings_.prefix))},
-                     {"start_revision", std::to_string(from_revision)}}}};
+    json range = prefixRange(settings_.prefix);
+    range["start_revision"] = std::to_string(from_revision);
+    json create = {{"create_request", range}};
     uint64_t generation = ++watch_generation_;
     watch_endpoint_ = endpoint_ % settings_.etcd.size();
     watch_ = etcdStream(
@@ -358,141 +263,58 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
         }
         book_.set(node, std::move(*v));
     } else if (key->rfind(statePrefix(), 0) == 0) {
-        int64_t revision = number(kv, "mod_revision");
-        if (revision != 0 && revision < state_revision_[*key]) {
-            return;  // older than what this node wrote since
-        }
-        state_revision_[*key] = revision;
-        if (deleted) {
-            state_.erase(*key);
-        } else {
-            state_[*key] = *value;
-        }
+        mirror_.seen(*key, deleted ? std::nullopt : value, number(kv, "mod_revision"));
     }
 }
 
 // The state as etcd has it with this node's changes not written yet laid over it, read back
-// through the admin-state file's parser, so what another node wrote is checked as strictly as
-// the file is. Not while a write is on its way: etcd's view may be older than what it says.
+// through the admin-state file's parser (cluster/StateCodec), so what another node wrote is
+// checked as strictly as the file is. Not while a write is on its way: etcd's view may be
+// older than what it says.
 void ClusterLink::adoptState() {
-    if (!in_flight_.empty()) {
+    if (mirror_.writing()) {
         adopt_pending_ = true;
         return;
     }
     adopt_pending_ = false;
-    std::map<std::string, std::string> view = state_;
-    for (const auto& [key, value] : pending_) {
-        if (value) {
-            view[key] = *value;
-        } else {
-            view.erase(key);
-        }
+    DecodedState decoded = decodeState(statePrefix(), mirror_.view());
+    for (const auto& key : decoded.ignored) {
+        PHAROS_LOG(Warning, "cluster: ignoring malformed state key " << key);
     }
-    json doc = {{"version", 2},
-                {"overrides", json::array()},
-                {"holders", json::array()},
-                {"approvals", json::array()}};
-    for (const auto& [key, value] : view) {
-        std::string kind = key.substr(statePrefix().size());
-        kind = kind.substr(0, kind.find('/'));
-        json entry = json::parse(value, nullptr, false);
-        std::string list = kind == "override" ? "overrides" : kind + "s";
-        if (!entry.is_object() || !doc.contains(list)) {
-            PHAROS_LOG(Warning, "cluster: ignoring malformed state key " << key);
-            continue;
-        }
-        doc[list].push_back(std::move(entry));
-    }
-    auto loaded = admin::parseAdminState(doc.dump(), "etcd " + statePrefix());
-    if (auto* errors = std::get_if<std::vector<conf::ConfigError>>(&loaded)) {
+    if (!decoded.state) {
         PHAROS_LOG(Error, "cluster: the shared state in etcd is not valid, kept the last good one: "
-                              << errors->front().str());
+                              << decoded.error);
         return;
     }
-    hooks_.shared_state(std::get<admin::AdminState>(std::move(loaded)));
-}
-
-std::map<std::string, std::string> ClusterLink::stateKeys(const admin::AdminState& state) const {
-    json doc = admin::adminStateJson(state);
-    std::map<std::string, std::string> out;
-    auto add = [&](const char* list, const char* kind, bool per_member) {
-        for (const auto& entry : doc[list]) {
-            std::string key = statePrefix() + kind + "/" + keyPart(entry["pool"]);
-            if (per_member) {
-                key += "/" + keyPart(entry["address"]);
-            }
-            out[key] = entry.dump();
-        }
-    };
-    add("overrides", "override", true);
-    add("holders", "holder", false);
-    add("approvals", "approval", true);
-    return out;
+    hooks_.shared_state(std::move(*decoded.state));
 }
 
 bool ClusterLink::pushChange(const admin::AdminState& before, const admin::AdminState& after) {
     if (!status_.connected) {
         return false;
     }
-    auto was = stateKeys(before);
-    auto is = stateKeys(after);
-    for (const auto& [key, value] : is) {
-        auto it = was.find(key);
-        if (it == was.end() || it->second != value) {
-            pending_[key] = value;
-        }
-    }
-    for (const auto& [key, value] : was) {
-        if (!is.count(key)) {
-            pending_[key] = std::nullopt;
-        }
-    }
+    mirror_.queue(stateChanges(statePrefix(), before, after));
     sendState();
     return true;
 }
 
 // One transaction at a time; changes made meanwhile go in the next one.
 void ClusterLink::sendState() {
-    if (!in_flight_.empty() || pending_.empty() || !status_.connected) {
+    if (!status_.connected || mirror_.writing() || !mirror_.pending()) {
         return;
     }
-    json ops = json::array();
-    while (!pending_.empty() && in_flight_.size() < kOpsPerTxn) {
-        auto node = pending_.extract(pending_.begin());
-        const std::string& key = node.key();
-        if (node.mapped()) {
-            ops.push_back(
-                {{"request_put", {{"key", toBase64(key)}, {"value", toBase64(*node.mapped())}}}});
-        } else {
-            ops.push_back({{"request_delete_range", {{"key", toBase64(key)}}}});
-        }
-        in_flight_.insert(std::move(node));
-    }
+    json ops = putsAndDeletes(mirror_.startTransaction(kOpsPerTxn));
     call("kv/txn", {{"success", ops}},
          [this](const std::string& error, const json& reply) { onStateWritten(error, reply); });
 }
 
 void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
-    Ops written = std::exchange(in_flight_, {});
     if (!error.empty()) {
         // Sent again after the next keepalive; a newer change to the same key wins.
-        for (auto& [key, value] : written) {
-            pending_.try_emplace(key, std::move(value));
-        }
+        mirror_.failed();
         PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
     } else {
-        int64_t revision = number(field(reply, "header"), "revision");
-        for (const auto& [key, value] : written) {
-            if (state_revision_[key] > revision) {
-                continue;  // another node's write after this one, seen already
-            }
-            state_revision_[key] = revision;
-            if (value) {
-                state_[key] = *value;
-            } else {
-                state_.erase(key);
-            }
-        }
+        mirror_.written(number(field(reply, "header"), "revision"));
     }
     if (adopt_pending_) {
         adoptState();
@@ -503,76 +325,26 @@ void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
 }
 
 void ClusterLink::ownVerdict(const std::string& vote_key, bool down) {
-    bool changed = down ? own_.down.insert(vote_key).second : own_.down.erase(vote_key) > 0;
-    if (changed) {
-        ownChanged();
-    }
+    vote_.member(vote_key, down);
 }
 
 void ClusterLink::ownReady(bool ready) {
-    if (own_.ready != ready) {
-        own_.ready = ready;
-        ownChanged();
-    }
+    vote_.ready(ready);
 }
 
 void ClusterLink::resetOwn(std::unordered_set<std::string> down, bool ready, uint64_t layout) {
-    own_.down = std::move(down);
-    own_.ready = ready;
-    own_.layout = layout;
-    book_.setLayout(layout);
-    ownChanged();
+    vote_.reset(std::move(down), ready, layout);
     hooks_.votes_changed();  // the nodes that count may be others now
 }
 
-// The book has this node's vote at once (this node's answers use it now); etcd gets it once
-// per turn of the loop, however many members changed in it.
-void ClusterLink::ownChanged() {
-    book_.set(settings_.node, own_);
-    vote_dirty_ = true;
-    if (vote_posted_) {
-        return;
-    }
-    vote_posted_ = true;
-    asio::post(io_, [this, alive = alive_] {
-        if (*alive) {
-            vote_posted_ = false;
-            publishVote();
-        }
-    });
-}
-
-void ClusterLink::publishVote() {
-    if (!status_.connected || vote_in_flight_ || !vote_dirty_) {
-        return;
-    }
-    vote_dirty_ = false;
-    std::string text = encodeVote(own_, base::realtimeMs());
-    if (text.size() > kMaxVoteBytes) {
-        if (!vote_too_large_logged_) {
-            vote_too_large_logged_ = true;
-            PHAROS_LOG(Error, "cluster: this node sees " << own_.down.size()
-                                                         << " members down, too many for one "
-                                                            "etcd value: it votes on none");
-        }
-        state::NodeVote none = own_;
-        none.ready = false;
-        none.down.clear();
-        text = encodeVote(none, base::realtimeMs());
-    }
-    vote_in_flight_ = true;
+// This node's vote, under the lease: it ends with the lease when the node dies or is cut off.
+void ClusterLink::putVote(const std::string& text,
+                          std::function<void(const std::string& error)> done) {
     json put = {{"key", toBase64(votesPrefix() + settings_.node)},
                 {"value", toBase64(text)},
                 {"lease", lease_}};
-    call("kv/put", put, [this](const std::string& error, const json&) {
-        vote_in_flight_ = false;
-        if (!error.empty()) {
-            vote_dirty_ = true;  // again after the next keepalive
-            PHAROS_LOG(Warning, "cluster: this node's vote not written to etcd: " << error);
-            return;
-        }
-        publishVote();  // a change that came while this one was on its way
-    });
+    call("kv/put", put,
+         [done = std::move(done)](const std::string& error, const json&) { done(error); });
 }
 
 // Every third of the lease's TTL. A TTL without one success takes the link down: the other
@@ -620,7 +392,7 @@ void ClusterLink::keepAlive() {
                                           settings_.etcd[endpoint_ % settings_.etcd.size()].url,
                                       false);
                      }
-                     publishVote();
+                     vote_.publish();
                      sendState();
                  });
              });
