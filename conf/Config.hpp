@@ -260,6 +260,7 @@ const char* toString(Fallback);
 const char* toString(FailbackMode);
 const char* toString(FailoverMode);
 const char* toString(HealthQuorum);
+const char* toString(StalePolicy);  // "fail-open" or "last-known", as pharos.yaml spells it
 // The fallback as the LB file spells it: "any", "refuse" or "pool:NAME".
 std::string fallbackText(const Pool& pool);
 // What a member answers with, for people: its address, or its cname target.

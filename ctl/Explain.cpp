@@ -209,11 +209,8 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
             state ? state->overrides.find(pool.name, conf::memberTarget(m)) : nullptr;
         if (o) {
             std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(),
-                        conf::memberTarget(m).c_str(),
-                        o->action == state::AdminOverride::Drain      ? "drained"
-                        : o->action == state::AdminOverride::ForcedUp ? "forced up"
-                                                                      : "forced down",
-                        o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
+                        conf::memberTarget(m).c_str(), state::adminText(o->action), o->by.c_str(),
+                        o->reason.empty() ? "" : ": ", o->reason.c_str());
         }
     }
     if (!state) {
@@ -263,7 +260,7 @@ int runExplain(const Options& options) {
     ChainPools chain{*config, health, lb::TopologyIndex(config->topology), {}, {}};
     chain.verdictsOf(pool_index);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
-    std::printf("health table %s: %s\n", state::toString(health.lastStatus()),
+    std::printf("health table %s: %s\n", state::tableStatusText(health.lastStatus()),
                 chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
     state::HealthTableReader table(config->settings.health_table);  // one mapping for both

@@ -22,13 +22,27 @@ const char* toString(TableStatus s) {
         case TableStatus::Missing:
             return "missing";
         case TableStatus::NotReady:
-            return "not ready";
+            return "not-ready";
         case TableStatus::Stale:
             return "stale";
         case TableStatus::OtherConfig:
-            return "built for another configuration";
+            return "other-config";
     }
     return "?";
+}
+
+const char* tableStatusText(TableStatus s) {
+    switch (s) {
+        case TableStatus::NotReady:
+            return "not ready";
+        case TableStatus::OtherConfig:
+            return "built for another configuration";
+        case TableStatus::Ok:
+        case TableStatus::Missing:
+        case TableStatus::Stale:
+            break;
+    }
+    return toString(s);
 }
 
 bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale) {

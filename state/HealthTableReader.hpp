@@ -18,7 +18,11 @@ enum class TableStatus : uint8_t {
     Stale,        // heartbeat older than health.stale_after: the prober is dead or stuck
     OtherConfig,  // built for another slot layout (layout_hash differs)
 };
+// "ok", "missing", "not-ready", "stale", "other-config": the machine spelling (the /status
+// document; a cluster vote from another layout is "other-config" too).
 const char* toString(TableStatus);
+// The status for people: "not ready", "built for another configuration"...
+const char* tableStatusText(TableStatus);
 
 // Whether the verdicts of a table in this status are used: a table that is fresh, ready and
 // built for this configuration, or a stale one under `health.on_stale: last-known` (it still

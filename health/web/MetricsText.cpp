@@ -137,7 +137,7 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
     for (const auto& o : in.overrides.all()) {
         w.sample("pharos_member_admin_override",
                  "pool=\"" + escape(o.pool) + "\",member=\"" + escape(o.member) + "\",address=\"" +
-                     o.address + "\",action=\"" + admin::actionName(o.action) + "\"",
+                     o.address + "\",action=\"" + state::toString(o.action) + "\"",
                  1);
     }
     policyMetrics(in, w);
