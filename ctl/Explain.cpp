@@ -15,6 +15,7 @@
 #include "policy/PoolPolicy.hpp"
 #include "state/FailureText.hpp"
 #include "state/TableVerdicts.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -139,14 +140,8 @@ void printVotes(const conf::Config& config, const conf::Pool& pool) {
                 cluster.value("store", "?").c_str());
     const auto& votes = (*reply)["votes"][pool.name];
     for (const auto& m : pool.members) {
-        std::string line;
         std::string target = conf::memberTarget(m);
-        if (votes.contains(target)) {
-            const nlohmann::json& all = votes[target];
-            for (auto it = all.begin(); it != all.end(); ++it) {
-                line += " " + it.key() + ":" + it.value().get<std::string>();
-            }
-        }
+        std::string line = votes.contains(target) ? status::votesText(votes[target]) : "";
         std::printf("  %s %s:%s\n", m.name.c_str(), target.c_str(), line.c_str());
     }
 }

@@ -12,6 +12,7 @@
 #include "state/FailureText.hpp"
 #include "state/HealthTableReader.hpp"
 #include "status/StatusDocument.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -152,13 +153,7 @@ void printCluster(const nlohmann::json& doc) {
             continue;
         }
         for (const auto& m : p["members"]) {
-            std::string votes;
-            if (m.contains("votes")) {
-                const nlohmann::json& all = m["votes"];
-                for (auto it = all.begin(); it != all.end(); ++it) {
-                    votes += " " + it.key() + ":" + it.value().get<std::string>();
-                }
-            }
+            std::string votes = m.contains("votes") ? status::votesText(m["votes"]) : "";
             std::printf("  %s/%s votes (health_quorum %s):%s\n",
                         p["name"].get<std::string>().c_str(), m["name"].get<std::string>().c_str(),
                         p["health_quorum"].get<std::string>().c_str(), votes.c_str());
