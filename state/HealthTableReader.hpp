@@ -8,6 +8,7 @@
 #include "conf/Config.hpp"
 #include "lb/Health.hpp"
 #include "state/HealthTableLayout.hpp"
+#include "state/ShmFollower.hpp"
 
 namespace pharos::state {
 
@@ -36,7 +37,6 @@ lb::Health verdictOf(uint32_t word, bool alert_only);
 class HealthTableReader {
   public:
     explicit HealthTableReader(std::string shm_name);
-    ~HealthTableReader();
     HealthTableReader(const HealthTableReader&) = delete;
     HealthTableReader& operator=(const HealthTableReader&) = delete;
 
@@ -62,9 +62,8 @@ class HealthTableReader {
     const TableHeader* header() const;
 
   private:
-    struct Mapping;
-    std::string name_;
-    Mapping* map_ = nullptr;
+    ShmFollower table_;
+    const TableHeader* header_ = nullptr;  // in table_'s mapping, or nullptr
 };
 
 }  // namespace pharos::state
