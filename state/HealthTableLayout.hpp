@@ -105,7 +105,7 @@ struct alignas(64) TableHeader {
     int32_t writer_pid;
     uint32_t slot_size;
     int64_t created_ms;
-    std::atomic<int64_t> heartbeat_ms;  // CLOCK_REALTIME, refreshed at least every second
+    std::atomic<int64_t> heartbeat_ms;  // CLOCK_REALTIME, refreshed every 500 ms
     std::atomic<uint64_t> generation;   // bumped on every verdict change
     std::atomic<uint32_t> ready;        // 1 once every member has had a first verdict
     std::atomic<uint32_t> retired;      // 1 once a newer table replaced this object
