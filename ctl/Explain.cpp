@@ -15,6 +15,7 @@
 #include "policy/PoolPolicy.hpp"
 #include "state/FailureText.hpp"
 #include "state/TableVerdicts.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -139,14 +140,8 @@ void printVotes(const conf::Config& config, const conf::Pool& pool) {
                 cluster.value("store", "?").c_str());
     const auto& votes = (*reply)["votes"][pool.name];
     for (const auto& m : pool.members) {
-        std::string line;
         std::string target = conf::memberTarget(m);
-        if (votes.contains(target)) {
-            const nlohmann::json& all = votes[target];
-            for (auto it = all.begin(); it != all.end(); ++it) {
-                line += " " + it.key() + ":" + it.value().get<std::string>();
-            }
-        }
+        std::string line = votes.contains(target) ? status::votesText(votes[target]) : "";
         std::printf("  %s %s:%s\n", m.name.c_str(), target.c_str(), line.c_str());
     }
 }
@@ -209,11 +204,8 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
             state ? state->overrides.find(pool.name, conf::memberTarget(m)) : nullptr;
         if (o) {
             std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(),
-                        conf::memberTarget(m).c_str(),
-                        o->action == state::AdminOverride::Drain      ? "drained"
-                        : o->action == state::AdminOverride::ForcedUp ? "forced up"
-                                                                      : "forced down",
-                        o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
+                        conf::memberTarget(m).c_str(), state::adminText(o->action), o->by.c_str(),
+                        o->reason.empty() ? "" : ": ", o->reason.c_str());
         }
     }
     if (!state) {
@@ -263,7 +255,7 @@ int runExplain(const Options& options) {
     ChainPools chain{*config, health, lb::TopologyIndex(config->topology), {}, {}};
     chain.verdictsOf(pool_index);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
-    std::printf("health table %s: %s\n", state::toString(health.lastStatus()),
+    std::printf("health table %s: %s\n", state::tableStatusText(health.lastStatus()),
                 chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
     state::HealthTableReader table(config->settings.health_table);  // one mapping for both

@@ -12,6 +12,7 @@
 #include "state/FailureText.hpp"
 #include "state/HealthTableReader.hpp"
 #include "status/StatusDocument.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -79,7 +80,7 @@ void printOverrides(const conf::Config& config, const Snapshot& snap) {
     std::printf("admin overrides (%s):\n", config.settings.admin_state.c_str());
     for (const auto& o : snap.overrides.all()) {
         std::printf("  %s/%s %s: %s by %s since %s%s%s%s\n", o.pool.c_str(), o.member.c_str(),
-                    o.address.c_str(), admin::actionName(o.action), o.by.c_str(),
+                    o.address.c_str(), state::toString(o.action), o.by.c_str(),
                     base::formatRfc3339(o.since_ms).c_str(), o.until_ms ? ", until " : "",
                     o.until_ms ? base::formatRfc3339(o.until_ms).c_str() : "",
                     o.reason.empty() ? "" : (" (" + o.reason + ")").c_str());
@@ -152,13 +153,7 @@ void printCluster(const nlohmann::json& doc) {
             continue;
         }
         for (const auto& m : p["members"]) {
-            std::string votes;
-            if (m.contains("votes")) {
-                const nlohmann::json& all = m["votes"];
-                for (auto it = all.begin(); it != all.end(); ++it) {
-                    votes += " " + it.key() + ":" + it.value().get<std::string>();
-                }
-            }
+            std::string votes = m.contains("votes") ? status::votesText(m["votes"]) : "";
             std::printf("  %s/%s votes (health_quorum %s):%s\n",
                         p["name"].get<std::string>().c_str(), m["name"].get<std::string>().c_str(),
                         p["health_quorum"].get<std::string>().c_str(), votes.c_str());
@@ -191,7 +186,7 @@ void addCluster(const conf::Config& config, nlohmann::json& doc) {
 void printText(const conf::Config& config, const state::HealthTableReader& table,
                const Snapshot& snap, const nlohmann::json& doc) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
-                state::toString(snap.status));
+                state::tableStatusText(snap.status));
     if (const auto* h = table.header()) {
         std::printf("  prober pid %d, heartbeat %s, generation %llu, %u slots, %s\n", h->writer_pid,
                     ago(h->heartbeat_ms.load(), snap.now_ms).c_str(),

@@ -116,7 +116,7 @@ json ControlCommands::set(const Request& r) {
     if (auto error = commit(r, std::move(next))) {
         return failure(*error);
     }
-    return {{"ok", true}, {"action", admin::actionName(action)}, {"members", members}};
+    return {{"ok", true}, {"action", state::toString(action)}, {"members", members}};
 }
 
 json ControlCommands::clear(const Request& r) {

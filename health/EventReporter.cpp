@@ -99,12 +99,12 @@ void EventReporter::adminChanged(const conf::Pool& pool, uint32_t member, state:
     std::string by = now && !now->by.empty() ? " by " + now->by : "";
     std::string reason = now && !now->reason.empty() ? " (" + now->reason + ")" : "";
     PHAROS_LOG(Info, describeMember(pool, member)
-                         << ": admin " << (now ? admin::actionName(now->action) : "cleared") << by
+                         << ": admin " << (now ? state::toString(now->action) : "cleared") << by
                          << reason);
     answersMayMove(pool);
     notifier_->publish(
-        {"admin-override", pool.name, m.name, conf::memberTarget(m), admin::actionName(was),
-         now ? admin::actionName(now->action) : "none",
+        {"admin-override", pool.name, m.name, conf::memberTarget(m), state::toString(was),
+         state::toString(now ? now->action : state::AdminOverride::None),
          now ? (now->by.empty() ? "" : "by " + now->by) + reason : "cleared or ended",
          base::realtimeMs(), m.alert_only});
 }

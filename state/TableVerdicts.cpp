@@ -29,9 +29,9 @@ void TableVerdicts::noteStatus(TableStatus status, bool trusted) {
         return;
     }
     if (trusted) {
-        PHAROS_LOG(Info, "health table: " << toString(status) << "; using its verdicts");
+        PHAROS_LOG(Info, "health table: " << tableStatusText(status) << "; using its verdicts");
     } else {
-        PHAROS_LOG(Warning, "health table: " << toString(status)
+        PHAROS_LOG(Warning, "health table: " << tableStatusText(status)
                                              << "; answering as if every member were up");
     }
     last_ = status;

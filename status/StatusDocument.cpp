@@ -31,7 +31,7 @@ const char* toString(lb::Health h) {
 namespace {
 
 json overrideJson(const admin::Override& o) {
-    json j = {{"action", admin::actionName(o.action)},
+    json j = {{"action", state::toString(o.action)},
               {"by", o.by},
               {"reason", o.reason},
               {"since_ms", o.since_ms}};
@@ -263,14 +263,12 @@ json statusDocument(const StatusInputs& in) {
     auto status = in.table.status(config.layout_hash, in.now_ms,
                                   int64_t(config.settings.stale_after.count() * 1000));
     bool verdicts_used = state::usesVerdicts(status, config.settings.on_stale);
-    json doc = {
-        {"now_ms", in.now_ms},
-        {"table",
-         {{"name", config.settings.health_table},
-          {"status", state::toString(status)},
-          {"verdicts_used", verdicts_used},
-          {"on_stale", config.settings.on_stale == conf::StalePolicy::LastKnown ? "last-known"
-                                                                                : "fail-open"}}}};
+    json doc = {{"now_ms", in.now_ms},
+                {"table",
+                 {{"name", config.settings.health_table},
+                  {"status", state::toString(status)},
+                  {"verdicts_used", verdicts_used},
+                  {"on_stale", conf::toString(config.settings.on_stale)}}}};
     if (const auto* h = in.table.header()) {
         doc["table"]["writer_pid"] = h->writer_pid;
         doc["table"]["heartbeat_age_ms"] = in.now_ms - h->heartbeat_ms.load();
