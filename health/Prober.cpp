@@ -486,9 +486,9 @@ void Prober::logAdminChange(const conf::Pool& pool, uint32_t member, state::Admi
 }
 
 void Prober::startWatch() {
-    watch_ = std::make_unique<AnswerWatch>(run_->config());
+    watch_ = std::make_unique<AnswerWatch>(run_->config(), run_->table());
     for (uint32_t p = 0; p < run_->config().pools.size(); ++p) {
-        watch_->recheck(p, run_->table());  // what each pool answers now, to compare with
+        watch_->recheck(p);  // what each pool answers now, to compare with
     }
 }
 
@@ -520,7 +520,7 @@ void Prober::watchAnswers(const conf::Pool& pool) {
             if (dirty >= run_->config().pools.size()) {
                 continue;
             }
-            if (auto move = watch_->recheck(dirty, run_->table())) {
+            if (auto move = watch_->recheck(dirty)) {
                 const auto& pool = run_->config().pools[dirty];
                 PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved from " << move->from
                                             << " to " << move->to);
