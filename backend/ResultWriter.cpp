@@ -17,26 +17,25 @@ void appendEscaped(std::string& out, std::string_view text) {
     }
 }
 
-const char* typeText(AnswerRecord::Type type) {
+// A record's opening up to its name, one literal per type.
+std::string_view recordStart(AnswerRecord::Type type) {
     switch (type) {
         case AnswerRecord::Type::A:
-            return "A";
+            return R"({"qtype":"A","qname":")";
         case AnswerRecord::Type::Aaaa:
-            return "AAAA";
+            return R"({"qtype":"AAAA","qname":")";
         case AnswerRecord::Type::Cname:
-            return "CNAME";
+            return R"({"qtype":"CNAME","qname":")";
         case AnswerRecord::Type::EmptyNonTerminal:
             break;
     }
-    return "TYPE0";  // as gsqlite3 stores an empty non-terminal
+    return R"({"qtype":"TYPE0","qname":")";  // as gsqlite3 stores an empty non-terminal
 }
 
 // {"qtype":…,"qname":…,"content":…,"ttl":…,"auth":true[,"scopeMask":…]}
 void appendRecord(const AnswerRecord& record, std::string_view qname, std::string& reply) {
     char number[16];
-    reply += R"({"qtype":")";
-    reply += typeText(record.type);
-    reply += R"(","qname":")";
+    reply += recordStart(record.type);
     appendEscaped(reply, qname);
     reply += R"(","content":")";
     if (record.type == AnswerRecord::Type::Cname) {

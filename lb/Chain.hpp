@@ -6,6 +6,7 @@
 // (state::TableVerdicts in the programs, which applies the table-trust gate), and
 // `fallback: pool:NAME` is walked by decideWithFallbacks. No I/O, no clock, and once its buffers
 // have grown a decision allocates nothing.
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
@@ -55,7 +56,7 @@ class Chain {
     // has cname members, and a CNAME cannot share its name, so one member (a CNAME or an
     // address of either family) answers every question. Otherwise it is decided once per
     // address family its pool has.
-    bool decidedWhole(size_t pool) const { return whole_[pool]; }
+    bool decidedWhole(size_t pool) const { return whole_[pool] != 0; }
     // The decisions a name of `pool` takes, A before AAAA: {V4} alone when decided whole (the
     // family then only names the one decision), none for a pool without members.
     std::span<const base::Family> families(size_t pool);
@@ -79,9 +80,9 @@ class Chain {
     VerdictSource& source_;
     TopologyIndex index_;
     std::vector<std::optional<PoolBalancer>> balancers_;  // by pool; built once, never moved
-    std::vector<bool> whole_;                             // decidedWhole() by pool
-    std::vector<Health> verdicts_;                        // scratch, reused
-    Decision decision_;                                   // reused
+    std::vector<uint8_t> whole_;    // decidedWhole() by pool (bytes: read on every lookup)
+    std::vector<Health> verdicts_;  // scratch, reused
+    Decision decision_;             // reused
 };
 
 }  // namespace pharos::lb
