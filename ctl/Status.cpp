@@ -11,6 +11,7 @@
 #include "ctl/ControlClient.hpp"
 #include "state/FailureText.hpp"
 #include "state/HealthTableReader.hpp"
+#include "state/TableVerdicts.hpp"
 #include "status/StatusDocument.hpp"
 #include "status/VotesText.hpp"
 
@@ -213,7 +214,7 @@ void printText(const conf::Config& config, const state::HealthTableReader& table
 }  // namespace
 
 // Shows what the backend sees: the table's status under the backend's own policy
-// (state::usesVerdicts), then every member's slot. Exits 0 when the backend uses the
+// (state::TableVerdicts), then every member's slot. Exits 0 when the backend uses the
 // verdicts, 1 when it fails open.
 int runStatus(const Options& options) {
     auto config = loadForCommand(options);
@@ -224,9 +225,9 @@ int runStatus(const Options& options) {
     table.refresh();
     Snapshot snap;
     snap.now_ms = base::realtimeMs();
-    snap.status = table.status(config->layout_hash, snap.now_ms,
-                               int64_t(config->settings.stale_after.count() * 1000));
-    snap.verdicts_used = state::usesVerdicts(snap.status, config->settings.on_stale);
+    state::TableVerdicts gate(table, snap.now_ms);  // the backend's own table-trust gate
+    snap.status = gate.status(*config);
+    snap.verdicts_used = gate.trusted(*config);
     auto loaded = admin::loadAdminState(config->settings.admin_state);
     if (auto* state = std::get_if<admin::AdminState>(&loaded)) {
         snap.overrides = std::move(state->overrides);

@@ -34,9 +34,9 @@ void EventReporter::useWebhooks(const conf::Settings& settings) {
 
 void EventReporter::watch(const ProbeRun& run) {
     run_ = &run;
-    watch_ = std::make_unique<AnswerWatch>(run.config());
+    watch_ = std::make_unique<AnswerWatch>(run.config(), run.table());
     for (uint32_t p = 0; p < run.config().pools.size(); ++p) {
-        watch_->recheck(p, run.table());  // what each pool answers now, to compare with
+        watch_->recheck(p);  // what each pool answers now, to compare with
     }
 }
 
@@ -69,7 +69,7 @@ void EventReporter::recheckDirty() {
         if (dirty >= run_->config().pools.size()) {
             continue;
         }
-        if (auto move = watch_->recheck(dirty, run_->table())) {
+        if (auto move = watch_->recheck(dirty)) {
             const auto& pool = run_->config().pools[dirty];
             PHAROS_LOG(Warning, "pool " << pool.name << ": answers moved from " << move->from
                                         << " to " << move->to);

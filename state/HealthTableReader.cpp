@@ -68,12 +68,11 @@ bool HealthTableReader::refresh() {
     return header_ != nullptr;
 }
 
-TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
-                                      int64_t stale_after_ms) const {
-    if (!header_) {
+TableStatus statusOf(const TableHeader* h, uint64_t layout_hash, int64_t now_ms,
+                     int64_t stale_after_ms) {
+    if (!h) {
         return TableStatus::Missing;
     }
-    const TableHeader* h = header_;
     if (h->layout_hash != layout_hash) {
         return TableStatus::OtherConfig;
     }
@@ -86,11 +85,20 @@ TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
     return TableStatus::Ok;
 }
 
-lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
-    if (!header_ || slot >= header_->slot_count) {
+lb::Health verdictAt(const TableHeader* h, uint32_t slot, bool alert_only) {
+    if (!h || slot >= h->slot_count) {
         return lb::Health::Unknown;
     }
-    return verdictOf(slotsOf(header_)[slot].verdict.load(std::memory_order_acquire), alert_only);
+    return verdictOf(slotsOf(h)[slot].verdict.load(std::memory_order_acquire), alert_only);
+}
+
+TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
+                                      int64_t stale_after_ms) const {
+    return statusOf(header(), layout_hash, now_ms, stale_after_ms);
+}
+
+lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
+    return verdictAt(header(), slot, alert_only);
 }
 
 lb::Health verdictOf(uint32_t v, bool alert_only) {

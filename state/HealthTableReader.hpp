@@ -34,6 +34,15 @@ bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale);
 // The effective verdict of one verdict word (HealthTableReader::verdict reads the word).
 lb::Health verdictOf(uint32_t word, bool alert_only);
 
+// The status of a mapped table (null: none) for a configuration with `layout_hash`, at now_ms
+// (CLOCK_REALTIME): what HealthTableReader::status says of its own mapping, for any mapping,
+// the prober's own included. Atomic loads only.
+TableStatus statusOf(const TableHeader* header, uint64_t layout_hash, int64_t now_ms,
+                     int64_t stale_after_ms);
+// The effective verdict of one slot of a mapped table (HealthTableReader::verdict); Unknown
+// without a table or past its slots. One atomic load.
+lb::Health verdictAt(const TableHeader* header, uint32_t slot, bool alert_only);
+
 class HealthTableReader {
   public:
     explicit HealthTableReader(std::string shm_name);

@@ -7,7 +7,9 @@
 #include <map>
 
 #include "health/web/PrometheusWriter.hpp"
+#include "lb/Chain.hpp"
 #include "state/HealthTableWriter.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::web {
 namespace {
@@ -23,9 +25,7 @@ std::string bound(double seconds) {
 }
 
 void tableMetrics(const MetricsInputs& in, PrometheusWriter& w) {
-    const auto& s = in.config.settings;
-    auto status =
-        in.table.status(in.config.layout_hash, in.now_ms, int64_t(s.stale_after.count() * 1000));
+    state::TableVerdicts gate(in.table, in.now_ms);
     const auto* h = in.table.header();
     w.family("pharos_health_table_ready", "gauge", "1 when every member has had a verdict");
     w.sample("pharos_health_table_ready", {}, h && h->ready.load() ? 1 : 0);
@@ -35,8 +35,7 @@ void tableMetrics(const MetricsInputs& in, PrometheusWriter& w) {
              h ? double(in.now_ms - h->heartbeat_ms.load()) / 1000 : -1.0);
     w.family("pharos_health_table_verdicts_used", "gauge",
              "1 when the backend answers from the verdicts, 0 when it fails open");
-    w.sample("pharos_health_table_verdicts_used", {},
-             state::usesVerdicts(status, s.on_stale) ? 1 : 0);
+    w.sample("pharos_health_table_verdicts_used", {}, gate.trusted(in.config) ? 1 : 0);
 }
 
 // The DR policies: members a policy holds in or out of the answers, pools held on a member,
@@ -84,13 +83,18 @@ void memberMetrics(const MetricsInputs& in, PrometheusWriter& w) {
         }
     }
     w.family("pharos_member_answerable", "gauge",
-             "1 when answers may name the member: its verdict with any DR policy hold and admin "
-             "override applied");
-    for (const auto& pool : in.config.pools) {
+             "1 when answers may name the member: the verdict the backend decides with (any DR "
+             "policy hold and admin override applied; every member while it fails open)");
+    // Through the backend's own chain and table-trust gate, so this says what it answers.
+    state::TableVerdicts verdicts(in.table, in.now_ms);
+    lb::Chain chain(in.config, verdicts);
+    for (size_t p = 0; p < in.config.pools.size(); ++p) {
+        const auto& pool = in.config.pools[p];
+        bool trusted = true;
+        auto health = chain.verdicts(p, trusted);
         for (size_t i = 0; i < pool.members.size(); ++i) {
-            bool up = in.table.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only) ==
-                      lb::Health::Up;
-            w.sample("pharos_member_answerable", memberLabels(pool, pool.members[i]), up ? 1 : 0);
+            w.sample("pharos_member_answerable", memberLabels(pool, pool.members[i]),
+                     health[i] == lb::Health::Up ? 1 : 0);
         }
     }
     w.family("pharos_member_admin_override", "gauge",
