@@ -8,7 +8,7 @@ import re
 import sys
 
 SOURCE_SUFFIXES = (".cpp", ".hpp", ".h")
-NOT_CHECKED = {"test", "bench", "build", "scripts", "docs", "contrib"}
+NOT_CHECKED = {"test", "bench", "scripts", "docs", "contrib"}  # and build*/ trees
 
 
 def read_table(root):
@@ -45,7 +45,8 @@ def folder_of(path, table):
 
 def source_files(root):
     for top in sorted(os.listdir(root)):
-        if top.startswith(".") or top in NOT_CHECKED or not os.path.isdir(os.path.join(root, top)):
+        if (top.startswith((".", "build")) or top in NOT_CHECKED or
+                not os.path.isdir(os.path.join(root, top))):
             continue
         for dirpath, _, names in os.walk(os.path.join(root, top)):
             for name in sorted(names):
