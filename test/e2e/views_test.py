@@ -260,14 +260,14 @@ def test_views_agree_in_every_trust_state(w):
 
     print("    table not ready (late's first probe hangs)")
     w.pharos.health.start()
-    assert wait_until(lambda: w.table_status() == "not ready" and
+    assert wait_until(lambda: w.table_status() == "not-ready" and
                       os.path.exists(os.path.join(w.dir, "control.sock")), 10), \
         w.status().get("table")
     for action, member in [("drain", "drained"), ("force-up", "forcedup"),
                            ("force-down", "forceddown")]:
         ok(w.ctl(action, "web", member, "--reason", "views e2e"))
     agree(w, *fail_open(w), prober=True, watch={})
-    assert w.table_status() == "not ready", w.status().get("table")  # all along
+    assert w.table_status() == "not-ready", w.status().get("table")  # all along
 
     print("    table ready")
     w.members["late"].kill()  # its first verdict: down (alert_only, still answered)
@@ -301,7 +301,7 @@ def test_views_agree_in_every_trust_state(w):
     print("    table built for another layout (a member added, the prober not reloaded)")
     w.write_lb(extra_member=True)
     w.reload_backend()
-    assert w.table_status() == "built for another configuration", w.status().get("table")
+    assert w.table_status() == "other-config", w.status().get("table")
     agree(w, *fail_open(w, extra=True), prober=False)
 
 
