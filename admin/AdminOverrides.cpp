@@ -4,24 +4,10 @@
 
 namespace pharos::admin {
 
-const char* actionName(state::AdminOverride action) {
-    switch (action) {
-        case state::AdminOverride::Drain:
-            return "drain";
-        case state::AdminOverride::ForcedUp:
-            return "force-up";
-        case state::AdminOverride::ForcedDown:
-            return "force-down";
-        case state::AdminOverride::None:
-            break;
-    }
-    return "none";
-}
-
 state::AdminOverride actionFromName(const std::string& name) {
     for (auto a : {state::AdminOverride::Drain, state::AdminOverride::ForcedUp,
                    state::AdminOverride::ForcedDown}) {
-        if (name == actionName(a)) {
+        if (name == state::toString(a)) {
             return a;
         }
     }

@@ -23,8 +23,8 @@ struct Override {
     friend bool operator==(const Override&, const Override&) = default;
 };
 
-// "drain", "force-up", "force-down"; the action for a command word, or None.
-const char* actionName(state::AdminOverride action);
+// The action a command word or an admin-state file names (state::toString spells each), or
+// None.
 state::AdminOverride actionFromName(const std::string& name);
 
 class AdminOverrides {

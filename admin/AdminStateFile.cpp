@@ -37,7 +37,11 @@ std::optional<Override> readOverride(conf::YamlReader& in, const YAML::Node& nod
     Override o;
     auto pool = in.string(node, "pool", path, 256);
     auto address = in.string(node, "address", path, 64);
-    auto action = in.choice(node, "action", path, {"drain", "force-up", "force-down"});
+    using state::AdminOverride;
+    auto action =
+        in.choice(node, "action", path,
+                  {state::toString(AdminOverride::Drain), state::toString(AdminOverride::ForcedUp),
+                   state::toString(AdminOverride::ForcedDown)});
     auto since = in.integer(node, "since_ms", path, 0, INT64_MAX);
     if (!pool || !address || !action || !since) {
         return std::nullopt;
@@ -147,7 +151,7 @@ nlohmann::json adminStateJson(const AdminState& state) {
     for (const auto& o : state.overrides.all()) {
         nlohmann::json j = {{"pool", o.pool},
                             {"address", o.address},
-                            {"action", actionName(o.action)},
+                            {"action", state::toString(o.action)},
                             {"since_ms", o.since_ms}};
         putText(j, "member", o.member);
         putText(j, "reason", o.reason);

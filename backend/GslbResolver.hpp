@@ -1,17 +1,17 @@
 #pragma once
-// Answers pdns lookups for the globalnames: name -> pool -> verdicts -> lb decision -> records.
-// Holds one immutable snapshot per configuration; a reload swaps the snapshot whole. Buffers
-// are reused across lookups so a lookup does not allocate once they have grown.
+// Answers pdns lookups for the globalnames: name -> lb::Chain's decision over the health
+// table's verdicts -> records. Holds one immutable snapshot per configuration; a reload swaps
+// the snapshot whole. Buffers are reused across lookups so a lookup does not allocate once they
+// have grown. The records go back to the protocol, which alone writes pdns's JSON.
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "backend/LookupAnswer.hpp"
 #include "backend/LookupRequest.hpp"
 #include "conf/Config.hpp"
-#include "lb/Balancer.hpp"
-#include "lb/PoolBalancer.hpp"
-#include "lb/TopologyIndex.hpp"
+#include "lb/Chain.hpp"
 #include "state/BackendStats.hpp"
 #include "state/TableVerdicts.hpp"
 
@@ -30,9 +30,10 @@ class GslbResolver {
                  ResolverOptions options = {});
     ~GslbResolver();
 
-    // Appends the JSON reply for one lookup to `reply`. `repeat`: the lookup is the second of
-    // an identical pair pdns sends for one DNS query; it is answered but not counted again.
-    void lookup(const LookupRequest& request, std::string& reply, bool repeat = false);
+    // The answer to one lookup, valid until the next lookup or reload. `repeat`: the lookup is
+    // the second of an identical pair pdns sends for one DNS query; it is answered but not
+    // counted again.
+    const LookupAnswer& lookup(const LookupRequest& request, bool repeat = false);
     // A reload in two steps, so the lookup thread never parses or builds. prepare() runs on
     // any thread, one at a time: it reads the current snapshot and counters, which only
     // install() replaces. install() runs on the lookup thread, swaps pointers, and hands back
@@ -57,7 +58,6 @@ class GslbResolver {
     enum class Want { A, Aaaa, Any, Cname, Other };
     // One lookup being answered.
     struct Query {
-        const LookupRequest& request;
         const conf::GlobalName& gn;
         state::NameCounters& per_name;
         lb::Client client;
@@ -66,25 +66,18 @@ class GslbResolver {
         bool trusted = true;  // every verdict read came from a table the backend trusts
     };
     static Want wantOf(std::string_view qtype);
-    size_t decide(Query& query, base::Family family);
-    bool answerWhole(Query& query, std::string& reply);
-    bool answerByFamily(Query& query, std::string& reply);
-    static void appendEmptyNonTerminal(std::string_view qname, uint32_t ttl, std::string& reply);
-    void appendRecords(const conf::Pool& pool, const std::vector<std::string>& address_text,
-                       std::string_view qname, uint32_t ttl, int scope_mask, base::Family family,
-                       std::string& reply, bool& first, bool count);
-    static void appendRecordEnd(uint32_t ttl, int scope_mask, std::string& reply);
-    void appendCname(const conf::Pool& pool, const std::string& target, uint32_t index,
-                     std::string_view qname, uint32_t ttl, int scope_mask, std::string& reply,
-                     bool count);
+    const lb::Decision& decide(Query& query, base::Family family);
+    bool answerWhole(Query& query);
+    bool answerByFamily(Query& query);
+    void addRecords(const lb::Decision& decision, base::Family family, const Query& query);
+    void addEmptyNonTerminal(uint32_t ttl);
 
+    std::unique_ptr<lb::VerdictSource> health_;  // before snapshot_: its chain refers to it
     std::unique_ptr<Snapshot> snapshot_;
-    std::unique_ptr<lb::VerdictSource> health_;
     ResolverOptions options_;
     std::unique_ptr<state::BackendStats> stats_;
-    std::string name_;                  // canonical qname, reused
-    std::vector<lb::Health> verdicts_;  // reused
-    lb::Answer answer_;                 // reused
+    std::string name_;     // canonical qname, reused
+    LookupAnswer answer_;  // reused
     lb::WeightedSampler sampler_;
 };
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backend/RequestScanner.hpp"
+#include "backend/ResultWriter.hpp"
 #include "base/Log.hpp"
 
 namespace pharos::backend {
@@ -68,7 +69,7 @@ void RemoteBackendProtocol::handle(std::string_view request, std::string& reply,
     LookupRequest lookup;
     if (scanLookup(request, lookup)) {
         ++resolver_.counters().fast_path;
-        resolver_.lookup(lookup, reply, repeat);
+        appendLookupResult(resolver_.lookup(lookup, repeat), lookup.qname, reply);
         return;
     }
     handleParsed(request, reply, repeat);
@@ -106,7 +107,7 @@ void RemoteBackendProtocol::handleParsed(std::string_view request, std::string& 
             appendError(reply, why);
             return;
         }
-        resolver_.lookup(lookup, reply, repeat);
+        appendLookupResult(resolver_.lookup(lookup, repeat), lookup.qname, reply);
     } else if (method == "getAllDomains") {
         ++counters.get_all_domains;
         reply += R"({"result":[]})";  // no zones of its own: pdns's zone cache stays on

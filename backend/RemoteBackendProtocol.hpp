@@ -1,7 +1,8 @@
 #pragma once
 // pdns 4.7's remote-backend protocol, apart from any transport: one JSON request in, one JSON
 // reply out. Every reply has `result`, because pdns throws on a reply without one;
-// `{"result":false}` means "nothing here", which sends pdns on to its other backends.
+// `{"result":false}` means "nothing here", which sends pdns on to its other backends. The
+// protocol alone writes JSON: GslbResolver hands back the records of a lookup's answer.
 #include <string>
 #include <string_view>
 

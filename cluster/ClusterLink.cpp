@@ -3,13 +3,13 @@
 #include <time.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
 #include "cluster/Base64.hpp"
+#include "cluster/EtcdJson.hpp"
+#include "cluster/StateCodec.hpp"
 #include "cluster/VoteCodec.hpp"
 
 namespace pharos::cluster {
@@ -21,65 +21,18 @@ using nlohmann::json;
 constexpr auto kRetryAfter = std::chrono::milliseconds(500);
 constexpr size_t kOpsPerTxn = 100;  // etcd refuses more than 128 by default
 
-// A member of an object, or null: const operator[] on a missing key is undefined.
-const json& field(const json& object, const char* key) {
-    static const json none;
-    if (!object.is_object()) {
-        return none;
-    }
-    auto it = object.find(key);
-    return it == object.end() ? none : *it;
-}
-
-// The gateway writes 64-bit numbers as strings.
-int64_t number(const json& object, const char* key) {
-    if (!object.is_object() || !object.contains(key)) {
-        return 0;
-    }
-    const json& v = object[key];
-    if (v.is_number_integer()) {
-        return v.get<int64_t>();
-    }
-    if (v.is_string()) {
-        try {
-            return std::stoll(v.get<std::string>());
-        } catch (const std::exception&) {
-        }
-    }
-    return 0;
-}
-
-// A pool name may hold '/', which would split the key.
-std::string keyPart(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '%' || c == '/') {
-            static const char hex[] = "0123456789ABCDEF";
-            out += '%';
-            out += hex[uint8_t(c) >> 4];
-            out += hex[uint8_t(c) & 15];
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-// The vote of a node that sees this many members down would not fit in one etcd request
-// (1.5 MiB by default); it is replaced by a vote that does not count.
-constexpr size_t kMaxVoteBytes = 1 << 20;
-
 }  // namespace
 
 ClusterLink::ClusterLink(asio::io_context& io, conf::ClusterSettings settings, Hooks hooks)
-    : io_(io),
-      settings_(std::move(settings)),
+    : settings_(std::move(settings)),
       hooks_(std::move(hooks)),
       etcd_(io, settings_),
       keepalive_(io),
       retry_(io),
-      rewatch_(io) {
-    own_.site = settings_.site;
+      rewatch_(io),
+      vote_(
+          io, settings_.node, settings_.site, book_, [this] { return status_.connected; },
+          [this](const std::string& text, auto done) { putVote(text, std::move(done)); }) {
     status_.since_ms = base::realtimeMs();
     status_.endpoint = settings_.etcd.front().url;
 }
@@ -89,7 +42,7 @@ ClusterLink::~ClusterLink() {
 }
 
 void ClusterLink::start() {
-    book_.set(settings_.node, own_);
+    vote_.start();
     connect();
     keepAlive();
 }
@@ -166,16 +119,14 @@ void ClusterLink::readAll() {
             return seed();
         }
         book_.keepOnly(settings_.node);
-        state_.clear();
-        state_revision_.clear();
+        mirror_.forgetStore();
         for (const auto& kv : kvs) {
             applyKv(kv, false);
         }
         status_.revision = number(field(reply, "header"), "revision");
         startWatch(status_.revision + 1);
         linkUp();
-        vote_dirty_ = true;  // under the new lease
-        publishVote();
+        vote_.rewrite();  // under the new lease
         if (std::exchange(seeded_here_, false)) {
             pushChange(admin::AdminState{}, hooks_.local_state());
         }
@@ -308,109 +259,49 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
         }
         book_.set(node, std::move(*v));
     } else if (key->rfind(statePrefix(), 0) == 0) {
-        int64_t revision = number(kv, "mod_revision");
-        if (revision != 0 && revision < state_revision_[*key]) {
-            return;  // older than what this node wrote since
-        }
-        state_revision_[*key] = revision;
-        if (deleted) {
-            state_.erase(*key);
-        } else {
-            state_[*key] = *value;
-        }
+        mirror_.seen(*key, deleted ? std::nullopt : value, number(kv, "mod_revision"));
     }
 }
 
 // The state as etcd has it with this node's changes not written yet laid over it, read back
-// through the admin-state file's parser, so what another node wrote is checked as strictly as
-// the file is. Not while a write is on its way: etcd's view may be older than what it says.
+// through the admin-state file's parser (cluster/StateCodec), so what another node wrote is
+// checked as strictly as the file is. Not while a write is on its way: etcd's view may be
+// older than what it says.
 void ClusterLink::adoptState() {
-    if (!in_flight_.empty()) {
+    if (mirror_.writing()) {
         adopt_pending_ = true;
         return;
     }
     adopt_pending_ = false;
-    std::map<std::string, std::string> view = state_;
-    for (const auto& [key, value] : pending_) {
-        if (value) {
-            view[key] = *value;
-        } else {
-            view.erase(key);
-        }
+    DecodedState decoded = decodeState(statePrefix(), mirror_.view());
+    for (const auto& key : decoded.ignored) {
+        PHAROS_LOG(Warning, "cluster: ignoring malformed state key " << key);
     }
-    json doc = {{"version", 2},
-                {"overrides", json::array()},
-                {"holders", json::array()},
-                {"approvals", json::array()}};
-    for (const auto& [key, value] : view) {
-        std::string kind = key.substr(statePrefix().size());
-        kind = kind.substr(0, kind.find('/'));
-        json entry = json::parse(value, nullptr, false);
-        std::string list = kind == "override" ? "overrides" : kind + "s";
-        if (!entry.is_object() || !doc.contains(list)) {
-            PHAROS_LOG(Warning, "cluster: ignoring malformed state key " << key);
-            continue;
-        }
-        doc[list].push_back(std::move(entry));
-    }
-    auto loaded = admin::parseAdminState(doc.dump(), "etcd " + statePrefix());
-    if (auto* errors = std::get_if<std::vector<conf::ConfigError>>(&loaded)) {
+    if (!decoded.state) {
         PHAROS_LOG(Error, "cluster: the shared state in etcd is not valid, kept the last good one: "
-                              << errors->front().str());
+                              << decoded.error);
         return;
     }
-    hooks_.shared_state(std::get<admin::AdminState>(std::move(loaded)));
-}
-
-std::map<std::string, std::string> ClusterLink::stateKeys(const admin::AdminState& state) const {
-    json doc = admin::adminStateJson(state);
-    std::map<std::string, std::string> out;
-    auto add = [&](const char* list, const char* kind, bool per_member) {
-        for (const auto& entry : doc[list]) {
-            std::string key = statePrefix() + kind + "/" + keyPart(entry["pool"]);
-            if (per_member) {
-                key += "/" + keyPart(entry["address"]);
-            }
-            out[key] = entry.dump();
-        }
-    };
-    add("overrides", "override", true);
-    add("holders", "holder", false);
-    add("approvals", "approval", true);
-    return out;
+    hooks_.shared_state(std::move(*decoded.state));
 }
 
 bool ClusterLink::pushChange(const admin::AdminState& before, const admin::AdminState& after) {
     if (!status_.connected) {
         return false;
     }
-    auto was = stateKeys(before);
-    auto is = stateKeys(after);
-    for (const auto& [key, value] : is) {
-        auto it = was.find(key);
-        if (it == was.end() || it->second != value) {
-            pending_[key] = value;
-        }
-    }
-    for (const auto& [key, value] : was) {
-        if (!is.count(key)) {
-            pending_[key] = std::nullopt;
-        }
-    }
+    mirror_.queue(stateChanges(statePrefix(), before, after));
     sendState();
     return true;
 }
 
 // One transaction at a time; changes made meanwhile go in the next one.
 void ClusterLink::sendState() {
-    if (!in_flight_.empty() || pending_.empty() || !status_.connected) {
+    if (!status_.connected || mirror_.writing() || !mirror_.pending()) {
         return;
     }
     EtcdTxn txn;
-    while (!pending_.empty() && in_flight_.size() < kOpsPerTxn) {
-        auto node = pending_.extract(pending_.begin());
-        txn.writes.push_back({node.key(), node.mapped()});
-        in_flight_.insert(std::move(node));
+    for (auto& [key, value] : mirror_.startTransaction(kOpsPerTxn)) {
+        txn.writes.push_back({key, value});
     }
     etcd_.txn(callEndpoint(), txn, handled([this](const std::string& error, const json& reply) {
                   onStateWritten(error, reply);
@@ -418,26 +309,12 @@ void ClusterLink::sendState() {
 }
 
 void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
-    Ops written = std::exchange(in_flight_, {});
     if (!error.empty()) {
         // Sent again after the next keepalive; a newer change to the same key wins.
-        for (auto& [key, value] : written) {
-            pending_.try_emplace(key, std::move(value));
-        }
+        mirror_.failed();
         PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
     } else {
-        int64_t revision = number(field(reply, "header"), "revision");
-        for (const auto& [key, value] : written) {
-            if (state_revision_[key] > revision) {
-                continue;  // another node's write after this one, seen already
-            }
-            state_revision_[key] = revision;
-            if (value) {
-                state_[key] = *value;
-            } else {
-                state_.erase(key);
-            }
-        }
+        mirror_.written(number(field(reply, "header"), "revision"));
     }
     if (adopt_pending_) {
         adoptState();
@@ -448,74 +325,24 @@ void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
 }
 
 void ClusterLink::ownVerdict(const std::string& vote_key, bool down) {
-    bool changed = down ? own_.down.insert(vote_key).second : own_.down.erase(vote_key) > 0;
-    if (changed) {
-        ownChanged();
-    }
+    vote_.member(vote_key, down);
 }
 
 void ClusterLink::ownReady(bool ready) {
-    if (own_.ready != ready) {
-        own_.ready = ready;
-        ownChanged();
-    }
+    vote_.ready(ready);
 }
 
 void ClusterLink::resetOwn(std::unordered_set<std::string> down, bool ready, uint64_t layout) {
-    own_.down = std::move(down);
-    own_.ready = ready;
-    own_.layout = layout;
-    book_.setLayout(layout);
-    ownChanged();
+    vote_.reset(std::move(down), ready, layout);
     hooks_.votes_changed();  // the nodes that count may be others now
 }
 
-// The book has this node's vote at once (this node's answers use it now); etcd gets it once
-// per turn of the loop, however many members changed in it.
-void ClusterLink::ownChanged() {
-    book_.set(settings_.node, own_);
-    vote_dirty_ = true;
-    if (vote_posted_) {
-        return;
-    }
-    vote_posted_ = true;
-    asio::post(io_, [this, alive = alive_] {
-        if (*alive) {
-            vote_posted_ = false;
-            publishVote();
-        }
-    });
-}
-
-void ClusterLink::publishVote() {
-    if (!status_.connected || vote_in_flight_ || !vote_dirty_) {
-        return;
-    }
-    vote_dirty_ = false;
-    std::string text = encodeVote(own_, base::realtimeMs());
-    if (text.size() > kMaxVoteBytes) {
-        if (!vote_too_large_logged_) {
-            vote_too_large_logged_ = true;
-            PHAROS_LOG(Error, "cluster: this node sees " << own_.down.size()
-                                                         << " members down, too many for one "
-                                                            "etcd value: it votes on none");
-        }
-        state::NodeVote none = own_;
-        none.ready = false;
-        none.down.clear();
-        text = encodeVote(none, base::realtimeMs());
-    }
-    vote_in_flight_ = true;
-    auto written = [this](const std::string& error, const json&) {
-        vote_in_flight_ = false;
-        if (!error.empty()) {
-            vote_dirty_ = true;  // again after the next keepalive
-            PHAROS_LOG(Warning, "cluster: this node's vote not written to etcd: " << error);
-            return;
-        }
-        publishVote();  // a change that came while this one was on its way
-    };
-    etcd_.put(callEndpoint(), votesPrefix() + settings_.node, text, lease_, handled(written));
+// This node's vote, under the lease: it ends with the lease when the node dies or is cut off.
+void ClusterLink::putVote(const std::string& text,
+                          std::function<void(const std::string& error)> done) {
+    etcd_.put(
+        callEndpoint(), votesPrefix() + settings_.node, text, lease_,
+        handled([done = std::move(done)](const std::string& error, const json&) { done(error); }));
 }
 
 // Every third of the lease's TTL. A TTL without one success takes the link down: the other
@@ -531,42 +358,43 @@ void ClusterLink::keepAlive() {
         if (!status_.connected) {
             return;
         }
-        auto renewed = [this, lease = lease_](const std::string& error, const json& r) {
-            if (!status_.connected || lease != lease_) {
-                return;  // an answer about a lease this node no longer uses
-            }
-            if (!error.empty()) {
-                return onKeepAliveFailed(error);
-            }
-            // A stream's errors (no leader during an election) come in a 200 answer.
-            if (!r.contains("result")) {
-                return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
-            }
-            if (number(field(r, "result"), "TTL") <= 0) {
-                return linkDown("etcd let this node's lease expire");
-            }
-            // A member that lost its quorum may still renew leases it led; a linearizable
-            // read needs the quorum.
-            auto read = [this, lease](const std::string& error, const json&) {
+        etcd_.keepAlive(
+            callEndpoint(), lease_,
+            handled([this, lease = lease_](const std::string& error, const json& r) {
                 if (!status_.connected || lease != lease_) {
-                    return;
+                    return;  // an answer about a lease this node no longer uses
                 }
                 if (!error.empty()) {
-                    return onKeepAliveFailed("quorum read: " + error);
+                    return onKeepAliveFailed(error);
                 }
-                last_keepalive_ = std::chrono::steady_clock::now();
-                if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
-                    restartWatch("the calls moved to " +
-                                     settings_.etcd[endpoint_ % settings_.etcd.size()].url,
-                                 false);
+                // A stream's errors (no leader during an election) come in a 200 answer.
+                if (!r.contains("result")) {
+                    return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
                 }
-                publishVote();
-                sendState();
-            };
-            etcd_.range(callEndpoint(), votesPrefix() + settings_.node, KeySpan::One, true,
-                        handled(read));
-        };
-        etcd_.keepAlive(callEndpoint(), lease_, handled(renewed));
+                if (number(field(r, "result"), "TTL") <= 0) {
+                    return linkDown("etcd let this node's lease expire");
+                }
+                // A member that lost its quorum may still renew leases it led; a linearizable
+                // read needs the quorum.
+                auto read = [this, lease](const std::string& error, const json&) {
+                    if (!status_.connected || lease != lease_) {
+                        return;
+                    }
+                    if (!error.empty()) {
+                        return onKeepAliveFailed("quorum read: " + error);
+                    }
+                    last_keepalive_ = std::chrono::steady_clock::now();
+                    if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
+                        restartWatch("the calls moved to " +
+                                         settings_.etcd[endpoint_ % settings_.etcd.size()].url,
+                                     false);
+                    }
+                    vote_.publish();
+                    sendState();
+                };
+                etcd_.range(callEndpoint(), votesPrefix() + settings_.node, KeySpan::One, true,
+                            handled(read));
+            }));
     });
 }
 

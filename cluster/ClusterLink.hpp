@@ -2,9 +2,11 @@
 // This node's link to the cluster's etcd (docs/CLUSTER.md), on the prober's io_context:
 //   - a lease, kept alive every third of its TTL: this node's vote lives under it, so a node
 //     that dies or is cut off loses its say within the TTL;
-//   - this node's vote, prefix/votes/<node>: the members its prober sees down;
-//   - the shared admin state, one key per override, holder and approval under prefix/state/,
-//     written by the node whose pharosctl or policy changed it;
+//   - this node's vote, prefix/votes/<node>: the members its prober sees down
+//     (cluster/VotePublisher);
+//   - the shared admin state, one key per override, holder and approval under prefix/state/
+//     (cluster/StateCodec), written by the node whose pharosctl or policy changed it
+//     (cluster/StateMirror keeps what etcd holds and what this node sends);
 //   - one watch on the prefix, which brings the other nodes' votes and state changes.
 // When etcd cannot be reached for a TTL the link forgets the other nodes' votes (each node
 // then decides alone) and keeps the last state it knew; it reconnects by itself and reads
@@ -20,6 +22,8 @@
 
 #include "admin/AdminStateFile.hpp"
 #include "cluster/EtcdClient.hpp"
+#include "cluster/StateMirror.hpp"
+#include "cluster/VotePublisher.hpp"
 #include "conf/Config.hpp"
 #include "state/VoteBook.hpp"
 
@@ -69,7 +73,6 @@ class ClusterLink {
     const conf::ClusterSettings& settings() const { return settings_; }
 
   private:
-    using Ops = std::map<std::string, std::optional<std::string>>;  // key -> value; none: delete
     void connect();
     void onGranted(const std::string& error, const nlohmann::json& reply);
     void readAll();
@@ -81,25 +84,21 @@ class ClusterLink {
     void adoptState();
     void keepAlive();
     void onKeepAliveFailed(const std::string& error);
-    void publishVote();
-    void ownChanged();
+    void putVote(const std::string& text, std::function<void(const std::string& error)> done);
     void sendState();
     void onStateWritten(const std::string& error, const nlohmann::json& reply);
     void linkUp();
     void linkDown(const std::string& why);
     void retryLater(const std::string& why);
-    // The endpoint calls go to; a failed call moves them to the next (see handled()).
     const conf::EtcdEndpoint& callEndpoint() const;
-    // A call's handler as the link runs it: not after stop(), and guarded().
+    // `done` for a call: not after stop(), the next endpoint after a failure, guarded.
     CallDone handled(CallDone done);
     void guarded(const std::function<void()>& handle);
     std::string votesPrefix() const { return settings_.prefix + "votes/"; }
     std::string statePrefix() const { return settings_.prefix + "state/"; }
     std::string seedKey() const { return settings_.prefix + "initialized"; }
-    std::map<std::string, std::string> stateKeys(const admin::AdminState& state) const;
     int64_t ttlMs() const { return int64_t(settings_.lease_ttl.count() * 1000); }
 
-    boost::asio::io_context& io_;
     conf::ClusterSettings settings_;
     Hooks hooks_;
     EtcdClient etcd_;
@@ -115,16 +114,8 @@ class ClusterLink {
     bool connecting_ = false;
     bool down_logged_ = false;  // the link's loss was logged and counted
     state::VoteBook book_;
-    state::NodeVote own_;
-    bool vote_dirty_ = true;
-    bool vote_in_flight_ = false;
-    bool vote_posted_ = false;
-    bool vote_too_large_logged_ = false;
-    // What etcd holds under prefix/state/, key -> value, and the revision each was written at.
-    std::map<std::string, std::string> state_;
-    std::map<std::string, int64_t> state_revision_;
-    Ops pending_;    // this node's changes not sent yet
-    Ops in_flight_;  // this node's changes in the transaction on its way
+    VotePublisher vote_;  // this node's, in book_ and in etcd
+    StateMirror mirror_;  // the keys under prefix/state/: etcd's and this node's changes
     bool adopt_pending_ = false;
     bool seeded_here_ = false;  // this node just created the cluster's state: it pushes its own
     LinkStatus status_;

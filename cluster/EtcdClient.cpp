@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cluster/Base64.hpp"
+#include "cluster/EtcdJson.hpp"
 
 namespace pharos::cluster {
 namespace {
@@ -13,18 +14,6 @@ using nlohmann::json;
 
 // A watch message is a few events; anything this large is not one.
 constexpr size_t kMaxMessage = 64 << 20;
-
-// etcd's range_end for "every key that starts with prefix".
-std::string prefixEnd(std::string prefix) {
-    while (!prefix.empty() && uint8_t(prefix.back()) == 0xff) {
-        prefix.pop_back();
-    }
-    if (prefix.empty()) {
-        return std::string(1, '\0');  // etcd: every key
-    }
-    prefix.back() = char(uint8_t(prefix.back()) + 1);
-    return prefix;
-}
 
 std::shared_ptr<net::TlsContext> tlsFor(const conf::ClusterSettings& s) {
     bool https = std::any_of(s.etcd.begin(), s.etcd.end(),

@@ -118,6 +118,10 @@ const char* toString(HealthQuorum quorum) {
     return names[size_t(quorum)];
 }
 
+const char* toString(StalePolicy policy) {
+    return policy == StalePolicy::LastKnown ? "last-known" : "fail-open";
+}
+
 const char* toString(FailoverMode mode) {
     return mode == FailoverMode::Auto ? "auto" : "manual";
 }

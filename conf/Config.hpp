@@ -238,8 +238,10 @@ struct Config {
     Topology topology;
     std::vector<MaintenanceWindow> maintenance;  // in file order
     uint32_t slot_count = 0;                     // one health-table slot per (pool, member)
-    // Identifies the slot layout (pool names, member addresses and probe targets in order).
-    // Prober and backend compare it to know they index the table the same way.
+    // The layout hash: FNV-1a over every pool's name, in name order, each followed by its
+    // members' addresses (a cname member's target name) in file order; weights, member names
+    // and monitor settings are not in it. Prober, backend and the cluster's nodes compare it
+    // to know they number the slots alike.
     uint64_t layout_hash = 0;
 
     int poolIndex(const std::string& name) const;
@@ -260,6 +262,7 @@ const char* toString(Fallback);
 const char* toString(FailbackMode);
 const char* toString(FailoverMode);
 const char* toString(HealthQuorum);
+const char* toString(StalePolicy);  // "fail-open" or "last-known", as pharos.yaml spells it
 // The fallback as the LB file spells it: "any", "refuse" or "pool:NAME".
 std::string fallbackText(const Pool& pool);
 // What a member answers with, for people: its address, or its cname target.

@@ -46,8 +46,7 @@ void settingChanges(const Settings& a, const Settings& b, std::vector<std::strin
     diff("health.table_group", a.table_group, b.table_group);
     diff("health.stale_after", std::to_string(a.stale_after.count()),
          std::to_string(b.stale_after.count()));
-    diff("health.on_stale", a.on_stale == StalePolicy::LastKnown ? "last-known" : "fail-open",
-         b.on_stale == StalePolicy::LastKnown ? "last-known" : "fail-open");
+    diff("health.on_stale", toString(a.on_stale), toString(b.on_stale));
     diff("admin_state", a.admin_state, b.admin_state);
     diff("control.socket", a.control_socket, b.control_socket, true);
     diff("control.group", a.control_group, b.control_group);

@@ -59,7 +59,9 @@ void parseHealth(YamlReader& in, const YAML::Node& node, Settings& out) {
         }
     }
     if (node["on_stale"]) {
-        if (auto v = in.choice(node, "on_stale", "health", {"fail-open", "last-known"})) {
+        if (auto v =
+                in.choice(node, "on_stale", "health",
+                          {toString(StalePolicy::FailOpen), toString(StalePolicy::LastKnown)})) {
             out.on_stale = *v == 0 ? StalePolicy::FailOpen : StalePolicy::LastKnown;
         }
     }

@@ -1,6 +1,5 @@
 #include <cstdio>
 #include <map>
-#include <memory>
 #include <random>
 
 #include "admin/AdminStateFile.hpp"
@@ -9,12 +8,12 @@
 #include "base/Timestamp.hpp"
 #include "ctl/Commands.hpp"
 #include "ctl/ControlClient.hpp"
-#include "lb/FallbackChain.hpp"
-#include "lb/PoolBalancer.hpp"
-#include "lb/Trace.hpp"
+#include "lb/Chain.hpp"
+#include "lb/VerdictSnapshot.hpp"
 #include "policy/PoolPolicy.hpp"
 #include "state/FailureText.hpp"
 #include "state/TableVerdicts.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -35,32 +34,6 @@ std::optional<lb::Client> clientOf(const Options& options) {
     }
     return client;
 }
-
-// The pools a decision may visit (the name's pool and its fallback chain), each with the
-// verdicts the backend would read, built when first needed.
-struct ChainPools {
-    const conf::Config& config;
-    state::TableVerdicts& health;
-    lb::TopologyIndex index;
-    std::map<size_t, std::unique_ptr<lb::PoolBalancer>> balancers;
-    std::map<size_t, std::vector<lb::Health>> verdicts;
-    bool trusted = true;
-
-    const lb::PoolBalancer& balancer(size_t p) {
-        auto& b = balancers[p];
-        if (!b) {
-            b = std::make_unique<lb::PoolBalancer>(config.pools[p], config.topology, index);
-        }
-        return *b;
-    }
-    std::span<const lb::Health> verdictsOf(size_t p) {
-        auto [it, fresh] = verdicts.try_emplace(p, config.pools[p].members.size());
-        if (fresh) {
-            trusted = health.fill(config, config.pools[p], it->second) && trusted;
-        }
-        return it->second;
-    }
-};
 
 // Why a DR policy holds a member in or out of the answers, and until when.
 std::string holdText(const conf::Config& config, const conf::Pool& pool, const conf::Member& member,
@@ -139,57 +112,43 @@ void printVotes(const conf::Config& config, const conf::Pool& pool) {
                 cluster.value("store", "?").c_str());
     const auto& votes = (*reply)["votes"][pool.name];
     for (const auto& m : pool.members) {
-        std::string line;
         std::string target = conf::memberTarget(m);
-        if (votes.contains(target)) {
-            const nlohmann::json& all = votes[target];
-            for (auto it = all.begin(); it != all.end(); ++it) {
-                line += " " + it.key() + ":" + it.value().get<std::string>();
-            }
-        }
+        std::string line = votes.contains(target) ? status::votesText(votes[target]) : "";
         std::printf("  %s %s:%s\n", m.name.c_str(), target.c_str(), line.c_str());
     }
 }
 
 // One decision with its trace (a step per pool of the fallback chain), then kDraws more to
 // show how a weighted draw spreads.
-void explainFamily(ChainPools& chain, size_t pool, base::Family family, const lb::Client& client) {
-    const conf::Config& config = chain.config;
-    if (chain.balancer(pool).whole()) {
-        std::printf("records (one member, any family: the pool has cname members):\n");
+void explainFamily(lb::Chain& chain, size_t pool, base::Family family, const lb::Client& client) {
+    const conf::Config& config = chain.config();
+    if (chain.decidedWhole(pool)) {
+        std::printf(config.pools[pool].has_cname
+                        ? "records (one member, any family: the pool has cname members):\n"
+                        : "records (one member, any family: a pool of its fallback chain has "
+                          "cname members):\n");
     } else {
         std::printf("%s records:\n", family == base::Family::V4 ? "A" : "AAAA");
     }
     lb::WeightedSampler sampler(std::random_device{}());
-    lb::Answer answer;
-    std::vector<std::pair<size_t, lb::Trace>> steps;
-    auto balancer_of = [&](size_t p) -> const lb::PoolBalancer& { return chain.balancer(p); };
-    auto health_of = [&](size_t p) { return chain.verdictsOf(p); };
-    auto trace_of = [&](size_t, size_t p) {
-        steps.emplace_back(p, lb::Trace{});
-        return &steps.back().second;
-    };
-    size_t answered = lb::decideWithFallbacks(config, pool, family, balancer_of, health_of,
-                                              trace_of, client, sampler, answer);
-    for (size_t s = 0; s < steps.size(); ++s) {
-        const conf::Pool& p = config.pools[steps[s].first];
+    lb::ChainTrace trace;
+    const lb::Decision& traced = chain.decide(pool, family, client, sampler, &trace);
+    for (size_t s = 0; s < trace.steps.size(); ++s) {
+        const conf::Pool& p = config.pools[trace.steps[s].pool];
         if (s > 0) {
             std::printf("then, by the fallback chain:\n");
         }
-        lb::Answer shown = s + 1 == steps.size() ? answer : lb::Answer{};
-        std::fputs(lb::formatTrace(p, config.topology, steps[s].second, shown, client).c_str(),
+        lb::Answer shown = s + 1 == trace.steps.size() ? traced.answer : lb::Answer{};
+        std::fputs(lb::formatTrace(p, config.topology, trace.steps[s].trace, shown, client).c_str(),
                    stdout);
     }
-    auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
     std::map<std::string, int> first;
     for (int i = 0; i < kDraws; ++i) {
-        size_t at = lb::decideWithFallbacks(config, pool, family, balancer_of, health_of, no_trace,
-                                            client, sampler, answer);
-        if (!answer.members.empty()) {
-            ++first[conf::memberTarget(config.pools[at].members[answer.members[0]])];
+        const lb::Decision& d = chain.decide(pool, family, client, sampler);
+        if (!d.answer.members.empty()) {
+            ++first[conf::memberTarget(config.pools[d.pool].members[d.answer.members[0]])];
         }
     }
-    (void)answered;
     if (first.size() > 1) {
         std::printf("first address over %d decisions:", kDraws);
         for (const auto& [address, count] : first) {
@@ -209,11 +168,8 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
             state ? state->overrides.find(pool.name, conf::memberTarget(m)) : nullptr;
         if (o) {
             std::printf("admin: %s %s is %s by %s%s%s\n", m.name.c_str(),
-                        conf::memberTarget(m).c_str(),
-                        o->action == state::AdminOverride::Drain      ? "drained"
-                        : o->action == state::AdminOverride::ForcedUp ? "forced up"
-                                                                      : "forced down",
-                        o->by.c_str(), o->reason.empty() ? "" : ": ", o->reason.c_str());
+                        conf::memberTarget(m).c_str(), state::adminText(o->action), o->by.c_str(),
+                        o->reason.empty() ? "" : ": ", o->reason.c_str());
         }
     }
     if (!state) {
@@ -235,8 +191,8 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
 
 }  // namespace
 
-// Runs the backend's own decision (lb::PoolBalancer, per address family, under the same table
-// policy) for one name and client against the live health table, and prints why.
+// Runs the backend's own decision (lb::Chain over state::TableVerdicts, the table-trust gate)
+// for one name and client against the live health table, and prints why.
 int runExplain(const Options& options) {
     if (options.args.size() != 1 || options.client.empty()) {
         std::fprintf(stderr, "usage: pharosctl explain NAME --client IP [--ecs CIDR]\n");
@@ -258,13 +214,15 @@ int runExplain(const Options& options) {
     }
     size_t pool_index = size_t(gn->pool_index);
     const conf::Pool& pool = config->pools[pool_index];
-    state::TableVerdicts health(config->settings.health_table);
-    health.refresh();
-    ChainPools chain{*config, health, lb::TopologyIndex(config->topology), {}, {}};
-    chain.verdictsOf(pool_index);
+    state::TableVerdicts table_verdicts(config->settings.health_table);
+    table_verdicts.refresh();
+    lb::VerdictSnapshot verdicts(table_verdicts);  // every decision below over one moment's
+    lb::Chain chain(*config, verdicts);
+    bool trusted = true;
+    chain.verdicts(pool_index, trusted);
     std::printf("%s (ttl %u)\n", gn->name.c_str(), gn->ttl);
-    std::printf("health table %s: %s\n", state::toString(health.lastStatus()),
-                chain.trusted ? "verdicts used" : "every member counts as up (fail-open)");
+    std::printf("health table %s: %s\n", state::tableStatusText(table_verdicts.lastStatus()),
+                trusted ? "verdicts used" : "every member counts as up (fail-open)");
     printOverrides(*config, pool);
     state::HealthTableReader table(config->settings.health_table);  // one mapping for both
     table.refresh();
@@ -272,7 +230,8 @@ int runExplain(const Options& options) {
     printChecks(*config, pool, table);
     printVotes(*config, pool);
     for (base::Family family : {base::Family::V4, base::Family::V6}) {
-        if (chain.balancer(pool_index).whole() && family == base::Family::V6) {
+        if (chain.decidedWhole(pool_index)) {
+            explainFamily(chain, pool_index, family, *client);
             break;  // decided once for every question
         }
         if (chain.balancer(pool_index).serves(family)) {

@@ -11,7 +11,9 @@
 #include "ctl/ControlClient.hpp"
 #include "state/FailureText.hpp"
 #include "state/HealthTableReader.hpp"
+#include "state/TableVerdicts.hpp"
 #include "status/StatusDocument.hpp"
+#include "status/VotesText.hpp"
 
 namespace pharos::ctl {
 namespace {
@@ -79,7 +81,7 @@ void printOverrides(const conf::Config& config, const Snapshot& snap) {
     std::printf("admin overrides (%s):\n", config.settings.admin_state.c_str());
     for (const auto& o : snap.overrides.all()) {
         std::printf("  %s/%s %s: %s by %s since %s%s%s%s\n", o.pool.c_str(), o.member.c_str(),
-                    o.address.c_str(), admin::actionName(o.action), o.by.c_str(),
+                    o.address.c_str(), state::toString(o.action), o.by.c_str(),
                     base::formatRfc3339(o.since_ms).c_str(), o.until_ms ? ", until " : "",
                     o.until_ms ? base::formatRfc3339(o.until_ms).c_str() : "",
                     o.reason.empty() ? "" : (" (" + o.reason + ")").c_str());
@@ -152,13 +154,7 @@ void printCluster(const nlohmann::json& doc) {
             continue;
         }
         for (const auto& m : p["members"]) {
-            std::string votes;
-            if (m.contains("votes")) {
-                const nlohmann::json& all = m["votes"];
-                for (auto it = all.begin(); it != all.end(); ++it) {
-                    votes += " " + it.key() + ":" + it.value().get<std::string>();
-                }
-            }
+            std::string votes = m.contains("votes") ? status::votesText(m["votes"]) : "";
             std::printf("  %s/%s votes (health_quorum %s):%s\n",
                         p["name"].get<std::string>().c_str(), m["name"].get<std::string>().c_str(),
                         p["health_quorum"].get<std::string>().c_str(), votes.c_str());
@@ -191,7 +187,7 @@ void addCluster(const conf::Config& config, nlohmann::json& doc) {
 void printText(const conf::Config& config, const state::HealthTableReader& table,
                const Snapshot& snap, const nlohmann::json& doc) {
     std::printf("health table %s: %s\n", config.settings.health_table.c_str(),
-                state::toString(snap.status));
+                state::tableStatusText(snap.status));
     if (const auto* h = table.header()) {
         std::printf("  prober pid %d, heartbeat %s, generation %llu, %u slots, %s\n", h->writer_pid,
                     ago(h->heartbeat_ms.load(), snap.now_ms).c_str(),
@@ -218,7 +214,7 @@ void printText(const conf::Config& config, const state::HealthTableReader& table
 }  // namespace
 
 // Shows what the backend sees: the table's status under the backend's own policy
-// (state::usesVerdicts), then every member's slot. Exits 0 when the backend uses the
+// (state::TableVerdicts), then every member's slot. Exits 0 when the backend uses the
 // verdicts, 1 when it fails open.
 int runStatus(const Options& options) {
     auto config = loadForCommand(options);
@@ -229,9 +225,9 @@ int runStatus(const Options& options) {
     table.refresh();
     Snapshot snap;
     snap.now_ms = base::realtimeMs();
-    snap.status = table.status(config->layout_hash, snap.now_ms,
-                               int64_t(config->settings.stale_after.count() * 1000));
-    snap.verdicts_used = state::usesVerdicts(snap.status, config->settings.on_stale);
+    state::TableVerdicts gate(table, snap.now_ms);  // the backend's own table-trust gate
+    snap.status = gate.status(*config);
+    snap.verdicts_used = gate.trusted(*config);
     auto loaded = admin::loadAdminState(config->settings.admin_state);
     if (auto* state = std::get_if<admin::AdminState>(&loaded)) {
         snap.overrides = std::move(state->overrides);

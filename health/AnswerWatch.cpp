@@ -1,71 +1,65 @@
 #include "health/AnswerWatch.hpp"
 
-#include "state/HealthTableReader.hpp"
-
 namespace pharos::health {
 
-AnswerWatch::AnswerWatch(const conf::Config& config)
-    : config_(config), index_(config.topology), last_(config.pools.size()) {
-    for (const auto& pool : config.pools) {
-        balancers_.push_back(pool.lb_method == conf::LbMethod::FoGroup
-                                 ? std::make_unique<lb::PoolBalancer>(pool, config.topology, index_)
-                                 : nullptr);
-    }
-}
+AnswerWatch::AnswerWatch(const conf::Config& config, const state::HealthTableWriter& table)
+    : config_(config), verdicts_(table), chain_(config, verdicts_), last_(config.pools.size()) {}
 
 AnswerWatch::~AnswerWatch() = default;
 
-std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p,
-                                                      const state::HealthTableWriter& table) {
-    if (!table.ready()) {
-        // Answers fail open until every member has a verdict: what this decides is not what
-        // is answered.
+bool AnswerWatch::watched(size_t p) const {
+    return p < config_.pools.size() && config_.pools[p].lb_method == conf::LbMethod::FoGroup;
+}
+
+std::optional<AnswerWatch::Move> AnswerWatch::recheck(size_t p) {
+    if (!verdicts_.trusted(config_)) {
+        // The backend fails open until the table is ready: every member answers, and a move
+        // from that to the verdicts' answer is not a failover.
         baselined_ = false;
         return std::nullopt;
     }
     if (!baselined_) {
-        // The table just became ready: every pool's answer now is where moves count from,
+        // The table just became trusted: every pool's answer now is where moves count from,
         // including pools none of whose members changed since.
         baselined_ = true;
-        for (size_t q = 0; q < balancers_.size(); ++q) {
-            last_[q] = balancers_[q] ? std::optional(decide(q, table)) : std::nullopt;
+        for (size_t q = 0; q < config_.pools.size(); ++q) {
+            last_[q] = answer(q);
         }
         return std::nullopt;
     }
-    if (p >= balancers_.size() || !balancers_[p]) {
+    if (!watched(p)) {
         return std::nullopt;
     }
-    std::string now = decide(p, table);
+    std::optional<std::string> now = answer(p);
+    if (!now) {
+        return std::nullopt;  // the gate closed between the check above and the decision
+    }
     std::optional<std::string> before = std::exchange(last_[p], now);
-    if (!before || *before == now) {
+    if (!before || *before == *now) {
         return std::nullopt;
     }
-    return Move{*before, now};
+    return Move{*before, *now};
 }
 
-std::string AnswerWatch::decide(size_t p, const state::HealthTableWriter& table) {
-    const conf::Pool& pool = config_.pools[p];
-    health_.resize(pool.members.size());
-    for (uint32_t i = 0; i < pool.members.size(); ++i) {
-        state::SlotView v = table.read(pool.first_slot + i);
-        health_[i] = state::verdictOf(state::packVerdict(v.state, v.admin, v.flapping, v.hold),
-                                      pool.members[i].alert_only);
+std::optional<std::string> AnswerWatch::answer(size_t p) {
+    if (!watched(p)) {
+        return std::nullopt;
     }
+    const conf::Pool& pool = config_.pools[p];
     // fogroup's choice needs no client and no draw but for fallback `any`, which this text
     // names as such rather than by the member drawn.
     lb::WeightedSampler sampler(1);
     std::string text;
-    for (base::Family family : {base::Family::V4, base::Family::V6}) {
-        const lb::PoolBalancer& balancer = *balancers_[p];
-        if (!balancer.serves(family) || (balancer.whole() && family == base::Family::V6)) {
-            continue;
+    for (base::Family family : chain_.families(p)) {
+        const lb::Decision& d = chain_.decide(p, family, lb::Client{}, sampler);
+        if (!d.trusted) {
+            return std::nullopt;
         }
-        balancer.decide(family, health_, lb::Client{}, sampler, answer_);
-        std::string part = answer_.fallback || answer_.fallback_pool >= 0 || answer_.refused ||
-                                   answer_.members.empty()
+        const auto& members = config_.pools[d.pool].members;
+        std::string part = d.answer.fallback || d.answer.refused || d.answer.members.empty()
                                ? "nothing usable (fallback " + conf::fallbackText(pool) + ")"
-                               : pool.members[answer_.members[0]].name + " " +
-                                     conf::memberTarget(pool.members[answer_.members[0]]);
+                               : members[d.answer.members[0]].name + " " +
+                                     conf::memberTarget(members[d.answer.members[0]]);
         text += (text.empty() ? "" : ", ") + part;
     }
     return text;

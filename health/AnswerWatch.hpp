@@ -1,25 +1,25 @@
 #pragma once
 // Which member each fogroup pool answers, so operators are told when the answers move (the
 // failover itself), not only that some member changed state. Decided by the backend's own
-// PoolBalancer from the verdicts the prober publishes, so what is told is what is answered.
-// Only fogroup pools: they answer one member, and a move from one to another is a decision;
-// wrr and chash pools spread over their usable members, which member-state events tell.
-#include <memory>
+// lb::Chain over the prober's table through the table-trust gate (state::TableVerdicts), so
+// what is told is what is answered. Only fogroup pools: they answer one member, and a move from
+// one to another is a decision; wrr and chash pools spread over their usable members, which
+// member-state events tell.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "conf/Config.hpp"
-#include "lb/PoolBalancer.hpp"
-#include "lb/TopologyIndex.hpp"
+#include "lb/Chain.hpp"
 #include "state/HealthTableWriter.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::health {
 
 class AnswerWatch {
   public:
-    // `config` must outlive the watch (the ProbeRun's).
-    explicit AnswerWatch(const conf::Config& config);
+    // `config` and `table` must outlive the watch (the ProbeRun's).
+    AnswerWatch(const conf::Config& config, const state::HealthTableWriter& table);
     ~AnswerWatch();
 
     struct Move {
@@ -27,19 +27,21 @@ class AnswerWatch {
         std::string to;
     };
     // Decides pool `p` again; the move when its answer differs from the last one seen. The
-    // first call once the table is ready records every pool's answer and reports nothing.
-    std::optional<Move> recheck(size_t p, const state::HealthTableWriter& table);
+    // first call once the gate trusts the table records every pool's answer and reports
+    // nothing; while it does not (the backend fails open), nothing is reported.
+    std::optional<Move> recheck(size_t p);
+    // What pool `p` answers now, as the move texts name it; nothing for a pool not watched or
+    // while the table is not trusted.
+    std::optional<std::string> answer(size_t p);
 
   private:
-    std::string decide(size_t p, const state::HealthTableWriter& table);
+    bool watched(size_t p) const;
 
     const conf::Config& config_;
-    lb::TopologyIndex index_;
-    std::vector<std::unique_ptr<lb::PoolBalancer>> balancers_;  // null but for fogroup pools
+    state::TableVerdicts verdicts_;
+    lb::Chain chain_;
     std::vector<std::optional<std::string>> last_;
     bool baselined_ = false;
-    std::vector<lb::Health> health_;
-    lb::Answer answer_;
 };
 
 }  // namespace pharos::health

@@ -4,13 +4,10 @@
 #include <time.h>
 
 #include <algorithm>
-#include <map>
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
-#include "health/checks/DnsMonitor.hpp"
-#include "health/checks/HttpMonitor.hpp"
-#include "health/checks/TcpMonitor.hpp"
+#include "health/VerdictComposer.hpp"
 #include "state/FailureText.hpp"
 
 namespace pharos::health {
@@ -33,68 +30,6 @@ struct ProbeRun::MemberProbe {
     uint16_t own_detail = 0;
     std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
 };
-
-namespace {
-
-asio::ip::address toAsio(const base::IpAddress& ip) {
-    if (ip.family == base::Family::V4) {
-        return asio::ip::make_address_v4(ip.v4());
-    }
-    asio::ip::address_v6::bytes_type b;
-    std::copy(ip.bytes.begin(), ip.bytes.end(), b.begin());
-    return asio::ip::make_address_v6(b);
-}
-
-std::unique_ptr<Monitor> makeMonitor(asio::io_context& io, const conf::Pool& pool) {
-    switch (pool.monitor) {
-        case conf::MonitorKind::Http:
-            return std::make_unique<HttpMonitor>(io, pool.params->http);
-        case conf::MonitorKind::Tcp:
-            return std::make_unique<TcpMonitor>(io, pool.params->tcp);
-        case conf::MonitorKind::Dns:
-            return std::make_unique<DnsMonitor>(io, pool.params->dns);
-        case conf::MonitorKind::Forced:
-            return nullptr;
-    }
-    return nullptr;
-}
-
-ProbeTarget targetOf(const conf::Pool& pool, const conf::Member& m) {
-    ProbeTarget t;
-    t.address = toAsio(m.monitor_ip);
-    t.port = m.monitor_port ? m.monitor_port : pool.params->port;
-    std::string address = m.monitor_ip.str();
-    // A cname member's site expects its own name (a CDN edge routes and picks its
-    // certificate by it), so the name is sent unless the monitor sets `hostname`.
-    t.sni = !pool.params->http.hostname.empty() ? pool.params->http.hostname : m.cname;
-    t.host = !t.sni.empty()                            ? t.sni
-             : m.monitor_ip.family == base::Family::V6 ? "[" + address + "]"
-                                                       : address;
-    return t;
-}
-
-// One monitor per distinct monitor settings: the loader has pools with equal settings share
-// one copy of them (conf::CopyOnWrite), generated configurations repeat one check across
-// thousands of pools, and a monitor (an https one holds a TLS context) is not small.
-ProbeRun::Monitors makeMonitors(asio::io_context& io, const conf::Config& config) {
-    ProbeRun::Monitors monitors;
-    std::map<std::pair<conf::MonitorKind, const conf::MonitorParams*>, Monitor*> made;
-    for (const auto& pool : config.pools) {
-        if (pool.monitor == conf::MonitorKind::Forced) {
-            monitors.of_pool.push_back(nullptr);
-            continue;
-        }
-        auto [it, fresh] = made.emplace(std::pair(pool.monitor, &*pool.params), nullptr);
-        if (fresh) {
-            monitors.owned.push_back(makeMonitor(io, pool));
-            it->second = monitors.owned.back().get();
-        }
-        monitors.of_pool.push_back(it->second);
-    }
-    return monitors;
-}
-
-}  // namespace
 
 ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* counters)
     : io_(io),
@@ -386,32 +321,35 @@ void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms
     write(m, v, before, now_ms);
 }
 
-// The published verdict: this prober's own, then the cluster's votes, then the dependencies.
+// The published verdict: this prober's own, then the cluster's votes, then the dependencies
+// (health/VerdictComposer); the override and the hold stay as they are.
 void ProbeRun::compose(const MemberProbe& m, state::SlotView& v) const {
-    v.state = m.state.state();
-    // The last check's failure, even while retries keep the member up.
-    v.reason = m.own_reason;
-    v.detail = m.own_detail;
-    applyQuorum(m, v);
-    applyDependencies(m, v);
-}
-
-void ProbeRun::applyQuorum(const MemberProbe& m, state::SlotView& v) const {
-    if (!votes_ || m.pool->health_quorum == conf::HealthQuorum::Local) {
-        return;
+    VerdictInputs in;
+    in.own = m.state.state();
+    in.own_reason = m.own_reason;
+    in.own_detail = m.own_detail;
+    in.quorum = m.pool->health_quorum;
+    if (votes_ && in.quorum != conf::HealthQuorum::Local) {
+        // Built here rather than kept per member: most deployments have no cluster, and a
+        // string per member would cost a large configuration megabytes.
+        in.votes = votes_->tally(state::voteKey(m.pool->name, conf::memberTarget(*m.member)));
     }
-    // Built here rather than kept per member: most deployments have no cluster, and a string per
-    // member would cost a large configuration megabytes.
-    state::Tally tally = votes_->tally(state::voteKey(m.pool->name, conf::memberTarget(*m.member)));
-    state::MemberState combined = state::quorumState(m.pool->health_quorum, v.state, tally);
-    if (combined == v.state) {
-        return;
+    const auto& deps = m.member->depends_on;
+    std::vector<state::MemberState> published;  // allocates only for members with depends_on
+    published.reserve(deps.size());
+    for (const auto& dep : deps) {
+        published.push_back(
+            table_.read(config_.pools[size_t(dep.pool)].first_slot + dep.member).state);
     }
-    v.state = combined;
-    if (combined == state::MemberState::Down) {
-        v.reason = state::FailureReason::QuorumDown;
-        v.detail = uint16_t(tally.down);
-    }  // outvoted the other way, it keeps its own failure: an operator sees this node's view
+    in.dependencies = published;
+    in.admin = v.admin;
+    in.hold = v.hold;
+    Verdict out = composeVerdict(in);
+    v.state = out.state;
+    v.reason = out.reason;
+    v.detail = out.detail;
+    v.admin = out.admin;
+    v.hold = out.hold;
 }
 
 void ProbeRun::refreshQuorum() {
@@ -431,24 +369,6 @@ std::unordered_set<std::string> ProbeRun::ownDown() const {
         }
     }
     return out;
-}
-
-// A member whose own checks pass is down while a member it depends on is (the state published
-// for that one, so chains carry through). Unknown is not down: a start waits for nobody.
-void ProbeRun::applyDependencies(const MemberProbe& m, state::SlotView& v) const {
-    if (v.state != state::MemberState::Up) {
-        return;
-    }
-    const auto& deps = m.member->depends_on;
-    for (size_t i = 0; i < deps.size(); ++i) {
-        uint32_t slot = config_.pools[size_t(deps[i].pool)].first_slot + deps[i].member;
-        if (table_.read(slot).state == state::MemberState::Down) {
-            v.state = state::MemberState::Down;
-            v.reason = state::FailureReason::DependencyDown;
-            v.detail = uint16_t(i);
-            return;
-        }
-    }
 }
 
 // A dependency or the votes changed: the member's own checks say the same as before, its

@@ -10,6 +10,7 @@
 
 #include "conf/Config.hpp"
 #include "health/HealthState.hpp"
+#include "health/MonitorFactory.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/ProbeSchedule.hpp"
 #include "health/checks/Monitor.hpp"
@@ -57,11 +58,6 @@ class ProbeRun {
     const state::HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
 
-    struct Monitors {
-        std::vector<std::unique_ptr<Monitor>> owned;  // one per distinct monitor
-        std::vector<Monitor*> of_pool;                // per pool; null for forced
-    };
-
   private:
     static constexpr double kFirstChecksPerSecond = 10000;
     struct MemberProbe;
@@ -75,8 +71,6 @@ class ProbeRun {
                         std::chrono::steady_clock::time_point deadline, ProbeDone done);
     void publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms);
     void compose(const MemberProbe& m, state::SlotView& v) const;
-    void applyQuorum(const MemberProbe& m, state::SlotView& v) const;
-    void applyDependencies(const MemberProbe& m, state::SlotView& v) const;
     void refreshDependent(MemberProbe& m, int64_t now_ms);
     void write(MemberProbe& m, state::SlotView& v, state::MemberState before, int64_t now_ms);
     void beat();

@@ -1,8 +1,8 @@
 #pragma once
 // `fallback: pool:NAME` chains: when no member of a pool may be used, the answer comes from the
 // named pool by its own method and health, and from that pool's fallback in turn. The loader
-// refuses missing pools and loops; the walk still stops after one step per pool. The backend,
-// `pharosctl explain` and the status document all decide through decideWithFallbacks().
+// refuses missing pools and loops; the walk still stops after one step per pool. lb::Chain
+// walks it for the backend and every view of what the backend answers.
 #include <cstddef>
 #include <span>
 

@@ -6,8 +6,8 @@
 // A pool with cname members is decided whole instead, for either family, and picks one member:
 // a CNAME cannot share its name with other records, so the caller answers a chosen CNAME
 // alone, and a chosen address only to a question of its family.
-// pharos-backend and `pharosctl explain` both decide through this class, so explain shows
-// exactly what the backend answers.
+// Every view decides through this class, by way of lb::Chain, so each shows exactly what the
+// backend answers.
 #include <memory>
 #include <span>
 #include <vector>

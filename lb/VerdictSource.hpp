@@ -15,7 +15,8 @@ class VerdictSource {
     // trustworthy table was there (fail-open).
     virtual bool fill(const conf::Config& config, const conf::Pool& pool,
                       std::span<Health> out) = 0;
-    // Called about once a second, off the lookup path.
+    // Called at start, after a reload and ten times a second (pharos-backend's timer), off
+    // the lookup path.
     virtual void refresh() {}
 };
 

@@ -26,7 +26,8 @@ struct MemberView {
     state::MemberState published = state::MemberState::Unknown;
 };
 
-// Something a person should hear about: logged now, sent to webhooks once those exist.
+// Something a person should hear about: pharos-health logs it and sends it to the webhooks
+// as `policy:<what>`.
 struct PolicyEvent {
     std::string
         what;  // approval-pending, approval-cleared, holder-set, holder-moved, holder-cleared

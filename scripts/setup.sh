@@ -11,6 +11,7 @@ packages=(
     pdns-server pdns-backend-remote pdns-backend-sqlite3 pdns-tools pdns-recursor sqlite3
     dnsutils bind9-dnsutils dnsperf python3 procps iproute2 bc openssl chromium
     etcd-server etcd-client
+    prometheus
 )
 
 missing=()
@@ -32,9 +33,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
     "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
         --no-install-recommends "${missing[@]}"
+    # Installed here for its promtool only: its server must not start at the next boot either
+    # (one the operator installed before is left as it was).
+    if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+        "${sudo_cmd[@]}" systemctl disable prometheus.service >/dev/null 2>&1 || true
+    fi
 fi
 
 # A pdns already running on this machine (an operator's name server) is left alone: the tests
 # and the demo run their own pdns_server instances on ports of their own (5300, 5391-5399), and
-# packages installed above were kept from starting by policy-rc.d.
+# packages installed above were kept from starting by policy-rc.d. `prometheus` is there for its
+# promtool, which checks /metrics (test/web).
 echo "setup: dependencies present"

@@ -1,58 +1,49 @@
 #include "state/BackendStatsReader.hpp"
-#include "base/ShmName.hpp"
-
-#include <sys/stat.h>
 
 namespace pharos::state {
+namespace {
 
-struct BackendStatsReader::Mapping {
-    state::SharedMemory memory;
-    ino_t inode = 0;
-    StatsLayout layout;
-    const char* base() const { return static_cast<const char*>(memory.data()); }
-};
+// A block this reader can read: the magic, this version, and every counter its header counts.
+const std::atomic<uint32_t>* acceptBlock(const SharedMemory& mapped) {
+    if (mapped.size() < sizeof(StatsHeader)) {
+        return nullptr;
+    }
+    const auto* h = static_cast<const StatsHeader*>(mapped.data());
+    if (h->magic.load(std::memory_order_acquire) != kStatsMagic || h->version != kStatsVersion ||
+        StatsLayout::of(h->globalname_count, h->slot_count).bytes > mapped.size()) {
+        return nullptr;
+    }
+    return &h->retired;
+}
 
-BackendStatsReader::BackendStatsReader(std::string name) : name_(std::move(name)) {}
-BackendStatsReader::~BackendStatsReader() = default;
+}  // namespace
+
+// A block whose name was removed is let go: the backend never publishes it again by itself.
+BackendStatsReader::BackendStatsReader(std::string name)
+    : block_(std::move(name), acceptBlock, false) {}
 
 bool BackendStatsReader::refresh() {
-    struct stat st {};
-    bool exists = stat(base::shmPath(name_).c_str(), &st) == 0;
-    if (map_ && exists && st.st_ino == map_->inode && !header()->retired.load()) {
-        return true;
+    if (block_.refresh() == ShmFollower::Refresh::Remapped) {
+        layout_ = StatsLayout::of(header()->globalname_count, header()->slot_count);
     }
-    map_.reset();
-    auto fresh = std::make_unique<Mapping>();
-    if (!exists || !fresh->memory.openReadOnly(name_) ||
-        fresh->memory.size() < sizeof(StatsHeader)) {
-        return false;
-    }
-    const auto* h = reinterpret_cast<const StatsHeader*>(fresh->base());
-    if (h->magic.load(std::memory_order_acquire) != kStatsMagic || h->version != kStatsVersion) {
-        return false;
-    }
-    fresh->layout = StatsLayout::of(h->globalname_count, h->slot_count);
-    if (fresh->layout.bytes > fresh->memory.size()) {
-        return false;
-    }
-    fresh->inode = st.st_ino;
-    map_ = std::move(fresh);
-    return true;
+    return block_.mapped();
+}
+
+const char* BackendStatsReader::at(size_t offset) const {
+    return block_.mapped() ? static_cast<const char*>(block_.data()) + offset : nullptr;
 }
 
 const StatsHeader* BackendStatsReader::header() const {
-    return map_ ? reinterpret_cast<const StatsHeader*>(map_->base()) : nullptr;
+    return reinterpret_cast<const StatsHeader*>(at(0));
 }
 const BackendCounters* BackendStatsReader::counters() const {
-    return map_ ? reinterpret_cast<const BackendCounters*>(map_->base() + map_->layout.counters)
-                : nullptr;
+    return reinterpret_cast<const BackendCounters*>(at(layout_.counters));
 }
 const NameCounters* BackendStatsReader::names() const {
-    return map_ ? reinterpret_cast<const NameCounters*>(map_->base() + map_->layout.names)
-                : nullptr;
+    return reinterpret_cast<const NameCounters*>(at(layout_.names));
 }
 const Counter* BackendStatsReader::answers() const {
-    return map_ ? reinterpret_cast<const Counter*>(map_->base() + map_->layout.answers) : nullptr;
+    return reinterpret_cast<const Counter*>(at(layout_.answers));
 }
 
 }  // namespace pharos::state

@@ -85,11 +85,25 @@ const char* toString(AdminOverride a) {
         case AdminOverride::None:
             return "none";
         case AdminOverride::ForcedUp:
-            return "forced-up";
+            return "force-up";
         case AdminOverride::ForcedDown:
-            return "forced-down";
+            return "force-down";
         case AdminOverride::Drain:
             return "drain";
+    }
+    return "?";
+}
+
+const char* adminText(AdminOverride a) {
+    switch (a) {
+        case AdminOverride::None:
+            return "not overridden";
+        case AdminOverride::ForcedUp:
+            return "forced up";
+        case AdminOverride::ForcedDown:
+            return "forced down";
+        case AdminOverride::Drain:
+            return "drained";
     }
     return "?";
 }

@@ -53,10 +53,16 @@ enum class FailureReason : uint16_t {
                           // detail: how many of them see the member down
 };
 constexpr size_t kFailureReasons = 20;
+// One machine spelling per value, used by every machine output (the /status document, the
+// metrics' labels, the webhooks' payloads) and README's "Upgrade notes" when one changes.
 const char* toString(FailureReason);
 const char* toString(MemberState);
+// "none", "drain", "force-up", "force-down": pharosctl's command words, which the admin-state
+// file has always stored.
 const char* toString(AdminOverride);
 const char* toString(PolicyHold);  // "" for None
+// An override for people: "drained", "forced up", "forced down" ("not overridden" for None).
+const char* adminText(AdminOverride);
 
 // A member is flapping (bit 16 of its verdict word) when its state changed this many times
 // within its flap window (health/HealthState).
@@ -99,7 +105,7 @@ struct alignas(64) TableHeader {
     int32_t writer_pid;
     uint32_t slot_size;
     int64_t created_ms;
-    std::atomic<int64_t> heartbeat_ms;  // CLOCK_REALTIME, refreshed at least every second
+    std::atomic<int64_t> heartbeat_ms;  // CLOCK_REALTIME, refreshed every 500 ms
     std::atomic<uint64_t> generation;   // bumped on every verdict change
     std::atomic<uint32_t> ready;        // 1 once every member has had a first verdict
     std::atomic<uint32_t> retired;      // 1 once a newer table replaced this object

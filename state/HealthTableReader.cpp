@@ -1,19 +1,6 @@
 #include "state/HealthTableReader.hpp"
 
-#include <sys/stat.h>
-
-#include <memory>
-
-#include "base/ShmName.hpp"
-#include "state/SharedMemory.hpp"
-
 namespace pharos::state {
-
-struct HealthTableReader::Mapping {
-    SharedMemory memory;
-    const TableHeader* header = nullptr;
-    ino_t inode = 0;
-};
 
 const char* toString(TableStatus s) {
     switch (s) {
@@ -22,13 +9,27 @@ const char* toString(TableStatus s) {
         case TableStatus::Missing:
             return "missing";
         case TableStatus::NotReady:
-            return "not ready";
+            return "not-ready";
         case TableStatus::Stale:
             return "stale";
         case TableStatus::OtherConfig:
-            return "built for another configuration";
+            return "other-config";
     }
     return "?";
+}
+
+const char* tableStatusText(TableStatus s) {
+    switch (s) {
+        case TableStatus::NotReady:
+            return "not ready";
+        case TableStatus::OtherConfig:
+            return "built for another configuration";
+        case TableStatus::Ok:
+        case TableStatus::Missing:
+        case TableStatus::Stale:
+            break;
+    }
+    return toString(s);
 }
 
 bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale) {
@@ -36,55 +37,42 @@ bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale) {
            (status == TableStatus::Stale && on_stale == conf::StalePolicy::LastKnown);
 }
 
-HealthTableReader::HealthTableReader(std::string shm_name) : name_(std::move(shm_name)) {}
+namespace {
 
-HealthTableReader::~HealthTableReader() {
-    delete map_;
-}
-
-bool HealthTableReader::refresh() {
-    // The object under the name may have been replaced (reload, restart) or removed; the
-    // inode tells, even when the old writer died before it could mark its table retired.
-    struct stat st {};
-    bool exists = stat(base::shmPath(name_).c_str(), &st) == 0;
-    bool retired = map_ && map_->header->retired.load(std::memory_order_acquire);
-    if (map_ && exists && st.st_ino == map_->inode && !retired) {
-        return true;
+// A table this reader can read: the magic, a layout version it knows, and every slot inside.
+const std::atomic<uint32_t>* acceptTable(const SharedMemory& mapped) {
+    if (mapped.size() < sizeof(TableHeader)) {
+        return nullptr;
     }
-    // Removed from /dev/shm but still written (the prober publishes it again within its next
-    // heartbeat, and retires this one then): keep reading it rather than fail open meanwhile.
-    // A dead prober's table goes stale by its heartbeat, removed or not.
-    if (map_ && !exists && !retired) {
-        return true;
-    }
-    auto fresh = std::make_unique<Mapping>();
-    if (!exists || !fresh->memory.openReadOnly(name_) ||
-        fresh->memory.size() < sizeof(TableHeader)) {
-        delete map_;
-        map_ = nullptr;
-        return false;
-    }
-    auto* h = static_cast<const TableHeader*>(fresh->memory.data());
+    auto* h = static_cast<const TableHeader*>(mapped.data());
     if (h->magic.load(std::memory_order_acquire) != kTableMagic ||
         (h->layout_version != kLayoutVersion && h->layout_version != 1) ||
-        tableBytes(h->slot_count) > fresh->memory.size()) {
-        delete map_;
-        map_ = nullptr;
-        return false;
+        tableBytes(h->slot_count) > mapped.size()) {
+        return nullptr;
     }
-    fresh->header = h;
-    fresh->inode = st.st_ino;
-    delete map_;
-    map_ = fresh.release();
-    return true;
+    return &h->retired;
 }
 
-TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
-                                      int64_t stale_after_ms) const {
-    if (!map_) {
+}  // namespace
+
+// Removed from /dev/shm but still written (the prober publishes it again within its next
+// heartbeat, and retires this one then): the table stays mapped rather than fail open
+// meanwhile. A dead prober's table goes stale by its heartbeat, removed or not.
+HealthTableReader::HealthTableReader(std::string shm_name)
+    : table_(std::move(shm_name), acceptTable, true) {}
+
+bool HealthTableReader::refresh() {
+    if (table_.refresh() != ShmFollower::Refresh::Same) {
+        header_ = static_cast<const TableHeader*>(table_.data());
+    }
+    return header_ != nullptr;
+}
+
+TableStatus statusOf(const TableHeader* h, uint64_t layout_hash, int64_t now_ms,
+                     int64_t stale_after_ms) {
+    if (!h) {
         return TableStatus::Missing;
     }
-    const TableHeader* h = map_->header;
     if (h->layout_hash != layout_hash) {
         return TableStatus::OtherConfig;
     }
@@ -97,12 +85,20 @@ TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
     return TableStatus::Ok;
 }
 
-lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
-    if (!map_ || slot >= map_->header->slot_count) {
+lb::Health verdictAt(const TableHeader* h, uint32_t slot, bool alert_only) {
+    if (!h || slot >= h->slot_count) {
         return lb::Health::Unknown;
     }
-    return verdictOf(slotsOf(map_->header)[slot].verdict.load(std::memory_order_acquire),
-                     alert_only);
+    return verdictOf(slotsOf(h)[slot].verdict.load(std::memory_order_acquire), alert_only);
+}
+
+TableStatus HealthTableReader::status(uint64_t layout_hash, int64_t now_ms,
+                                      int64_t stale_after_ms) const {
+    return statusOf(header(), layout_hash, now_ms, stale_after_ms);
+}
+
+lb::Health HealthTableReader::verdict(uint32_t slot, bool alert_only) const {
+    return verdictAt(header(), slot, alert_only);
 }
 
 lb::Health verdictOf(uint32_t v, bool alert_only) {
@@ -142,10 +138,10 @@ lb::Health verdictOf(uint32_t v, bool alert_only) {
 }
 
 bool HealthTableReader::readSlot(uint32_t slot, SlotView& out) const {
-    if (!map_ || slot >= map_->header->slot_count) {
+    if (!header_ || slot >= header_->slot_count) {
         return false;
     }
-    const Slot& s = slotsOf(map_->header)[slot];
+    const Slot& s = slotsOf(header_)[slot];
     // The writer never blocks inside, so a retry or two suffices; a writer killed mid-write
     // leaves the count odd, hence the bound.
     for (int attempt = 0; attempt < 10000; ++attempt) {
@@ -163,7 +159,7 @@ bool HealthTableReader::readSlot(uint32_t slot, SlotView& out) const {
 }
 
 const TableHeader* HealthTableReader::header() const {
-    return map_ ? map_->header : nullptr;
+    return header_;
 }
 
 }  // namespace pharos::state

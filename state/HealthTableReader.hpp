@@ -8,6 +8,7 @@
 #include "conf/Config.hpp"
 #include "lb/Health.hpp"
 #include "state/HealthTableLayout.hpp"
+#include "state/ShmFollower.hpp"
 
 namespace pharos::state {
 
@@ -18,7 +19,11 @@ enum class TableStatus : uint8_t {
     Stale,        // heartbeat older than health.stale_after: the prober is dead or stuck
     OtherConfig,  // built for another slot layout (layout_hash differs)
 };
+// "ok", "missing", "not-ready", "stale", "other-config": the machine spelling (the /status
+// document; a cluster vote from another layout is "other-config" too).
 const char* toString(TableStatus);
+// The status for people: "not ready", "built for another configuration"...
+const char* tableStatusText(TableStatus);
 
 // Whether the verdicts of a table in this status are used: a table that is fresh, ready and
 // built for this configuration, or a stale one under `health.on_stale: last-known` (it still
@@ -29,10 +34,18 @@ bool usesVerdicts(TableStatus status, conf::StalePolicy on_stale);
 // The effective verdict of one verdict word (HealthTableReader::verdict reads the word).
 lb::Health verdictOf(uint32_t word, bool alert_only);
 
+// The status of a mapped table (null: none) for a configuration with `layout_hash`, at now_ms
+// (CLOCK_REALTIME): what HealthTableReader::status says of its own mapping, for any mapping,
+// the prober's own included. Atomic loads only.
+TableStatus statusOf(const TableHeader* header, uint64_t layout_hash, int64_t now_ms,
+                     int64_t stale_after_ms);
+// The effective verdict of one slot of a mapped table (HealthTableReader::verdict); Unknown
+// without a table or past its slots. One atomic load.
+lb::Health verdictAt(const TableHeader* header, uint32_t slot, bool alert_only);
+
 class HealthTableReader {
   public:
     explicit HealthTableReader(std::string shm_name);
-    ~HealthTableReader();
     HealthTableReader(const HealthTableReader&) = delete;
     HealthTableReader& operator=(const HealthTableReader&) = delete;
 
@@ -58,9 +71,8 @@ class HealthTableReader {
     const TableHeader* header() const;
 
   private:
-    struct Mapping;
-    std::string name_;
-    Mapping* map_ = nullptr;
+    ShmFollower table_;
+    const TableHeader* header_ = nullptr;  // in table_'s mapping, or nullptr
 };
 
 }  // namespace pharos::state

@@ -22,13 +22,16 @@ SharedMemory::~SharedMemory() {
 }
 
 SharedMemory::SharedMemory(SharedMemory&& other) noexcept
-    : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      inode_(std::exchange(other.inode_, 0)) {}
 
 SharedMemory& SharedMemory::operator=(SharedMemory&& other) noexcept {
     if (this != &other) {
         reset();
         data_ = std::exchange(other.data_, nullptr);
         size_ = std::exchange(other.size_, 0);
+        inode_ = std::exchange(other.inode_, 0);
     }
     return *this;
 }
@@ -39,6 +42,7 @@ void SharedMemory::reset() {
     }
     data_ = nullptr;
     size_ = 0;
+    inode_ = 0;
 }
 
 bool SharedMemory::openReadOnly(const std::string& name) {
@@ -60,6 +64,7 @@ bool SharedMemory::openReadOnly(const std::string& name) {
     }
     data_ = p;
     size_ = size_t(st.st_size);
+    inode_ = uint64_t(st.st_ino);
     return true;
 }
 

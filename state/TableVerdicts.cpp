@@ -1,25 +1,54 @@
 #include "state/TableVerdicts.hpp"
 
-#include <time.h>
-
 #include <algorithm>
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
 
 namespace pharos::state {
+
+TableVerdicts::TableVerdicts(const std::string& table_name) : log_(true) {
+    own_.emplace(table_name);
+    reader_ = &*own_;
+}
+
+TableVerdicts::TableVerdicts(const HealthTableReader& table, int64_t now_ms)
+    : reader_(&table), now_ms_(now_ms) {}
+
+TableVerdicts::TableVerdicts(const HealthTableWriter& table) : writer_(&table) {}
+
+const TableHeader* TableVerdicts::header() const {
+    return writer_ ? &writer_->header() : reader_->header();
+}
+
+void TableVerdicts::refresh() {
+    if (own_) {
+        own_->refresh();
+    }
+}
+
+TableStatus TableVerdicts::status(const conf::Config& config) const {
+    auto stale_ms = int64_t(config.settings.stale_after.count() * 1000);
+    return statusOf(header(), config.layout_hash, now_ms_ ? *now_ms_ : base::coarseRealtimeMs(),
+                    stale_ms);
+}
+
+bool TableVerdicts::trusted(const conf::Config& config) const {
+    return usesVerdicts(status(config), config.settings.on_stale);
+}
+
 bool TableVerdicts::fill(const conf::Config& config, const conf::Pool& pool,
                          std::span<lb::Health> out) {
-    auto stale_ms = int64_t(config.settings.stale_after.count() * 1000);
-    TableStatus status = reader_.status(config.layout_hash, base::coarseRealtimeMs(), stale_ms);
+    TableStatus status = this->status(config);
     bool trusted = usesVerdicts(status, config.settings.on_stale);
     noteStatus(status, trusted);
     if (!trusted) {
         std::fill(out.begin(), out.end(), lb::Health::Up);
         return false;
     }
+    const TableHeader* h = header();
     for (size_t i = 0; i < out.size(); ++i) {
-        out[i] = reader_.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only);
+        out[i] = verdictAt(h, pool.first_slot + uint32_t(i), pool.members[i].alert_only);
     }
     return true;
 }
@@ -28,14 +57,17 @@ void TableVerdicts::noteStatus(TableStatus status, bool trusted) {
     if (logged_once_ && status == last_) {
         return;
     }
-    if (trusted) {
-        PHAROS_LOG(Info, "health table: " << toString(status) << "; using its verdicts");
-    } else {
-        PHAROS_LOG(Warning, "health table: " << toString(status)
-                                             << "; answering as if every member were up");
-    }
     last_ = status;
     logged_once_ = true;
+    if (!log_) {
+        return;
+    }
+    if (trusted) {
+        PHAROS_LOG(Info, "health table: " << tableStatusText(status) << "; using its verdicts");
+    } else {
+        PHAROS_LOG(Warning, "health table: " << tableStatusText(status)
+                                             << "; answering as if every member were up");
+    }
 }
 
 }  // namespace pharos::state

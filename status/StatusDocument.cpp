@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <map>
-#include <memory>
 #include <set>
 
-#include "lb/FallbackChain.hpp"
-#include "lb/PoolBalancer.hpp"
+#include "lb/Chain.hpp"
+#include "lb/VerdictSnapshot.hpp"
 #include "policy/PoolPolicy.hpp"
 #include "state/FailureText.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::status {
 
@@ -31,7 +31,7 @@ const char* toString(lb::Health h) {
 namespace {
 
 json overrideJson(const admin::Override& o) {
-    json j = {{"action", admin::actionName(o.action)},
+    json j = {{"action", state::toString(o.action)},
               {"by", o.by},
               {"reason", o.reason},
               {"since_ms", o.since_ms}};
@@ -114,7 +114,7 @@ json policyJson(const StatusInputs& in, const conf::Pool& pool) {
     return p;
 }
 
-json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool verdicts_used) {
+json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, lb::Health effective) {
     const auto& m = pool.members[i];
     uint32_t slot = pool.first_slot + uint32_t(i);
     json j = {{"name", m.name}, {"address", conf::memberTarget(m)}, {"weight", m.weight}};
@@ -150,8 +150,9 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
             j["policy_until_ms"] = until;
         }
     }
-    // What the backend counts the member as: fail-open counts every member as up.
-    j["effective"] = verdicts_used ? toString(in.table.verdict(slot, m.alert_only)) : "up";
+    // What the backend counts the member as (lb::Chain's verdicts: fail-open counts every
+    // member as up).
+    j["effective"] = toString(effective);
     if (const auto* o = in.overrides.find(pool.name, conf::memberTarget(m))) {
         j["override"] = overrideJson(*o);
     }
@@ -161,84 +162,50 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, bool v
     return j;
 }
 
-// The balancers and verdicts of the pools a fallback chain may visit, built when first needed.
-struct ChainView {
-    const StatusInputs& in;
-    bool verdicts_used;
-    lb::TopologyIndex index;
-    std::map<size_t, std::unique_ptr<lb::PoolBalancer>> balancers;
-    std::map<size_t, std::vector<lb::Health>> verdicts;
-
-    const lb::PoolBalancer& balancer(size_t p) {
-        auto& b = balancers[p];
-        if (!b) {
-            b = std::make_unique<lb::PoolBalancer>(in.config.pools[p], in.config.topology, index);
-        }
-        return *b;
-    }
-    std::span<const lb::Health> health(size_t p) {
-        auto [it, fresh] = verdicts.try_emplace(p);
-        if (fresh) {
-            const conf::Pool& pool = in.config.pools[p];
-            it->second.assign(pool.members.size(), lb::Health::Up);
-            for (size_t i = 0; verdicts_used && i < pool.members.size(); ++i) {
-                it->second[i] =
-                    in.table.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only);
-            }
-        }
-        return it->second;
-    }
-};
-
-// The addresses a client could be answered, family by family: the backend's own decision run
-// a few dozen times, since weighted draws vary from query to query.
-json answersFor(ChainView& view, size_t pool_index, const lb::Client& client) {
-    const conf::Pool& pool = view.in.config.pools[pool_index];
+// The addresses a client could be answered, by record type: the backend's own decision
+// (lb::Chain) run a few dozen times, since weighted draws vary from query to query.
+json answersFor(lb::Chain& chain, size_t pool_index, const lb::Client& client) {
+    const conf::Config& config = chain.config();
+    const conf::Pool& pool = config.pools[pool_index];
     lb::WeightedSampler sampler(uint64_t(pool.first_slot) * 7919 + 1);
-    lb::Answer answer;
-    json out = json::object();
-    auto balancer_of = [&](size_t p) -> const lb::PoolBalancer& { return view.balancer(p); };
-    auto health_of = [&](size_t p) { return view.health(p); };
-    auto no_trace = [](size_t, size_t) -> lb::Trace* { return nullptr; };
-    // By record type, as the backend answers: a pool with cname members (decided whole) answers
-    // a chosen CNAME to every question and a chosen address only to its own family.
+    // A name decided whole answers a chosen CNAME to every question and a chosen address only
+    // to its own family; otherwise each family from its own decision.
     std::map<std::string, std::set<std::string>> seen;
-    for (base::Family family : {base::Family::V4, base::Family::V6}) {
-        if (!view.balancer(pool_index).serves(family)) {
-            continue;
-        }
+    for (base::Family family : chain.families(pool_index)) {
         for (int i = 0; i < 64; ++i) {
-            size_t answered =
-                lb::decideWithFallbacks(view.in.config, pool_index, family, balancer_of, health_of,
-                                        no_trace, client, sampler, answer);
-            for (uint32_t m : answer.members) {
-                const auto& member = view.in.config.pools[answered].members[m];
+            const lb::Decision& d = chain.decide(pool_index, family, client, sampler);
+            for (uint32_t m : d.answer.members) {
+                const auto& member = config.pools[d.pool].members[m];
                 const char* type = member.isCname()                       ? "CNAME"
                                    : member.ip.family == base::Family::V4 ? "A"
                                                                           : "AAAA";
-                if (member.isCname() || member.ip.family == family) {
+                if (member.isCname() || chain.decidedWhole(pool_index) ||
+                    member.ip.family == family) {
                     seen[type].insert(conf::memberTarget(member));
                 }
             }
         }
-        const char* own = family == base::Family::V4 ? "A" : "AAAA";
-        seen.try_emplace(own);  // an empty list: NODATA for that type
     }
+    for (base::Family family : {base::Family::V4, base::Family::V6}) {
+        if (chain.balancer(pool_index).serves(family)) {
+            seen.try_emplace(family == base::Family::V4 ? "A" : "AAAA");  // []: NODATA
+        }
+    }
+    json out = json::object();
     for (auto& [type, targets] : seen) {
         out[type] = targets;
     }
     return out;
 }
 
-json globalnamesJson(const StatusInputs& in, bool verdicts_used) {
-    const auto& config = in.config;
-    ChainView view{in, verdicts_used, lb::TopologyIndex(config.topology), {}, {}};
+json globalnamesJson(lb::Chain& chain) {
+    const auto& config = chain.config();
     json out = json::array();
     for (const auto& gn : config.globalnames) {
         size_t p = size_t(gn.pool_index);
         const conf::Pool& pool = config.pools[p];
         json g = {{"name", gn.name}, {"pool", gn.pool}, {"ttl", gn.ttl}};
-        g["answers"] = answersFor(view, p, lb::Client{});
+        g["answers"] = answersFor(chain, p, lb::Client{});
         if (pool.lb_method == conf::LbMethod::Twrr) {
             // One client per region: the first address of its first prefix.
             json by_region = json::object();
@@ -246,7 +213,7 @@ json globalnamesJson(const StatusInputs& in, bool verdicts_used) {
                 if (!region.cidrs.empty()) {
                     lb::Client c;
                     c.resolver = region.cidrs[0].address;
-                    by_region[region.name] = answersFor(view, p, c);
+                    by_region[region.name] = answersFor(chain, p, c);
                 }
             }
             g["by_region"] = by_region;
@@ -260,17 +227,19 @@ json globalnamesJson(const StatusInputs& in, bool verdicts_used) {
 
 json statusDocument(const StatusInputs& in) {
     const auto& config = in.config;
-    auto status = in.table.status(config.layout_hash, in.now_ms,
-                                  int64_t(config.settings.stale_after.count() * 1000));
+    // Every view below decides as the backend does: lb::Chain over the table-trust gate, all
+    // of it over the table as it is at in.now_ms.
+    state::TableVerdicts table_verdicts(in.table, in.now_ms);
+    lb::VerdictSnapshot verdicts(table_verdicts);
+    lb::Chain chain(config, verdicts);
+    auto status = table_verdicts.status(config);
     bool verdicts_used = state::usesVerdicts(status, config.settings.on_stale);
-    json doc = {
-        {"now_ms", in.now_ms},
-        {"table",
-         {{"name", config.settings.health_table},
-          {"status", state::toString(status)},
-          {"verdicts_used", verdicts_used},
-          {"on_stale", config.settings.on_stale == conf::StalePolicy::LastKnown ? "last-known"
-                                                                                : "fail-open"}}}};
+    json doc = {{"now_ms", in.now_ms},
+                {"table",
+                 {{"name", config.settings.health_table},
+                  {"status", state::toString(status)},
+                  {"verdicts_used", verdicts_used},
+                  {"on_stale", conf::toString(config.settings.on_stale)}}}};
     if (const auto* h = in.table.header()) {
         doc["table"]["writer_pid"] = h->writer_pid;
         doc["table"]["heartbeat_age_ms"] = in.now_ms - h->heartbeat_ms.load();
@@ -284,19 +253,22 @@ json statusDocument(const StatusInputs& in) {
     }
     doc["cluster"] = in.cluster;
     doc["pools"] = json::array();
-    for (const auto& pool : config.pools) {
-        json p = {{"name", pool.name},
+    for (size_t p = 0; p < config.pools.size(); ++p) {
+        const auto& pool = config.pools[p];
+        json j = {{"name", pool.name},
                   {"health_quorum", conf::toString(pool.health_quorum)},
                   {"monitor", conf::toString(pool.monitor)},
                   {"lb_method", conf::toString(pool.lb_method)},
                   {"members", json::array()}};
-        p.update(policyJson(in, pool));
+        j.update(policyJson(in, pool));
+        bool trusted = true;
+        auto effective = chain.verdicts(p, trusted);
         for (size_t i = 0; i < pool.members.size(); ++i) {
-            p["members"].push_back(memberJson(in, pool, i, verdicts_used));
+            j["members"].push_back(memberJson(in, pool, i, effective[i]));
         }
-        doc["pools"].push_back(std::move(p));
+        doc["pools"].push_back(std::move(j));
     }
-    doc["globalnames"] = globalnamesJson(in, verdicts_used);
+    doc["globalnames"] = globalnamesJson(chain);
     return doc;
 }
 

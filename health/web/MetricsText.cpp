@@ -5,51 +5,17 @@
 #include <cerrno>
 #include <cstdio>
 #include <map>
-#include <sstream>
 
+#include "health/web/PrometheusWriter.hpp"
+#include "lb/Chain.hpp"
 #include "state/HealthTableWriter.hpp"
+#include "state/TableVerdicts.hpp"
 
 namespace pharos::web {
 namespace {
 
-std::string escape(const std::string& value) {
-    std::string out;
-    for (char c : value) {
-        if (c == '\\' || c == '"') {
-            out += '\\';
-            out += c;
-        } else if (c == '\n') {
-            out += "\\n";
-        } else {
-            out += c;
-        }
-    }
-    return out;
-}
-
-class Writer {
-  public:
-    Writer() { out_.precision(15); }  // Unix times in seconds keep their milliseconds
-    void family(const char* name, const char* type, const char* help) {
-        out_ << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
-    }
-    template <typename V>
-    void sample(const std::string& name, const std::string& labels, V value) {
-        out_ << name;
-        if (!labels.empty()) {
-            out_ << '{' << labels << '}';
-        }
-        out_ << ' ' << value << '\n';
-    }
-    std::string str() const { return out_.str(); }
-
-  private:
-    std::ostringstream out_;
-};
-
-std::string memberLabels(const conf::Pool& pool, const conf::Member& m) {
-    return "pool=\"" + escape(pool.name) + "\",member=\"" + escape(m.name) + "\",address=\"" +
-           conf::memberTarget(m) + "\"";
+Labels memberLabels(const conf::Pool& pool, const conf::Member& m) {
+    return {{"pool", pool.name}, {"member", m.name}, {"address", conf::memberTarget(m)}};
 }
 
 std::string bound(double seconds) {
@@ -58,26 +24,23 @@ std::string bound(double seconds) {
     return buf;
 }
 
-void tableMetrics(const MetricsInputs& in, Writer& w) {
-    const auto& s = in.config.settings;
-    auto status =
-        in.table.status(in.config.layout_hash, in.now_ms, int64_t(s.stale_after.count() * 1000));
+void tableMetrics(const MetricsInputs& in, PrometheusWriter& w) {
+    state::TableVerdicts gate(in.table, in.now_ms);
     const auto* h = in.table.header();
     w.family("pharos_health_table_ready", "gauge", "1 when every member has had a verdict");
-    w.sample("pharos_health_table_ready", "", h && h->ready.load() ? 1 : 0);
+    w.sample("pharos_health_table_ready", {}, h && h->ready.load() ? 1 : 0);
     w.family("pharos_health_table_heartbeat_age_seconds", "gauge",
              "Seconds since the prober's last heartbeat in the table");
-    w.sample("pharos_health_table_heartbeat_age_seconds", "",
+    w.sample("pharos_health_table_heartbeat_age_seconds", {},
              h ? double(in.now_ms - h->heartbeat_ms.load()) / 1000 : -1.0);
     w.family("pharos_health_table_verdicts_used", "gauge",
              "1 when the backend answers from the verdicts, 0 when it fails open");
-    w.sample("pharos_health_table_verdicts_used", "",
-             state::usesVerdicts(status, s.on_stale) ? 1 : 0);
+    w.sample("pharos_health_table_verdicts_used", {}, gate.trusted(in.config) ? 1 : 0);
 }
 
 // The DR policies: members a policy holds in or out of the answers, pools held on a member,
 // failovers awaiting an operator's approval (the one to alert on).
-void policyMetrics(const MetricsInputs& in, Writer& w) {
+void policyMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     w.family("pharos_member_policy_hold", "gauge",
              "1 for each member a DR policy keeps in or out of the answers, labelled with the "
              "hold (failover-after, awaiting-approval, held-off, maintenance)");
@@ -87,8 +50,7 @@ void policyMetrics(const MetricsInputs& in, Writer& w) {
             if (in.table.readSlot(pool.first_slot + uint32_t(i), v) &&
                 v.hold != state::PolicyHold::None) {
                 w.sample("pharos_member_policy_hold",
-                         memberLabels(pool, pool.members[i]) + ",hold=\"" +
-                             state::toString(v.hold) + "\"",
+                         memberLabels(pool, pool.members[i]).add("hold", state::toString(v.hold)),
                          1);
             }
         }
@@ -100,19 +62,17 @@ void policyMetrics(const MetricsInputs& in, Writer& w) {
         pending[a.pool] += !a.approved;
     }
     for (const auto& [pool, n] : pending) {
-        w.sample("pharos_pool_failover_pending_approval", "pool=\"" + escape(pool) + "\"", n);
+        w.sample("pharos_pool_failover_pending_approval", {{"pool", pool}}, n);
     }
     w.family("pharos_pool_held", "gauge",
              "1 for each pool whose answers stay on a member until pharosctl failback");
     for (const auto& h : in.policy.holders) {
         w.sample("pharos_pool_held",
-                 "pool=\"" + escape(h.pool) + "\",member=\"" + escape(h.member) + "\",address=\"" +
-                     h.address + "\"",
-                 1);
+                 {{"pool", h.pool}, {"member", h.member}, {"address", h.address}}, 1);
     }
 }
 
-void memberMetrics(const MetricsInputs& in, Writer& w) {
+void memberMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     w.family("pharos_member_up", "gauge", "The probes' verdict: 1 up, 0 down or not yet probed");
     for (const auto& pool : in.config.pools) {
         for (size_t i = 0; i < pool.members.size(); ++i) {
@@ -123,21 +83,28 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
         }
     }
     w.family("pharos_member_answerable", "gauge",
-             "1 when answers may name the member: its verdict with any DR policy hold and admin "
-             "override applied");
-    for (const auto& pool : in.config.pools) {
+             "1 when answers may name the member: the verdict the backend decides with (any DR "
+             "policy hold and admin override applied; every member while it fails open)");
+    // Through the backend's own chain and table-trust gate, so this says what it answers.
+    state::TableVerdicts verdicts(in.table, in.now_ms);
+    lb::Chain chain(in.config, verdicts);
+    for (size_t p = 0; p < in.config.pools.size(); ++p) {
+        const auto& pool = in.config.pools[p];
+        bool trusted = true;
+        auto health = chain.verdicts(p, trusted);
         for (size_t i = 0; i < pool.members.size(); ++i) {
-            bool up = in.table.verdict(pool.first_slot + uint32_t(i), pool.members[i].alert_only) ==
-                      lb::Health::Up;
-            w.sample("pharos_member_answerable", memberLabels(pool, pool.members[i]), up ? 1 : 0);
+            w.sample("pharos_member_answerable", memberLabels(pool, pool.members[i]),
+                     health[i] == lb::Health::Up ? 1 : 0);
         }
     }
     w.family("pharos_member_admin_override", "gauge",
              "1 for each member an operator drained or forced, labelled with the action");
     for (const auto& o : in.overrides.all()) {
         w.sample("pharos_member_admin_override",
-                 "pool=\"" + escape(o.pool) + "\",member=\"" + escape(o.member) + "\",address=\"" +
-                     o.address + "\",action=\"" + admin::actionName(o.action) + "\"",
+                 {{"pool", o.pool},
+                  {"member", o.member},
+                  {"address", o.address},
+                  {"action", state::toString(o.action)}},
                  1);
     }
     policyMetrics(in, w);
@@ -152,15 +119,14 @@ void memberMetrics(const MetricsInputs& in, Writer& w) {
     }
 }
 
-void probeMetrics(const MetricsInputs& in, Writer& w) {
+void probeMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     w.family("pharos_probe_checks_total", "counter", "Probes run");
-    w.sample("pharos_probe_checks_total", "", in.probes.checks);
+    w.sample("pharos_probe_checks_total", {}, in.probes.checks);
     w.family("pharos_probe_failures_total", "counter", "Failed probes, by the reason they failed");
     for (size_t r = 1; r < in.probes.failures.size(); ++r) {
         const char* reason = state::toString(state::FailureReason(r));
         if (std::string(reason) != "?") {
-            w.sample("pharos_probe_failures_total", std::string("reason=\"") + reason + "\"",
-                     in.probes.failures[r]);
+            w.sample("pharos_probe_failures_total", {{"reason", reason}}, in.probes.failures[r]);
         }
     }
     w.family("pharos_probe_duration_seconds", "histogram", "Probe time, connect to verdict");
@@ -169,41 +135,40 @@ void probeMetrics(const MetricsInputs& in, Writer& w) {
         for (size_t b = 0; b < health::ProbeCounters::kLatencyBounds.size(); ++b) {
             cumulative += l.buckets[b];
             w.sample("pharos_probe_duration_seconds_bucket",
-                     "pool=\"" + escape(pool) + "\",le=\"" +
-                         bound(health::ProbeCounters::kLatencyBounds[b]) + "\"",
+                     {{"pool", pool}, {"le", bound(health::ProbeCounters::kLatencyBounds[b])}},
                      cumulative);
         }
-        std::string p = "pool=\"" + escape(pool) + "\"";
-        w.sample("pharos_probe_duration_seconds_bucket", p + ",le=\"+Inf\"", l.count);
+        Labels p{{"pool", pool}};
+        w.sample("pharos_probe_duration_seconds_bucket", {{"pool", pool}, {"le", "+Inf"}}, l.count);
         w.sample("pharos_probe_duration_seconds_sum", p, l.sum);
         w.sample("pharos_probe_duration_seconds_count", p, l.count);
     }
 }
 
-void backendTotals(const state::BackendCounters& c, Writer& w) {
+void backendTotals(const state::BackendCounters& c, PrometheusWriter& w) {
     w.family("pharos_backend_requests_total", "counter", "Remote-backend requests by method");
-    w.sample("pharos_backend_requests_total", "method=\"lookup\"", uint64_t(c.lookups));
-    w.sample("pharos_backend_requests_total", "method=\"initialize\"", uint64_t(c.initialize));
-    w.sample("pharos_backend_requests_total", "method=\"getAllDomains\"",
+    w.sample("pharos_backend_requests_total", {{"method", "lookup"}}, uint64_t(c.lookups));
+    w.sample("pharos_backend_requests_total", {{"method", "initialize"}}, uint64_t(c.initialize));
+    w.sample("pharos_backend_requests_total", {{"method", "getAllDomains"}},
              uint64_t(c.get_all_domains));
-    w.sample("pharos_backend_requests_total", "method=\"other\"", uint64_t(c.other_methods));
-    w.sample("pharos_backend_requests_total", "method=\"unknown\"", uint64_t(c.unknown_methods));
+    w.sample("pharos_backend_requests_total", {{"method", "other"}}, uint64_t(c.other_methods));
+    w.sample("pharos_backend_requests_total", {{"method", "unknown"}}, uint64_t(c.unknown_methods));
     w.family("pharos_dns_queries_total", "counter",
              "DNS queries for any name that reached pharos (pdns's repeated lookups counted once)");
-    w.sample("pharos_dns_queries_total", "", uint64_t(c.queries));
+    w.sample("pharos_dns_queries_total", {}, uint64_t(c.queries));
     w.family("pharos_backend_errors_total", "counter", "Requests pharos could not serve");
-    w.sample("pharos_backend_errors_total", "kind=\"malformed\"", uint64_t(c.malformed));
-    w.sample("pharos_backend_errors_total", "kind=\"oversized\"", uint64_t(c.oversized));
-    w.sample("pharos_backend_errors_total", "kind=\"closed_mid_request\"",
+    w.sample("pharos_backend_errors_total", {{"kind", "malformed"}}, uint64_t(c.malformed));
+    w.sample("pharos_backend_errors_total", {{"kind", "oversized"}}, uint64_t(c.oversized));
+    w.sample("pharos_backend_errors_total", {{"kind", "closed_mid_request"}},
              uint64_t(c.closed_mid_request));
-    w.sample("pharos_backend_errors_total", "kind=\"over_connection_limit\"",
+    w.sample("pharos_backend_errors_total", {{"kind", "over_connection_limit"}},
              uint64_t(c.refused_connections));
     w.family("pharos_backend_connections_open", "gauge", "pdns connections open now");
-    w.sample("pharos_backend_connections_open", "",
+    w.sample("pharos_backend_connections_open", {},
              uint64_t(c.connections) - uint64_t(c.connections_closed));
     w.family("pharos_backend_fail_open_answers_total", "counter",
              "Lookups answered as if every member were up (no usable health table)");
-    w.sample("pharos_backend_fail_open_answers_total", "", uint64_t(c.fail_open_answers));
+    w.sample("pharos_backend_fail_open_answers_total", {}, uint64_t(c.fail_open_answers));
     w.family("pharos_backend_service_seconds", "histogram",
              "Backend time per request, arrival to reply handed to the socket");
     uint64_t count = 0;
@@ -211,17 +176,17 @@ void backendTotals(const state::BackendCounters& c, Writer& w) {
         count += b;
     }
     for (uint64_t ns : {500, 1000, 2000, 5000, 10000, 20000, 50000, 100000}) {
-        w.sample("pharos_backend_service_seconds_bucket", "le=\"" + bound(ns / 1e9) + "\"",
+        w.sample("pharos_backend_service_seconds_bucket", {{"le", bound(ns / 1e9)}},
                  c.servedWithinNs(ns));
     }
-    w.sample("pharos_backend_service_seconds_bucket", "le=\"+Inf\"", count);
-    w.sample("pharos_backend_service_seconds_sum", "", double(c.service_time_sum_ns) / 1e9);
-    w.sample("pharos_backend_service_seconds_count", "", count);
+    w.sample("pharos_backend_service_seconds_bucket", {{"le", "+Inf"}}, count);
+    w.sample("pharos_backend_service_seconds_sum", {}, double(c.service_time_sum_ns) / 1e9);
+    w.sample("pharos_backend_service_seconds_count", {}, count);
 }
 
 // Per globalname and per member, only while the backend runs the prober's configuration: the
 // block is indexed by the backend's own.
-void backendPerName(const MetricsInputs& in, Writer& w) {
+void backendPerName(const MetricsInputs& in, PrometheusWriter& w) {
     const auto* h = in.backend.header();
     if (h->layout_hash != in.config.layout_hash ||
         h->globalname_count != in.config.globalnames.size()) {
@@ -244,7 +209,7 @@ void backendPerName(const MetricsInputs& in, Writer& w) {
                  "Answers given as if every member were up", &state::NameCounters::fail_open}}) {
         w.family(f.name, "counter", f.help);
         for (size_t i = 0; i < in.config.globalnames.size(); ++i) {
-            w.sample(f.name, "globalname=\"" + escape(in.config.globalnames[i].name) + "\"",
+            w.sample(f.name, {{"globalname", in.config.globalnames[i].name}},
                      uint64_t(names[i].*f.field));
         }
     }
@@ -257,36 +222,37 @@ void backendPerName(const MetricsInputs& in, Writer& w) {
     }
 }
 
-void backendMetrics(const MetricsInputs& in, Writer& w) {
+void backendMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     const auto* h = in.backend.header();
     bool alive = h && (kill(h->pid, 0) == 0 || errno == EPERM);
     w.family("pharos_backend_up", "gauge",
              "1 when pharos-backend's stats block is there and "
              "its process runs");
-    w.sample("pharos_backend_up", "", alive ? 1 : 0);
+    w.sample("pharos_backend_up", {}, alive ? 1 : 0);
     if (!h) {
         return;
     }
     w.family("pharos_backend_reloads_total", "counter", "Configuration reloads, by outcome");
-    w.sample("pharos_backend_reloads_total", "result=\"ok\"", uint64_t(h->reloads));
-    w.sample("pharos_backend_reloads_total", "result=\"rejected\"", uint64_t(h->reload_failures));
+    w.sample("pharos_backend_reloads_total", {{"result", "ok"}}, uint64_t(h->reloads));
+    w.sample("pharos_backend_reloads_total", {{"result", "rejected"}},
+             uint64_t(h->reload_failures));
     backendTotals(*in.backend.counters(), w);
     backendPerName(in, w);
 }
 
-void processMetrics(const MetricsInputs& in, Writer& w) {
+void processMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     w.family("pharos_build_info", "gauge", "pharos's version");
-    w.sample("pharos_build_info", "version=\"" PHAROS_VERSION "\"", 1);
+    w.sample("pharos_build_info", {{"version", PHAROS_VERSION}}, 1);
     w.family("process_start_time_seconds", "gauge", "Start of each pharos process, Unix time");
-    w.sample("process_start_time_seconds", "process=\"pharos-health\"",
+    w.sample("process_start_time_seconds", {{"process", "pharos-health"}},
              double(in.started_ms) / 1000);
     if (const auto* h = in.backend.header()) {
-        w.sample("process_start_time_seconds", "process=\"pharos-backend\"",
+        w.sample("process_start_time_seconds", {{"process", "pharos-backend"}},
                  double(h->started_ms) / 1000);
     }
 }
 
-void webhookMetrics(const MetricsInputs& in, Writer& w) {
+void webhookMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     using Field = uint64_t WebhookMetrics::*;
     struct Family {
         const char* name;
@@ -309,19 +275,17 @@ void webhookMetrics(const MetricsInputs& in, Writer& w) {
         w.family(f.name, f.type, f.help);
         for (size_t i = 0; i < in.webhooks.size(); ++i) {
             const auto& hook = in.webhooks[i];
-            w.sample(f.name,
-                     "webhook=\"" + std::to_string(i) + "\",url=\"" + escape(hook.url) + "\"",
-                     hook.*f.field);
+            w.sample(f.name, {{"webhook", std::to_string(i)}, {"url", hook.url}}, hook.*f.field);
         }
     }
 }
 
-void clusterMetrics(const MetricsInputs& in, Writer& w) {
+void clusterMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     if (!in.cluster) {
         return;
     }
     const auto& c = *in.cluster;
-    std::string node = "node=\"" + escape(c.node) + "\"";
+    Labels node{{"node", c.node}};
     w.family("pharos_cluster_store_up", "gauge",
              "1 while this node reaches the cluster's etcd; 0: it decides alone with the last "
              "shared state it knew");
@@ -340,7 +304,7 @@ void clusterMetrics(const MetricsInputs& in, Writer& w) {
 }  // namespace
 
 std::string metricsText(const MetricsInputs& in) {
-    Writer w;
+    PrometheusWriter w;
     processMetrics(in, w);
     tableMetrics(in, w);
     memberMetrics(in, w);
@@ -348,7 +312,7 @@ std::string metricsText(const MetricsInputs& in) {
     backendMetrics(in, w);
     webhookMetrics(in, w);
     clusterMetrics(in, w);
-    return w.str();
+    return w.text();
 }
 
 }  // namespace pharos::web

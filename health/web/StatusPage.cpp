@@ -21,7 +21,7 @@ std::string_view statusPageHtml() {
   .badge { display: inline-block; padding: 0 .5em; border-radius: 3px; font-weight: 600; }
   .up { background: #d9f2df; color: #146c2e; }
   .down { background: #fbdada; color: #a11b1b; }
-  .drained, .forced-up, .forced-down { background: #fff0c2; color: #7a5600; }
+  .drained { background: #fff0c2; color: #7a5600; }
   .unknown { background: #e6e8ec; color: #5b6475; }
   .banner { padding: .6em .9em; border-radius: 4px; margin-bottom: 1em; }
   .banner.bad { background: #fbdada; color: #a11b1b; }

@@ -89,6 +89,43 @@ TEST_CASE("admin-state file: a version 1 file (overrides alone) still loads") {
     CHECK(std::get<admin::AdminState>(loaded).policy == admin::PolicyRecords{});
 }
 
+TEST_CASE("overrides: one spelling in files, commands and machine output; words for people") {
+    TempDir d;
+    // As every earlier version wrote them: the command words.
+    auto old = d.file("old.json",
+                      "{\"version\": 2, \"overrides\": ["
+                      "{\"pool\": \"web\", \"address\": \"10.0.0.1\", \"action\": \"force-up\", "
+                      "\"since_ms\": 1, \"member\": \"www1\"},"
+                      "{\"pool\": \"web\", \"address\": \"10.0.0.2\", \"action\": \"force-down\", "
+                      "\"since_ms\": 1, \"member\": \"www2\"},"
+                      "{\"pool\": \"web\", \"address\": \"10.0.0.3\", \"action\": \"drain\", "
+                      "\"since_ms\": 1, \"member\": \"www3\"}]}\n");
+    auto loaded = admin::loadAdminState(old);
+    REQUIRE(std::holds_alternative<admin::AdminState>(loaded));
+    const auto& overrides = std::get<admin::AdminState>(loaded).overrides;
+    CHECK(overrides.find("web", "10.0.0.1")->action == AdminOverride::ForcedUp);
+    CHECK(overrides.find("web", "10.0.0.2")->action == AdminOverride::ForcedDown);
+    CHECK(overrides.find("web", "10.0.0.3")->action == AdminOverride::Drain);
+    for (auto a : {AdminOverride::Drain, AdminOverride::ForcedUp, AdminOverride::ForcedDown}) {
+        CHECK(admin::actionFromName(state::toString(a)) == a);
+    }
+    CHECK(std::string(state::toString(AdminOverride::ForcedUp)) == "force-up");
+    CHECK(std::string(state::toString(AdminOverride::ForcedDown)) == "force-down");
+    CHECK(std::string(state::toString(AdminOverride::None)) == "none");
+    CHECK(admin::actionFromName("forced-up") == AdminOverride::None);  // never a command word
+    CHECK(std::string(state::adminText(AdminOverride::ForcedUp)) == "forced up");
+    CHECK(std::string(state::adminText(AdminOverride::Drain)) == "drained");
+    // Saved again, the file keeps the same words.
+    admin::AdminState state;
+    state.overrides = overrides;
+    admin::saveAdminState((d.dir / "saved.json").string(), state, "");
+    std::ifstream in(d.dir / "saved.json");
+    std::string saved((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK_THAT(saved, Catch::Contains("\"action\": \"force-up\"") ||
+                          Catch::Contains("\"action\":\"force-up\""));
+    CHECK_THAT(saved, !Catch::Contains("forced"));
+}
+
 TEST_CASE("admin-state file: errors name the file, line and key") {
     TempDir d;
     auto bad = d.file("bad.json",

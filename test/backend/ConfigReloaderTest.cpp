@@ -56,8 +56,7 @@ int serveUntil(boost::asio::io_context& io, backend::GslbResolver& resolver, Don
         request.qname = "old.example.";
         request.remote = "10.9.9.9";
         request.qtype = "ANY";
-        std::string reply;
-        resolver.lookup(request, reply);
+        resolver.lookup(request);
         ++lookups;
         if (done() || std::chrono::steady_clock::now() - start > 10s) {
             guard.reset();

@@ -11,11 +11,9 @@ import signal
 import subprocess
 import sys
 import time
-import traceback
 import urllib.request
 
-from harness import (Member, Pdns, Pharos, dig, make_workdir, remove_workdir, wait_until,
-                     sanitizer_reports)
+from harness import Member, Pdns, Pharos, dig, make_workdir, run_shared_world, wait_until
 
 PDNS_PORT, MEMBER_PORT, HTTP_PORT = 5397, 18280, 19181
 OPS_GROUP = "pharos-e2e-ops"
@@ -378,36 +376,7 @@ TESTS = [v for k, v in list(globals().items()) if k.startswith("test_")]
 
 
 def main():
-    bin_dir = os.path.abspath(sys.argv[1])
-    chosen = [t for t in TESTS if len(sys.argv) < 3 or t.__name__ in sys.argv[2:]]
-    world = World(bin_dir)
-    passed = failed = 0
-    try:
-        world.start()
-        for test in chosen:
-            started = time.monotonic()
-            try:
-                test(world)
-                passed += 1
-                print("PASS %s (%.1fs)" % (test.__name__, time.monotonic() - started), flush=True)
-            except Exception:
-                failed += 1
-                print("FAIL", test.__name__, flush=True)
-                traceback.print_exc()
-                print(world.logs()[-6000:])
-    except Exception:
-        failed += 1
-        traceback.print_exc()
-        print(world.logs())
-    finally:
-        world.stop()
-        for report in sanitizer_reports(world.dir):
-            failed += 1
-            print("SANITIZER REPORT in " + report)
-        if failed == 0:
-            remove_workdir(world.dir)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_shared_world(World(os.path.abspath(sys.argv[1])), TESTS, clean_pdns_log=False)
 
 
 if __name__ == "__main__":

@@ -78,6 +78,16 @@ TEST_CASE("reader status: missing, not ready, other configuration, stale, ok") {
     CHECK(h->writer_pid == getpid());
 }
 
+TEST_CASE("table status: one machine spelling, and words for people") {
+    CHECK(std::string(state::toString(TableStatus::NotReady)) == "not-ready");
+    CHECK(std::string(state::toString(TableStatus::OtherConfig)) == "other-config");
+    CHECK(std::string(state::toString(TableStatus::Stale)) == "stale");
+    CHECK(std::string(state::tableStatusText(TableStatus::NotReady)) == "not ready");
+    CHECK(std::string(state::tableStatusText(TableStatus::OtherConfig)) ==
+          "built for another configuration");
+    CHECK(std::string(state::tableStatusText(TableStatus::Missing)) == "missing");
+}
+
 TEST_CASE("verdicts apply admin overrides; the object is mode 0640") {
     std::string name = uniqueName();
     Cleanup cleanup{name};

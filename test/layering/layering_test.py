@@ -8,7 +8,7 @@ import re
 import sys
 
 SOURCE_SUFFIXES = (".cpp", ".hpp", ".h")
-NOT_CHECKED = {"test", "bench", "build", "scripts", "docs", "contrib"}
+NOT_CHECKED = {"test", "bench", "scripts", "docs", "contrib"}  # and build*/ trees
 
 
 def read_table(root):
@@ -45,9 +45,11 @@ def folder_of(path, table):
 
 def source_files(root):
     for top in sorted(os.listdir(root)):
-        if top.startswith(".") or top in NOT_CHECKED or not os.path.isdir(os.path.join(root, top)):
+        path = os.path.join(root, top)
+        if (top.startswith((".", "build")) or top in NOT_CHECKED or not os.path.isdir(path) or
+                os.path.exists(os.path.join(path, "CMakeCache.txt"))):  # a build tree
             continue
-        for dirpath, _, names in os.walk(os.path.join(root, top)):
+        for dirpath, _, names in os.walk(path):
             for name in sorted(names):
                 if name.endswith(SOURCE_SUFFIXES) or name == "CMakeLists.txt":
                     yield os.path.relpath(os.path.join(dirpath, name), root)
