@@ -12,6 +12,7 @@
 #include "backend/UnixSocketServer.hpp"
 #include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
+#include "pharos_backend_help.hpp"
 #include "state/TableVerdicts.hpp"
 #include "sys/Privileges.hpp"
 #include "sys/Systemd.hpp"
@@ -67,20 +68,8 @@ void handleSignals(boost::asio::signal_set& signals, backend::ConfigReloader& re
 
 }  // namespace
 
-constexpr pharos::conf::ProgramHelp kHelp{
-    "pharos-backend", "answers PowerDNS's remote backend for pharos's globalnames",
-    "    Serves pdns's remote-backend protocol (pdns 4.7, launch=gsqlite3,remote) on a unix\n"
-    "    socket: one JSON request per line. For a globalname it reads the members' verdicts\n"
-    "    from the health table pharos-health writes and answers what the pool's method\n"
-    "    chooses for the asking client; for any other name it answers nothing, and pdns\n"
-    "    answers from gsqlite3. With no trustworthy table it answers as if every member\n"
-    "    were up (fail-open), so DNS never goes dark because of the prober.\n",
-    "    backend.socket       the socket pdns connects to (or the one systemd passes with\n"
-    "                         LISTEN_FDS, pharos-backend.socket)\n"
-    "    health.table         the health table in /dev/shm, read-only\n"
-    "    <table>-backend      its counters in /dev/shm, read by pharos-health's /metrics\n",
-    "    SIGHUP   reload the configuration; a broken one is rejected and the running one kept\n"
-    "    SIGTERM  stop\n"};
+// --help prints docs/man/pharos-backend.8.txt, which the manual page is built from too.
+constexpr pharos::conf::ProgramHelp kHelp{"pharos-backend", kPharosBackendHelp};
 
 int main(int argc, char** argv) {
     // A SIGHUP (systemctl reload, pharosctl reload) that comes before the handler below is

@@ -8,36 +8,13 @@
 
 namespace pharos::conf {
 
-namespace {
-
-void printHelp(const ProgramHelp& h) {
-    std::printf(
-        "NAME\n    %s - %s\n\n"
-        "SYNOPSIS\n    %s [-c PATH]\n\n"
-        "DESCRIPTION\n%s\n"
-        "OPTIONS\n"
-        "    -c, --config PATH  pharos.yaml (default /etc/pharos/pharos.yaml)\n"
-        "    -h, --help         show this help\n"
-        "    -V, --version      show the version\n\n"
-        "FILES\n%s\n"
-        "SIGNALS\n%s\n"
-        "EXIT STATUS\n"
-        "    0 after SIGTERM, 1 when the configuration or a socket is unusable at start, 2 for a\n"
-        "    bad command line.\n\n"
-        "SEE ALSO\n"
-        "    pharosctl --help, /usr/share/doc/pharos/README.md, docs/ARCHITECTURE.md\n",
-        h.name, h.summary, h.name, h.description, h.files, h.signals);
-}
-
-}  // namespace
-
 std::optional<int> parseCommandLine(int argc, char** argv, const ProgramHelp& help,
                                     CommandLine& out) {
     const char* program = help.name;
     for (int i = 1; i < argc; ++i) {
         std::string_view arg = argv[i];
         if (arg == "-h" || arg == "--help") {
-            printHelp(help);
+            std::fputs(help.text, stdout);
             return 0;
         }
         if (arg == "-V" || arg == "--version") {

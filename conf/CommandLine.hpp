@@ -11,13 +11,11 @@ struct CommandLine {
     std::string config = "/etc/pharos/pharos.yaml";
 };
 
-// What --help prints, as a manual page has it.
+// What --help prints: the source of the program's manual page (docs/man/NAME.8.txt), which
+// the build turns into a header, so the two cannot differ.
 struct ProgramHelp {
     const char* name;
-    const char* summary;      // one line
-    const char* description;  // paragraphs, already wrapped
-    const char* files;        // the files and sockets the program uses
-    const char* signals;      // what each signal does
+    const char* text;
 };
 
 // Parses -c/--config, -h/--help, -V/--version. Returns an exit code when the program should

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "conf/Config.hpp"
+#include "ctl/ExitStatus.hpp"
 
 namespace pharos::ctl {
 
@@ -25,6 +26,8 @@ std::optional<conf::Config> loadForCommand(const Options& options);
 
 int runValidate(const Options& options);
 int runNames(const Options& options);
+// members [POOL]: POOL MEMBER ADDRESS per line, for scripts and the bash completion.
+int runMembers(const Options& options);
 int runStatus(const Options& options);
 int runExplain(const Options& options);
 // drain, force-up, force-down, clear.

@@ -5,7 +5,7 @@
 
 namespace pharos::ctl {
 
-std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann::json& request) {
+ProberReply askProber(const std::string& path, const nlohmann::json& request) {
     namespace asio = boost::asio;
     asio::io_context io;
     asio::local::stream_protocol::socket socket(io);
@@ -16,7 +16,9 @@ std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann:
                      "pharosctl: cannot reach pharos-health at %s: %s (is it running, and may "
                      "you use its control socket?)\n",
                      path.c_str(), error.message().c_str());
-        return std::nullopt;
+        // A socket this user may not use is a refusal, not a prober that is down.
+        bool denied = error == boost::system::errc::permission_denied;
+        return {{}, denied ? kExitProblem : kExitUnreachable};
     }
     std::string line = request.dump() + "\n";
     asio::write(socket, asio::buffer(line), error);
@@ -28,17 +30,16 @@ std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann:
     if (reply.empty() || json.is_discarded()) {
         std::fprintf(stderr, "pharosctl: no answer from pharos-health at %s%s%s\n", path.c_str(),
                      error ? ": " : "", error ? error.message().c_str() : "");
-        return std::nullopt;
+        return {{}, kExitUnreachable};
     }
-    return json;
+    return {std::move(json), kExitOk};
 }
 
-std::optional<nlohmann::json> commandProber(const std::string& path,
-                                            const nlohmann::json& request) {
+ProberReply commandProber(const std::string& path, const nlohmann::json& request) {
     auto reply = askProber(path, request);
     if (reply && !reply->value("ok", false)) {
         std::fprintf(stderr, "pharosctl: %s\n", reply->value("error", "refused").c_str());
-        return std::nullopt;
+        reply.failure = kExitProblem;
     }
     return reply;
 }

@@ -1,17 +1,29 @@
 #pragma once
 // pharosctl's side of pharos-health's control socket: one JSON request, one JSON reply.
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
+
+#include "ctl/ExitStatus.hpp"
 
 namespace pharos::ctl {
 
-// Sends `request` to the control socket at `path` and returns the reply, or nullopt after
-// printing why the prober could not be asked.
-std::optional<nlohmann::json> askProber(const std::string& path, const nlohmann::json& request);
+// The prober's reply, or the exit status that says why there is none (already printed):
+// kExitUnreachable when the prober could not be asked, kExitProblem when it refused a command
+// or this user may not use its socket.
+struct ProberReply {
+    nlohmann::json json;
+    int failure = kExitOk;
 
-// The same for a command that changes state: nullopt also when the prober refused it, after
-// printing its reason.
-std::optional<nlohmann::json> commandProber(const std::string& path, const nlohmann::json& request);
+    explicit operator bool() const { return failure == kExitOk; }
+    const nlohmann::json& operator*() const { return json; }
+    const nlohmann::json* operator->() const { return &json; }
+};
+
+// Sends `request` to the control socket at `path` and returns the reply, whatever its "ok".
+ProberReply askProber(const std::string& path, const nlohmann::json& request);
+
+// The same for a command that changes state: a reply that is not "ok" is a failure too, after
+// printing the prober's reason.
+ProberReply commandProber(const std::string& path, const nlohmann::json& request);
 
 }  // namespace pharos::ctl

@@ -196,21 +196,21 @@ void printOverrides(const conf::Config& config, const conf::Pool& pool) {
 int runExplain(const Options& options) {
     if (options.args.size() != 1 || options.client.empty()) {
         std::fprintf(stderr, "usage: pharosctl explain NAME --client IP [--ecs CIDR]\n");
-        return 2;
+        return kExitUsage;
     }
     auto config = loadForCommand(options);
     if (!config) {
-        return 2;
+        return kExitProblem;
     }
     const conf::GlobalName* gn = config->findGlobalName(base::canonicalName(options.args[0]));
     if (!gn) {
         std::fprintf(stderr, "%s is not a globalname: pdns answers it from its other backends\n",
                      options.args[0].c_str());
-        return 1;
+        return kExitProblem;
     }
     auto client = clientOf(options);
     if (!client) {
-        return 2;
+        return kExitUsage;
     }
     size_t pool_index = size_t(gn->pool_index);
     const conf::Pool& pool = config->pools[pool_index];
@@ -242,7 +242,7 @@ int runExplain(const Options& options) {
                         family == base::Family::V4 ? "IPv4" : "IPv6");
         }
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace pharos::ctl

@@ -13,11 +13,11 @@ int runFailover(const std::string& command, const Options& options) {
         std::fprintf(stderr,
                      "usage: pharosctl failover POOL [MEMBER] [--reason TEXT]\n"
                      "       pharosctl failback POOL [--reason TEXT]\n");
-        return 2;
+        return kExitUsage;
     }
     auto config = loadForCommand(options);
     if (!config) {
-        return 2;
+        return kExitProblem;
     }
     nlohmann::json request = {{"command", command},
                               {"pool", options.args[0]},
@@ -25,7 +25,7 @@ int runFailover(const std::string& command, const Options& options) {
                               {"reason", options.reason}};
     auto reply = commandProber(config->settings.control_socket, request);
     if (!reply) {
-        return 1;
+        return reply.failure;
     }
     const auto& members = (*reply)["members"];
     if (!failover) {
@@ -41,7 +41,7 @@ int runFailover(const std::string& command, const Options& options) {
                         m.get<std::string>().c_str());
         }
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace pharos::ctl

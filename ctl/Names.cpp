@@ -21,12 +21,12 @@ std::optional<conf::Config> loadForCommand(const Options& options) {
 int runNames(const Options& options) {
     auto config = loadForCommand(options);
     if (!config) {
-        return 1;
+        return kExitProblem;
     }
     for (const auto& gn : config->globalnames) {
         std::printf("%s %u %s\n", gn.name.c_str(), gn.ttl, gn.pool.c_str());
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace pharos::ctl

@@ -30,11 +30,11 @@ int runOverride(const std::string& command, const Options& options) {
     if (options.args.empty() || options.args.size() > 2) {
         std::fprintf(stderr, "usage: pharosctl %s POOL [MEMBER] [--reason TEXT] [--until TIME]\n",
                      command.c_str());
-        return 2;
+        return kExitUsage;
     }
     auto config = loadForCommand(options);
     if (!config) {
-        return 2;
+        return kExitProblem;
     }
     nlohmann::json request = {{"command", command == "clear" ? "clear" : "set"},
                               {"pool", options.args[0]},
@@ -53,13 +53,13 @@ int runOverride(const std::string& command, const Options& options) {
                          "pharosctl: --until takes a duration (30m, 2h) or a UTC time "
                          "(2026-11-25T22:00Z), not %s\n",
                          options.until.c_str());
-            return 2;
+            return kExitUsage;
         }
         request["until_ms"] = *until;
     }
     auto reply = commandProber(config->settings.control_socket, request);
     if (!reply) {
-        return 1;
+        return reply.failure;
     }
     const auto& members = (*reply)["members"];
     if (members.empty()) {
@@ -69,7 +69,7 @@ int runOverride(const std::string& command, const Options& options) {
         std::printf("%s %s\n", command == "clear" ? "cleared" : command.c_str(),
                     m.get<std::string>().c_str());
     }
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace pharos::ctl

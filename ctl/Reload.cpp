@@ -53,18 +53,18 @@ int runReload(const Options& options) {
     auto config = loadForCommand(options);  // prints every error with file:line:key
     if (!config) {
         std::fprintf(stderr, "pharosctl: configuration rejected; nothing was reloaded\n");
-        return 1;
+        return kExitProblem;
     }
     auto reply = askProber(config->settings.control_socket, {{"command", "reload"}});
     if (!reply) {
-        return 1;
+        return reply.failure;
     }
     if (!reply->value("ok", false)) {
         for (const auto& e : (*reply)["errors"]) {
             std::fprintf(stderr, "%s\n", e.get<std::string>().c_str());
         }
         std::fprintf(stderr, "pharosctl: pharos-health rejected the configuration\n");
-        return 1;
+        return kExitProblem;
     }
     std::printf("pharos-health reloaded\n");
     bool backend_ok = reloadBackend(config->settings);
@@ -73,7 +73,7 @@ int runReload(const Options& options) {
     for (const auto& c : changes) {
         std::printf("  %s\n", c.get<std::string>().c_str());
     }
-    return backend_ok ? 0 : 1;
+    return backend_ok ? kExitOk : kExitProblem;
 }
 
 }  // namespace pharos::ctl

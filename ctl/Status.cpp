@@ -215,11 +215,11 @@ void printText(const conf::Config& config, const state::HealthTableReader& table
 
 // Shows what the backend sees: the table's status under the backend's own policy
 // (state::TableVerdicts), then every member's slot. Exits 0 when the backend uses the
-// verdicts, 1 when it fails open.
+// verdicts, 1 when it fails open (or the configuration has errors).
 int runStatus(const Options& options) {
     auto config = loadForCommand(options);
     if (!config) {
-        return 2;
+        return kExitProblem;
     }
     state::HealthTableReader table(config->settings.health_table);
     table.refresh();
@@ -246,7 +246,7 @@ int runStatus(const Options& options) {
     } else {
         printText(*config, table, snap, doc);
     }
-    return snap.verdicts_used ? 0 : 1;
+    return snap.verdicts_used ? kExitOk : kExitProblem;
 }
 
 }  // namespace pharos::ctl

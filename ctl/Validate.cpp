@@ -14,13 +14,13 @@ int runValidate(const Options& options) {
             std::fprintf(stderr, "%s\n", e.str().c_str());
         }
         std::fprintf(stderr, "%zu error%s\n", errors->size(), errors->size() == 1 ? "" : "s");
-        return 1;
+        return kExitProblem;
     }
     const auto& config = std::get<conf::Config>(result);
     std::printf("ok: %zu pools, %zu globalnames, %zu regions, %u health slots (layout %016llx)\n",
                 config.pools.size(), config.globalnames.size(), config.topology.regions.size(),
                 config.slot_count, static_cast<unsigned long long>(config.layout_hash));
-    return 0;
+    return kExitOk;
 }
 
 }  // namespace pharos::ctl

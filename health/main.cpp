@@ -9,6 +9,7 @@
 #include "conf/CommandLine.hpp"
 #include "health/Prober.hpp"
 #include "health/ProberLock.hpp"
+#include "pharos_health_help.hpp"
 #include "sys/Privileges.hpp"
 #include "sys/Systemd.hpp"
 
@@ -47,22 +48,8 @@ void handleSignals(boost::asio::signal_set& signals, boost::asio::io_context& io
 
 }  // namespace
 
-constexpr pharos::conf::ProgramHelp kHelp{
-    "pharos-health", "probes pharos's pool members and owns their verdicts and overrides",
-    "    Probes every member of every pool (http, https, tcp, dns or forced monitors) on one\n"
-    "    event loop, applies each pool's retries and rise, and publishes the verdicts in the\n"
-    "    shared-memory health table that pharos-backend reads. It owns the operators'\n"
-    "    overrides (pharosctl drain, force-up, force-down, clear), keeps them in the\n"
-    "    admin-state file, takes pharosctl's commands on its control socket and serves\n"
-    "    /metrics, /status and a status page over HTTP. A restarted prober adopts the table\n"
-    "    it finds, so answers do not change across a restart.\n",
-    "    health.table         the health table in /dev/shm (and <table>.lock: one prober)\n"
-    "    admin_state          the overrides, written atomically\n"
-    "    control.socket       pharosctl's commands (root and control.group only)\n"
-    "    http.listen          /metrics, /status and the status page\n",
-    "    SIGHUP   reload the configuration (as pharosctl reload does); a broken one is\n"
-    "             rejected and the running one kept\n"
-    "    SIGTERM  stop; the table stays for the next prober\n"};
+// --help prints docs/man/pharos-health.8.txt, which the manual page is built from too.
+constexpr pharos::conf::ProgramHelp kHelp{"pharos-health", kPharosHealthHelp};
 
 int main(int argc, char** argv) {
     // A SIGHUP (systemctl reload, pharosctl reload) that comes before the handler below is
