@@ -33,9 +33,14 @@ foreach(page ${PHAROS_MAN_PAGES})
             ${PROJECT_VERSION} ${PHAROS_MAN_OUTPUT}/${page}
     DEPENDS ${PHAROS_MAN_TOOL} ${PHAROS_MAN_DIR}/${page}.txt
     COMMENT "Generating the manual page ${page}")
-  list(APPEND generated ${PHAROS_MAN_OUTPUT}/${page})
+  # Debian ships manual pages compressed, reproducibly (-n: no name or time in the header).
+  add_custom_command(
+    OUTPUT ${PHAROS_MAN_OUTPUT}/${page}.gz
+    COMMAND gzip -9nkf ${PHAROS_MAN_OUTPUT}/${page}
+    DEPENDS ${PHAROS_MAN_OUTPUT}/${page})
+  list(APPEND generated ${PHAROS_MAN_OUTPUT}/${page} ${PHAROS_MAN_OUTPUT}/${page}.gz)
   string(REGEX MATCH "[0-9]$" section ${page})
-  install(FILES ${PHAROS_MAN_OUTPUT}/${page} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
+  install(FILES ${PHAROS_MAN_OUTPUT}/${page}.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man${section})
 endforeach()
 
 # pharosctl's commands, arguments and options come from its page's COMMANDS and OPTIONS.
