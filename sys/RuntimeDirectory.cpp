@@ -48,10 +48,11 @@ bool ensureDirectory(const std::string& dir, mode_t mode, std::optional<Director
     }
     // Made with the umask's mode or tighter, then opened up: never wider than `mode` meanwhile.
     if (mkdir(dir.c_str(), mode) != 0) {
-        if (errno == EEXIST && existingDirectory(dir)) {
+        int err = errno;
+        if (err == EEXIST && existingDirectory(dir)) {
             return false;  // the other program made it just now
         }
-        fail(dir, std::strerror(errno));
+        fail(dir, std::strerror(err));
     }
     if (owner && chown(dir.c_str(), owner->uid, owner->gid) != 0) {
         int err = errno;
