@@ -48,6 +48,19 @@ void scheduleRefresh(boost::asio::steady_timer& timer, backend::GslbResolver& re
     });
 }
 
+// Without systemd the backend makes its socket (and /run/pharos when missing); a backend pdns
+// cannot reach is no backend, so any failure here ends the start.
+std::unique_ptr<backend::UnixSocketServer> ownSocket(boost::asio::io_context& io,
+                                                     const std::string& path,
+                                                     const std::string& group,
+                                                     backend::RemoteBackendProtocol& protocol) {
+    try {
+        return std::make_unique<backend::UnixSocketServer>(io, path, group, protocol);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(std::string("backend.socket: ") + e.what());
+    }
+}
+
 void handleSignals(boost::asio::signal_set& signals, backend::ConfigReloader& reloader,
                    backend::UnixSocketServer& server, boost::asio::io_context& io) {
     signals.async_wait([&](const boost::system::error_code& e, int signal) {
@@ -102,10 +115,9 @@ int main(int argc, char** argv) {
         // Under socket activation systemd holds the socket even while the backend is down, so
         // pdns can start first and its connects wait instead of failing.
         auto activated = sys::listeningSocketFromSystemd(socket_path);
-        auto server =
-            activated
-                ? std::make_unique<backend::UnixSocketServer>(io, *activated, protocol)
-                : std::make_unique<backend::UnixSocketServer>(io, socket_path, group, protocol);
+        auto server = activated
+                          ? std::make_unique<backend::UnixSocketServer>(io, *activated, protocol)
+                          : ownSocket(io, socket_path, group, protocol);
         if (run_as) {
             sys::becomeUser(*run_as);  // the socket bound and the stats block made
         }

@@ -6,6 +6,7 @@
 #include "base/Log.hpp"
 #include "conf/CommandLine.hpp"
 #include "conf/ConfigLoader.hpp"
+#include "sys/RuntimeDirectory.hpp"
 #include "sys/Systemd.hpp"
 
 namespace pharos::health {
@@ -53,6 +54,9 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
       started_ms_(base::realtimeMs()),
       tick_(io),
       readiness_(io) {
+    // Before anything is probed or published: a prober pharosctl cannot steer does not start.
+    startControl(config.settings);
+    makeStateDirectory(config.settings.admin_state);
     events_ = std::make_unique<EventReporter>(io_, config.settings);
     keeper_ = std::make_unique<AdminStateKeeper>(io_, config.settings, *events_);
     startCluster(config.settings);
@@ -73,7 +77,6 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
                                                   [this] { return reload(); });
     pages_ = std::make_unique<StatusPages>(probe_counters_, *keeper_, *events_, cluster_.get(),
                                            started_ms_);
-    startControl();
     startHttp();
     scheduleTick();
     notifyReadyWhenTableIs(started_ms_ + 10000);
@@ -130,8 +133,8 @@ void Prober::startCluster(const conf::Settings& settings) {
     cluster_->start();
 }
 
-void Prober::startControl() {
-    const auto& s = run_->config().settings;
+// The commands reach run_ only once the loop runs, after the constructor: binding first is safe.
+void Prober::startControl(const conf::Settings& s) {
     try {
         control_ = std::make_unique<ControlServer>(
             io_, s.control_socket, s.control_group,
@@ -139,8 +142,22 @@ void Prober::startControl() {
                 return commands_->handle(*run_, request, peer);
             });
     } catch (const std::exception& e) {
-        // Probing matters more than being steerable: carry on, loudly.
-        PHAROS_LOG(Error, "control socket: " << e.what() << "; pharosctl cannot change state");
+        throw std::runtime_error(std::string("control.socket: ") + e.what() +
+                                 "; pharos-health does not start without its control path");
+    }
+}
+
+// As StateDirectory= (0750) makes it: without it every override and DR step fails to save.
+// Not fatal: the control path still answers, and each failed save says why.
+void Prober::makeStateDirectory(const std::string& admin_state) {
+    std::string dir = sys::directoryOf(admin_state);
+    try {
+        if (sys::ensureDirectory(dir, 0750, sys::createdDirectoriesOwner())) {
+            PHAROS_LOG(Info, "created " << dir << " (mode 0750) for admin_state");
+        }
+    } catch (const std::exception& e) {
+        PHAROS_LOG(Warning, "admin_state " << admin_state << ": " << e.what()
+                                           << "; overrides cannot be saved until it exists");
     }
 }
 

@@ -42,7 +42,8 @@ class Prober {
   private:
     std::unique_ptr<ProbeRun> startRun(conf::Config config);
     void startCluster(const conf::Settings& settings);
-    void startControl();
+    void startControl(const conf::Settings& settings);
+    void makeStateDirectory(const std::string& admin_state);
     void startHttp();
     void scheduleTick();
     void notifyReadyWhenTableIs(int64_t deadline_ms);

@@ -13,7 +13,8 @@
 namespace pharos::sys {
 namespace {
 uid_t g_owner = uid_t(-1);
-}
+gid_t g_owner_group = gid_t(-1);
+}  // namespace
 
 std::optional<RunAs> prepareToRunAs(const std::string& user) {
     if (geteuid() != 0 || user == "root" || user.empty()) {
@@ -27,11 +28,16 @@ std::optional<RunAs> prepareToRunAs(const std::string& user) {
         return std::nullopt;
     }
     g_owner = pw->pw_uid;
+    g_owner_group = pw->pw_gid;
     return RunAs{user, pw->pw_uid, pw->pw_gid};
 }
 
 uid_t createdFilesOwner() {
     return g_owner;
+}
+
+gid_t createdFilesGroup() {
+    return g_owner_group;
 }
 
 void becomeUser(const RunAs& who) {

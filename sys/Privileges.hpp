@@ -25,6 +25,9 @@ std::optional<RunAs> prepareToRunAs(const std::string& user);
 // The user files are handed to, set by prepareToRunAs; -1 when none.
 uid_t createdFilesOwner();
 
+// That user's own group, for the directories pharos makes (as the units' Group=); -1 when none.
+gid_t createdFilesGroup();
+
 // Becomes `who` (its groups, then its gid, then its uid); throws when any step fails, so a
 // process never goes on half privileged.
 void becomeUser(const RunAs& who);

@@ -12,6 +12,7 @@
 
 #include "base/Log.hpp"
 #include "sys/Privileges.hpp"
+#include "sys/RuntimeDirectory.hpp"
 
 namespace pharos::sys {
 namespace {
@@ -60,6 +61,7 @@ void setGroupAndMode(const std::string& path, const std::string& group) {
 
 void bindUnixSocket(boost::asio::local::stream_protocol::acceptor& acceptor,
                     const std::string& path, const std::string& group) {
+    ensureSocketDirectory(path);
     clearStaleSocket(path);
     using boost::asio::local::stream_protocol;
     acceptor.open(stream_protocol());

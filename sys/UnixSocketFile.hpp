@@ -1,7 +1,8 @@
 #pragma once
 // Binding a unix stream socket at a path the way both pharos servers need it: a stale file
 // left by a dead process is replaced, a live listener is never taken over, and the socket is
-// created 0660 and given to a group, so only that group (and root) can connect.
+// created 0660 and given to a group, so only that group (and root) can connect. A missing
+// directory is made first (sys/RuntimeDirectory), as systemd makes /run/pharos.
 #include <boost/asio/local/stream_protocol.hpp>
 #include <string>
 

@@ -37,6 +37,7 @@ lb: lb.yaml
 topology: null
 backend: {socket: $work/pharos.sock, socket_group: root}
 health: {table: /pharos-pdns-bench, table_group: root}
+control: {socket: $work/control.sock}
 log_level: warning
 EOC
 cat >"$work/lb.yaml" <<EOC
