@@ -1,9 +1,16 @@
 #include "ctl/ControlClient.hpp"
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <cstdio>
 
 namespace pharos::ctl {
+namespace {
+
+// Longer than any command the prober runs takes (a reload reads the configuration).
+constexpr std::chrono::seconds kAnswerTimeout{30};
+
+}  // namespace
 
 ProberReply askProber(const std::string& path, const nlohmann::json& request) {
     namespace asio = boost::asio;
@@ -21,10 +28,20 @@ ProberReply askProber(const std::string& path, const nlohmann::json& request) {
         return {{}, denied ? kExitProblem : kExitUnreachable};
     }
     std::string line = request.dump() + "\n";
-    asio::write(socket, asio::buffer(line), error);
     std::string reply;
-    if (!error) {
-        asio::read_until(socket, asio::dynamic_buffer(reply), '\n', error);
+    asio::async_write(socket, asio::buffer(line), [&](boost::system::error_code e, size_t) {
+        error = e;
+        if (!e) {
+            asio::async_read_until(socket, asio::dynamic_buffer(reply), '\n',
+                                   [&](boost::system::error_code e, size_t) { error = e; });
+        }
+    });
+    // A prober that accepts but never answers (stopped with SIGSTOP, or stuck) must not hang
+    // the shell.
+    io.run_for(kAnswerTimeout);
+    if (!io.stopped()) {
+        error = asio::error::timed_out;
+        reply.clear();
     }
     auto json = nlohmann::json::parse(reply, nullptr, false);
     if (reply.empty() || json.is_discarded()) {
