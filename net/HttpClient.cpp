@@ -156,7 +156,7 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         auto literal = asio::ip::make_address(target_.host, not_literal);
         prepareTls(!not_literal, resume);
         if (!not_literal) {
-            return connect({tcp::endpoint(literal, target_.port)});
+            return connect(tcp::endpoint(literal, target_.port));
         }
         resolver_.emplace(ResolverThread::context());
         // The answer goes back to the caller's loop with the exchange itself, so the exchange is
@@ -198,15 +198,26 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         }
     }
 
+    // One address: the socket's own connect, without the range's vector and bookkeeping;
+    // it ends with the same error a range of one would.
+    void connect(const tcp::endpoint& endpoint) {
+        auto self = this->shared_from_this();
+        beast::get_lowest_layer(stream_).async_connect(
+            endpoint, [self](const error_code& e) { self->onConnect(e); });
+    }
+
     void connect(const std::vector<tcp::endpoint>& endpoints) {
         auto self = this->shared_from_this();
-        asio::async_connect(beast::get_lowest_layer(stream_), endpoints,
-                            [self](const error_code& e, const tcp::endpoint&) {
-                                if (self->over()) {
-                                    return;
-                                }
-                                e ? self->finish(HttpFailure::Connect, e) : self->handshake();
-                            });
+        asio::async_connect(
+            beast::get_lowest_layer(stream_), endpoints,
+            [self](const error_code& e, const tcp::endpoint&) { self->onConnect(e); });
+    }
+
+    void onConnect(const error_code& e) {
+        if (over()) {
+            return;
+        }
+        e ? finish(HttpFailure::Connect, e) : handshake();
     }
 
     void handshake() {
