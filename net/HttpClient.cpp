@@ -34,6 +34,11 @@ TlsSession HttpResult::takeSession() const {
 
 namespace {
 
+// The host's text: the address's when only the address is given.
+std::string hostText(const HttpTarget& target) {
+    return target.host.empty() && target.address ? target.address->to_string() : target.host;
+}
+
 HttpFailure receiveFailure(const error_code& e) {
     bool too_large = e == http::error::header_limit || e == http::error::buffer_overflow ||
                      e == http::error::body_limit;
@@ -152,11 +157,19 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
                 self->finish(HttpFailure::Timeout, asio::error::timed_out);
             }
         });
-        error_code not_literal;
-        auto literal = asio::ip::make_address(target_.host, not_literal);
-        prepareTls(!not_literal, resume);
-        if (!not_literal) {
-            return connect(tcp::endpoint(literal, target_.port));
+        std::optional<asio::ip::address> at = target_.address;
+        bool literal = target_.host.empty() && at;  // `address` stands for the host then
+        if (!literal) {
+            error_code not_literal;
+            auto parsed = asio::ip::make_address(target_.host, not_literal);
+            literal = !not_literal;
+            if (literal && !at) {
+                at = parsed;
+            }
+        }
+        prepareTls(literal, resume);
+        if (at) {
+            return connect(tcp::endpoint(*at, target_.port));
         }
         resolver_.emplace(ResolverThread::context());
         // The answer goes back to the caller's loop with the exchange itself, so the exchange is
@@ -185,12 +198,13 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
     void prepareTls([[maybe_unused]] bool literal, [[maybe_unused]] SSL_SESSION* resume) {
         if constexpr (kTls) {
             bool named = !target_.server_name.empty();
-            const std::string& name = named ? target_.server_name : target_.host;
             if (named || !literal) {
+                const std::string& name = named ? target_.server_name : target_.host;
                 SSL_set_tlsext_host_name(stream_.native_handle(), name.c_str());
             }
             if (tls_->verifies()) {
-                stream_.set_verify_callback(asio::ssl::host_name_verification(name));
+                stream_.set_verify_callback(asio::ssl::host_name_verification(
+                    named ? target_.server_name : hostText(target_)));
             }
             if (resume) {
                 SSL_set_session(stream_.native_handle(), resume);
@@ -369,7 +383,7 @@ HttpClient::HttpClient(asio::io_context& io, std::shared_ptr<TlsContext> tls)
 HttpRequest HttpClient::request(http::verb method, std::string path,
                                 const HttpTarget& target) const {
     HttpRequest r(method, path, 11);
-    r.set(http::field::host, hostField(target.host, target.port, tls_ ? 443 : 80));
+    r.set(http::field::host, hostField(hostText(target), target.port, tls_ ? 443 : 80));
     r.set(http::field::user_agent, "pharos-health");
     return r;
 }
