@@ -49,7 +49,7 @@ template <typename Stream>
 class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange<Stream>> {
   public:
     Exchange(asio::io_context& io, std::shared_ptr<TlsContext> tls, const HttpTarget& target,
-             HttpRequest request, HttpDone done)
+             HttpRequest&& request, HttpDone&& done)
         : tls_(std::move(tls)),
           stream_(makeStream(io, tls_.get())),
           io_(io),
@@ -137,12 +137,15 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         result.failure = failure;
         result.error = error;
         if (parser_.is_header_done()) {
-            result.response = parser_.release();
+            // Moved out once (release() would move it twice): the parser is done with it.
+            result.response = std::move(parser_.get());
         }
         if constexpr (kTls) {
             HttpResultAccess::bind(result, stream_.native_handle());
         }
-        handlers_ = {};
+        if (streaming_) {
+            handlers_ = {};  // what they hold goes before `done` runs
+        }
         std::exchange(done_, nullptr)(result);
         close();
     }
@@ -367,8 +370,8 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
 
 template <typename Stream, typename Start>
 std::shared_ptr<HttpExchange> launch(asio::io_context& io, std::shared_ptr<TlsContext> tls,
-                                     const HttpTarget& target, HttpRequest request, HttpDone done,
-                                     Start start) {
+                                     const HttpTarget& target, HttpRequest&& request,
+                                     HttpDone&& done, Start start) {
     auto exchange = std::make_shared<Exchange<Stream>>(io, std::move(tls), target,
                                                        std::move(request), std::move(done));
     start(*exchange);
