@@ -34,6 +34,11 @@ TlsSession HttpResult::takeSession() const {
 
 namespace {
 
+// The host's text: the address's when only the address is given.
+std::string hostText(const HttpTarget& target) {
+    return target.host.empty() && target.address ? target.address->to_string() : target.host;
+}
+
 HttpFailure receiveFailure(const error_code& e) {
     bool too_large = e == http::error::header_limit || e == http::error::buffer_overflow ||
                      e == http::error::body_limit;
@@ -44,7 +49,7 @@ template <typename Stream>
 class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange<Stream>> {
   public:
     Exchange(asio::io_context& io, std::shared_ptr<TlsContext> tls, const HttpTarget& target,
-             HttpRequest request, HttpDone done)
+             HttpRequest&& request, HttpDone&& done)
         : tls_(std::move(tls)),
           stream_(makeStream(io, tls_.get())),
           io_(io),
@@ -132,12 +137,15 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         result.failure = failure;
         result.error = error;
         if (parser_.is_header_done()) {
-            result.response = parser_.release();
+            // Moved out once (release() would move it twice): the parser is done with it.
+            result.response = std::move(parser_.get());
         }
         if constexpr (kTls) {
             HttpResultAccess::bind(result, stream_.native_handle());
         }
-        handlers_ = {};
+        if (streaming_) {
+            handlers_ = {};  // what they hold goes before `done` runs
+        }
         std::exchange(done_, nullptr)(result);
         close();
     }
@@ -152,11 +160,19 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
                 self->finish(HttpFailure::Timeout, asio::error::timed_out);
             }
         });
-        error_code not_literal;
-        auto literal = asio::ip::make_address(target_.host, not_literal);
-        prepareTls(!not_literal, resume);
-        if (!not_literal) {
-            return connect({tcp::endpoint(literal, target_.port)});
+        std::optional<asio::ip::address> at = target_.address;
+        bool literal = target_.host.empty() && at;  // `address` stands for the host then
+        if (!literal) {
+            error_code not_literal;
+            auto parsed = asio::ip::make_address(target_.host, not_literal);
+            literal = !not_literal;
+            if (literal && !at) {
+                at = parsed;
+            }
+        }
+        prepareTls(literal, resume);
+        if (at) {
+            return connect(tcp::endpoint(*at, target_.port));
         }
         resolver_.emplace(ResolverThread::context());
         // The answer goes back to the caller's loop with the exchange itself, so the exchange is
@@ -185,12 +201,13 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
     void prepareTls([[maybe_unused]] bool literal, [[maybe_unused]] SSL_SESSION* resume) {
         if constexpr (kTls) {
             bool named = !target_.server_name.empty();
-            const std::string& name = named ? target_.server_name : target_.host;
             if (named || !literal) {
+                const std::string& name = named ? target_.server_name : target_.host;
                 SSL_set_tlsext_host_name(stream_.native_handle(), name.c_str());
             }
             if (tls_->verifies()) {
-                stream_.set_verify_callback(asio::ssl::host_name_verification(name));
+                stream_.set_verify_callback(asio::ssl::host_name_verification(
+                    named ? target_.server_name : hostText(target_)));
             }
             if (resume) {
                 SSL_set_session(stream_.native_handle(), resume);
@@ -198,15 +215,26 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         }
     }
 
+    // One address: the socket's own connect, without the range's vector and bookkeeping;
+    // it ends with the same error a range of one would.
+    void connect(const tcp::endpoint& endpoint) {
+        auto self = this->shared_from_this();
+        beast::get_lowest_layer(stream_).async_connect(
+            endpoint, [self](const error_code& e) { self->onConnect(e); });
+    }
+
     void connect(const std::vector<tcp::endpoint>& endpoints) {
         auto self = this->shared_from_this();
-        asio::async_connect(beast::get_lowest_layer(stream_), endpoints,
-                            [self](const error_code& e, const tcp::endpoint&) {
-                                if (self->over()) {
-                                    return;
-                                }
-                                e ? self->finish(HttpFailure::Connect, e) : self->handshake();
-                            });
+        asio::async_connect(
+            beast::get_lowest_layer(stream_), endpoints,
+            [self](const error_code& e, const tcp::endpoint&) { self->onConnect(e); });
+    }
+
+    void onConnect(const error_code& e) {
+        if (over()) {
+            return;
+        }
+        e ? finish(HttpFailure::Connect, e) : handshake();
     }
 
     void handshake() {
@@ -222,9 +250,21 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         }
     }
 
+    // Without a body, the header alone is written: the same bytes, but Beast's serializer of a
+    // string body walks its (empty) body and chunk buffers on every write, a good part of a
+    // plain http check's cost.
     void send() {
+        if (request_.body().empty() && !request_.chunked()) {
+            head_.emplace(std::move(request_.base()));
+            return write(*head_);
+        }
+        write(request_);
+    }
+
+    template <typename Message>
+    void write(Message& message) {
         auto self = this->shared_from_this();
-        http::async_write(stream_, request_, [self](const error_code& e, size_t) {
+        http::async_write(stream_, message, [self](const error_code& e, size_t) {
             if (self->over()) {
                 return;
             }
@@ -313,6 +353,7 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
     std::optional<tcp::resolver> resolver_;  // on ResolverThread's context, for names only
     HttpTarget target_;
     HttpRequest request_;
+    std::optional<http::request<http::empty_body>> head_;  // request_'s header, when it has no body
     HttpDone done_;
     HttpRead read_ = HttpRead::Whole;
     std::optional<uint64_t> body_limit_;
@@ -329,8 +370,8 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
 
 template <typename Stream, typename Start>
 std::shared_ptr<HttpExchange> launch(asio::io_context& io, std::shared_ptr<TlsContext> tls,
-                                     const HttpTarget& target, HttpRequest request, HttpDone done,
-                                     Start start) {
+                                     const HttpTarget& target, HttpRequest&& request,
+                                     HttpDone&& done, Start start) {
     auto exchange = std::make_shared<Exchange<Stream>>(io, std::move(tls), target,
                                                        std::move(request), std::move(done));
     start(*exchange);
@@ -345,7 +386,7 @@ HttpClient::HttpClient(asio::io_context& io, std::shared_ptr<TlsContext> tls)
 HttpRequest HttpClient::request(http::verb method, std::string path,
                                 const HttpTarget& target) const {
     HttpRequest r(method, path, 11);
-    r.set(http::field::host, hostField(target.host, target.port, tls_ ? 443 : 80));
+    r.set(http::field::host, hostField(hostText(target), target.port, tls_ ? 443 : 80));
     r.set(http::field::user_agent, "pharos-health");
     return r;
 }

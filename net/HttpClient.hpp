@@ -28,6 +28,11 @@ struct HttpTarget {
     // TLS: the name sent as SNI and verified, as given. Empty: `host` is verified, and sent as
     // SNI only when it is a name (RFC 6066 has no addresses in SNI).
     std::string server_name;
+    // Set: the address to connect to, `host` then neither parsed nor resolved. `host` may be
+    // left empty, the address standing for it (verified as its text); a caller that has the
+    // address already (a prober, every few seconds per member) spares the text's printing and
+    // parsing.
+    std::optional<boost::asio::ip::address> address = std::nullopt;
 };
 
 enum class HttpRead : uint8_t {

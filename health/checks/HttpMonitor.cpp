@@ -93,7 +93,7 @@ void HttpMonitor::probe(const ProbeTarget& target, std::chrono::milliseconds tim
         options.resume = sessions_->find(key);
     }
     auto start = std::chrono::steady_clock::now();
-    client_.exchange({target.address.to_string(), target.port, target.sni},
+    client_.exchange({std::string(), target.port, target.sni, target.address},
                      requestFor(params, target), options,
                      [judge = judge_, sessions = sessions_, key, start,
                       done = std::move(done)](net::HttpResult& r) {

@@ -281,6 +281,42 @@ TEST_CASE("https: certificates verified when asked, and only then") {
                       "cluster.tls.ca: /nonexistent/ca.pem does not exist");
 }
 
+TEST_CASE("http(s): an address given as such is connected to as is, its text the host's") {
+    auto loopback = boost::asio::ip::make_address("127.0.0.1");
+    {
+        LocalServer server(answer(test::response(200, "plain")));
+        boost::asio::io_context io;
+        net::HttpClient client(io, nullptr);
+        auto out = exchange(client, io, {"", server.port(), "", loopback});
+        CHECK(out.result.ok());
+        CHECK_THAT(server.lastRequest(),
+                   Catch::Contains("Host: 127.0.0.1:" + std::to_string(server.port()) + "\r\n"));
+        // A name with the address: not resolved (it would not resolve), still the Host.
+        auto named = exchange(client, io, {"app.invalid", server.port(), "", loopback});
+        CHECK(named.result.ok());
+        CHECK_THAT(server.lastRequest(),
+                   Catch::Contains("Host: app.invalid:" + std::to_string(server.port())));
+        CHECK(exchange(client, io, {"", closedPort(), "", loopback}).result.error ==
+              boost::asio::error::connection_refused);
+    }
+    test::SelfSigned cert("app.example");
+    LocalServer server(answer(test::response(200, "tls")), &cert);
+    std::string ca = (std::filesystem::temp_directory_path() /
+                      ("pharos-net-test-ca-address-" + std::to_string(getpid()) + ".pem"))
+                         .string();
+    std::ofstream(ca) << cert.cert_pem;
+    boost::asio::io_context io;
+    net::HttpClient trusting(io, tlsContext(true, ca));
+    CHECK(exchange(trusting, io, {"", server.port(), "app.example", loopback}).result.ok());
+    CHECK(server.lastSni() == "app.example");
+    auto address = exchange(trusting, io, {"", server.port(), "", loopback});
+    CHECK(address.result.failure == HttpFailure::Handshake);  // verified against 127.0.0.1
+    net::HttpClient lenient(io, tlsContext(false));
+    CHECK(exchange(lenient, io, {"", server.port(), "", loopback}).result.ok());
+    CHECK(server.lastSni() == "");  // an address is never sent as SNI
+    std::filesystem::remove(ca);
+}
+
 TEST_CASE("https: a session taken from one exchange resumes the next") {
     test::SelfSigned cert("app.example");
     LocalServer server(answer(test::response(200, "tls")), &cert);
