@@ -155,6 +155,9 @@ steady_clock::duration ProbeRun::jittered(const MemberProbe& m) {
 
 void ProbeRun::onDue(uint32_t member) {
     MemberProbe& m = members_[member];
+    if (counters_) {
+        counters_->recordScheduleDelay(std::chrono::duration<double>(schedule_.lateness()).count());
+    }
     schedule_.after(member, jittered(m));
     runProbe(m);
 }

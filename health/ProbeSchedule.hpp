@@ -27,6 +27,10 @@ class ProbeSchedule {
     // next time.
     void after(uint32_t member, Clock::duration delay);
     void stop();  // nothing is due any more
+    // Inside `due`: how long after its time the member now handed out came due (zero when on
+    // time or up to the batch's millisecond early). The event loop's lag: a loop busy with
+    // other handlers, or with more due members than it can start, hands them out late.
+    Clock::duration lateness() const { return lateness_; }
 
   private:
     static constexpr Clock::duration kBatch = std::chrono::milliseconds(1);
@@ -43,6 +47,7 @@ class ProbeSchedule {
     std::vector<Entry> heap_;                             // a min-heap on `when`
     Clock::time_point armed_ = Clock::time_point::max();  // the timer's time, if set
     bool firing_ = false;
+    Clock::duration lateness_{};
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -11,6 +11,8 @@ endforeach()
 install(FILES scripts/systemd/pharos-backend.socket DESTINATION /lib/systemd/system)
 install(FILES scripts/systemd/pdns-pharos.conf DESTINATION ${CMAKE_INSTALL_DATADIR}/pharos/systemd)
 install(FILES scripts/pdns/pharos.conf DESTINATION ${CMAKE_INSTALL_DATADIR}/pharos/pdns)
+install(FILES contrib/prometheus/pharos-rules.yml
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/pharos/prometheus)
 install(PROGRAMS scripts/pharos-zone.sh DESTINATION ${CMAKE_INSTALL_BINDIR} RENAME pharos-zone)
 install(FILES conf/examples/pharos.yaml conf/examples/polaris-lb.yaml
               conf/examples/polaris-topology.yaml

@@ -24,7 +24,7 @@ getent passwd pharos >/dev/null || fail "no pharos user"
 for f in /usr/bin/pharos-backend /usr/bin/pharos-health /usr/bin/pharosctl /usr/bin/pharos-zone \
          /lib/systemd/system/pharos-backend.socket /lib/systemd/system/pharos-backend.service \
          /lib/systemd/system/pharos-health.service /etc/pharos/pharos.yaml \
-         /usr/share/pharos/pdns/pharos.conf; do
+         /usr/share/pharos/pdns/pharos.conf /usr/share/pharos/prometheus/pharos-rules.yml; do
     [ -e "$f" ] || fail "$f is missing"
 done
 dpkg-query --control-show pharos conffiles | grep -q /etc/pharos/pharos.yaml || fail "no conffiles"

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <map>
@@ -119,6 +120,22 @@ void memberMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     }
 }
 
+// One histogram's samples from the prober's per-bucket counts: cumulative, then +Inf, _sum
+// and _count, each with `labels` (and `le`).
+template <size_t N>
+void histogramSamples(PrometheusWriter& w, const std::string& name, const Labels& labels,
+                      const std::array<double, N>& bounds, const health::Histogram<N>& h) {
+    auto with = [&](const std::string& le) { return Labels(labels).add("le", le); };
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b < N; ++b) {
+        cumulative += h.buckets[b];
+        w.sample(name + "_bucket", with(bound(bounds[b])), cumulative);
+    }
+    w.sample(name + "_bucket", with("+Inf"), h.count);
+    w.sample(name + "_sum", labels, h.sum);
+    w.sample(name + "_count", labels, h.count);
+}
+
 void probeMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     w.family("pharos_probe_checks_total", "counter", "Probes run");
     w.sample("pharos_probe_checks_total", {}, in.probes.checks);
@@ -131,18 +148,14 @@ void probeMetrics(const MetricsInputs& in, PrometheusWriter& w) {
     }
     w.family("pharos_probe_duration_seconds", "histogram", "Probe time, connect to verdict");
     for (const auto& [pool, l] : in.probes.latency) {
-        uint64_t cumulative = 0;
-        for (size_t b = 0; b < health::ProbeCounters::kLatencyBounds.size(); ++b) {
-            cumulative += l.buckets[b];
-            w.sample("pharos_probe_duration_seconds_bucket",
-                     {{"pool", pool}, {"le", bound(health::ProbeCounters::kLatencyBounds[b])}},
-                     cumulative);
-        }
-        Labels p{{"pool", pool}};
-        w.sample("pharos_probe_duration_seconds_bucket", {{"pool", pool}, {"le", "+Inf"}}, l.count);
-        w.sample("pharos_probe_duration_seconds_sum", p, l.sum);
-        w.sample("pharos_probe_duration_seconds_count", p, l.count);
+        histogramSamples(w, "pharos_probe_duration_seconds", {{"pool", pool}},
+                         health::ProbeCounters::kLatencyBounds, l);
     }
+    w.family("pharos_prober_schedule_delay_seconds", "histogram",
+             "How long after its due time each check was handed to the prober: the event "
+             "loop's lag, not a member's slowness");
+    histogramSamples(w, "pharos_prober_schedule_delay_seconds", {},
+                     health::ProbeCounters::kScheduleDelayBounds, in.probes.schedule_delay);
 }
 
 void backendTotals(const state::BackendCounters& c, PrometheusWriter& w) {

@@ -2,6 +2,7 @@
 
 #include <boost/asio/post.hpp>
 #include <string>
+#include <thread>
 
 #include "health/ProbeSchedule.hpp"
 
@@ -72,4 +73,25 @@ TEST_CASE("schedule: members due within a millisecond of each other run on one w
     io.run_for(500ms);
     CHECK(events ==
           std::vector<std::string>{"due 0", "due 1", "after 0", "after 1", "due 2", "after 2"});
+}
+
+TEST_CASE("schedule: lateness says how long after its time a member was handed out") {
+    boost::asio::io_context io;
+    std::vector<std::pair<uint32_t, ProbeSchedule::Clock::duration>> seen;
+    ProbeSchedule* self = nullptr;
+    ProbeSchedule schedule(io, [&](uint32_t m) { seen.emplace_back(m, self->lateness()); });
+    self = &schedule;
+    schedule.after(0, 10ms);
+    io.run_for(200ms);
+    // The loop is busy for 150 ms while member 1 comes due 10 ms in: it is handed out late.
+    schedule.after(1, 10ms);
+    boost::asio::post(io, [] { std::this_thread::sleep_for(150ms); });
+    io.restart();
+    io.run_for(400ms);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].first == 0);
+    CHECK(seen[0].second < 50ms);  // an idle loop: on time, give or take the timer's latency
+    CHECK(seen[1].first == 1);
+    CHECK(seen[1].second >= 130ms);
+    CHECK(seen[1].second < 400ms);
 }

@@ -174,6 +174,9 @@ std::string realisticMetrics(const std::string& table_name, int64_t now) {
     probes.recordProbe("api", 0.4, false, state::FailureReason::ConnectRefused);
     probes.recordProbe("geo", 7.5, false, state::FailureReason::Timeout);
     probes.transitions[state::memberKey("api", api.members[0])] = 3;
+    probes.recordScheduleDelay(0.0004);
+    probes.recordScheduleDelay(0.0004);
+    probes.recordScheduleDelay(0.7);
 
     state::BackendStats stats(state::statsBlockName(config.settings), "", config, now - 120'000);
     stats.publish(nullptr);
@@ -232,6 +235,21 @@ TEST_CASE("metrics: a realistic deployment's text, every family declared once") 
     CHECK_THAT(text, Catch::Contains("process_start_time_seconds{process=\"pharos-health\"} "
                                      "1764625800\n"));
     CHECK_THAT(text, Catch::Contains("pharos_cluster_live_nodes{node=\"node-a\"} 3\n"));
+}
+
+TEST_CASE("metrics: the prober's schedule delay, cumulative by bound") {
+    std::string name = "/pharos-metrics-test-" + std::to_string(getpid()) + "-c";
+    Cleanup cleanup{name};
+    std::string text = realisticMetrics(name, 1'764'626'100'000);
+    CHECK(occurrences(text, "# TYPE pharos_prober_schedule_delay_seconds histogram\n") == 1);
+    CHECK_THAT(text,
+               Catch::Contains("pharos_prober_schedule_delay_seconds_bucket{le=\"0.001\"} 2\n"
+                               "pharos_prober_schedule_delay_seconds_bucket{le=\"0.01\"} 2\n"));
+    CHECK_THAT(text, Catch::Contains("pharos_prober_schedule_delay_seconds_bucket{le=\"0.5\"} 2\n"
+                                     "pharos_prober_schedule_delay_seconds_bucket{le=\"1\"} 3\n"));
+    CHECK_THAT(text, Catch::Contains("pharos_prober_schedule_delay_seconds_bucket{le=\"+Inf\"} 3\n"
+                                     "pharos_prober_schedule_delay_seconds_sum 0.7008\n"
+                                     "pharos_prober_schedule_delay_seconds_count 3\n"));
 }
 
 TEST_CASE("metrics: promtool check metrics finds no error and no lint problem") {

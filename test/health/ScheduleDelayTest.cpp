@@ -1,0 +1,80 @@
+// The prober's schedule delay for /metrics (pharos_prober_schedule_delay_seconds): every check
+// the schedule hands out is counted with how late it came, on time while the loop is idle, late
+// when a handler holds the loop.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "TestServers.hpp"
+#include "health/ProbeRun.hpp"
+#include "state/SharedMemory.hpp"
+
+using namespace pharos;
+
+namespace {
+
+// One http member on the test server, checked every 0.2 s.
+conf::Config oneMember(const std::string& table, uint16_t port) {
+    conf::Config c;
+    c.settings.health_table = table;
+    c.settings.table_group = "";
+    conf::Pool p;
+    p.name = "web";
+    p.monitor = conf::MonitorKind::Http;
+    p.params.edit().interval = conf::Seconds(0.2);
+    p.params.edit().timeout = conf::Seconds(0.1);
+    conf::Member m;
+    m.ip = *base::IpAddress::parse("10.0.0.1");
+    m.monitor_ip = *base::IpAddress::parse("127.0.0.1");
+    m.monitor_port = port;
+    m.name = "m0";
+    m.weight = 1;
+    p.members.push_back(m);
+    c.pools.push_back(p);
+    conf::finalizeLayout(c);
+    return c;
+}
+
+void runFor(boost::asio::io_context& io, std::chrono::milliseconds span) {
+    auto end = std::chrono::steady_clock::now() + span;
+    while (std::chrono::steady_clock::now() < end) {
+        io.run_for(std::chrono::milliseconds(10));
+    }
+}
+
+struct Table {
+    std::string name = "/pharos-delay-test-" + std::to_string(getpid());
+    ~Table() { state::unlinkSharedMemory(name); }
+};
+
+}  // namespace
+
+TEST_CASE("prober: counts how late each check was handed out, for /metrics") {
+    test::TestServer server;
+    Table table;
+    boost::asio::io_context io;
+    health::ProbeCounters counters;
+    health::ProbeRun run(io, oneMember(table.name, server.port()), &counters);
+    run.start();
+    runFor(io, std::chrono::milliseconds(1000));
+    // Every check the schedule handed out is counted, and an idle loop hands them out on time.
+    const auto& delay = counters.schedule_delay;
+    CHECK(delay.count >= 4);
+    CHECK(delay.count <= counters.checks + 1);  // the last one may still be in flight
+    auto within = [&](double bound) {
+        uint64_t n = 0;
+        for (size_t b = 0; b < counters.kScheduleDelayBounds.size(); ++b) {
+            n += counters.kScheduleDelayBounds[b] <= bound ? delay.buckets[b] : 0;
+        }
+        return n;
+    };
+    CHECK(within(0.1) == delay.count);
+    // A handler that holds the loop for 0.7 s: the check due meanwhile starts over 0.5 s late.
+    boost::asio::post(io, [] { std::this_thread::sleep_for(std::chrono::milliseconds(700)); });
+    runFor(io, std::chrono::milliseconds(1000));
+    CHECK(delay.count - within(0.1) >= 1);
+    CHECK(delay.buckets[4] + delay.buckets[5] >= 1);  // (0.1, 0.5] or (0.5, 1]: 0.5 to 0.7 s
+    CHECK(delay.sum >= 0.4);
+    run.stop();
+}
