@@ -135,10 +135,10 @@ void printPolicies(const nlohmann::json& doc) {
 
 // The node's link to the cluster and the votes that differ from this node's own checks.
 void printCluster(const nlohmann::json& doc) {
-    if (!doc.contains("cluster")) {
+    const auto& c = doc.value("cluster", nlohmann::json());
+    if (!c.is_object()) {
         return;
     }
-    const auto& c = doc["cluster"];
     if (c.contains("error")) {  // the prober could not be asked: nothing of the cluster is known
         std::printf("cluster: %s\n", c["error"].get<std::string>().c_str());
         return;

@@ -7,6 +7,7 @@
 #include "cluster/Base64.hpp"
 #include "cluster/EtcdClient.hpp"
 #include "test/cluster/LocalEtcd.hpp"
+#include "test/health/TestServers.hpp"
 
 using namespace pharos;
 using cluster::KeySpan;
@@ -58,12 +59,6 @@ bool runUntil(boost::asio::io_context& io, Done done, milliseconds limit) {
         io.restart();
     }
     return done();
-}
-
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();
 }
 
 }  // namespace
@@ -193,7 +188,7 @@ TEST_CASE("etcd client: a watch brings the events under its prefix as they happe
 TEST_CASE("etcd client: what a call and a watch say when etcd cannot answer") {
     boost::asio::io_context io;
     cluster::EtcdClient client(io, etcd().settings());
-    conf::EtcdEndpoint nowhere{"http://127.0.0.1", "http", "127.0.0.1", closedPort()};
+    conf::EtcdEndpoint nowhere{"http://127.0.0.1", "http", "127.0.0.1", test::closedPort()};
     auto refused = sync(io, [&](auto done) { client.grant(nowhere, 5, done); });
     CHECK(refused.error == "cannot connect: Connection refused");
     CHECK(refused.body.is_null());

@@ -30,12 +30,6 @@ ProbeResult probeOnce(health::Monitor& monitor, boost::asio::io_context& io, uin
     return result;
 }
 
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    test::tcp::acceptor a(io, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();  // closed when `a` goes
-}
-
 double seconds(std::chrono::steady_clock::time_point since) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
@@ -109,7 +103,7 @@ TEST_CASE("http: closed early, garbage, refused, TLS to a plain server") {
     CHECK(probeOnce(monitor, io, server.port()).reason == FailureReason::ClosedEarly);
     server.behaviour = test::Behaviour::Garbage;
     CHECK(probeOnce(monitor, io, server.port()).reason == FailureReason::Malformed);
-    CHECK(probeOnce(monitor, io, closedPort()).reason == FailureReason::ConnectRefused);
+    CHECK(probeOnce(monitor, io, test::closedPort()).reason == FailureReason::ConnectRefused);
     server.behaviour = test::Behaviour::Respond;
     server.waitForBlankLine = false;  // answer the ClientHello with plain HTTP
     conf::HttpParams tls;
@@ -129,7 +123,7 @@ TEST_CASE("tcp: connect, send_string and a case-insensitive match_re") {
     conf::TcpParams connect_only;
     health::TcpMonitor plain(io, connect_only);
     CHECK(probeOnce(plain, io, server.port()).pass);
-    CHECK(probeOnce(plain, io, closedPort()).reason == FailureReason::ConnectRefused);
+    CHECK(probeOnce(plain, io, test::closedPort()).reason == FailureReason::ConnectRefused);
 
     conf::TcpParams redis;
     redis.send_string = "PING\r\n";

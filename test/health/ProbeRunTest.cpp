@@ -223,11 +223,6 @@ conf::Config loaded(const std::string& lb, const std::string& table) {
 }
 
 // A loopback port nobody listens on (bound, then released).
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), uint16_t(0)});
-    return a.local_endpoint().port();
-}
 
 state::SlotView slotOf(Table& table, uint32_t slot) {
     table.reader.refresh();
@@ -272,7 +267,7 @@ std::string dependencyLb(uint16_t web, uint16_t db_port) {
 TEST_CASE("prober: a member is down while a member it depends on is, through chains") {
     test::TestServer web;
     Table table;
-    uint16_t db_port = closedPort();
+    uint16_t db_port = test::closedPort();
     boost::asio::io_context io;
     auto config = loaded(dependencyLb(web.port(), db_port), table.name);
     REQUIRE(config.pools[0].name == "app");
@@ -392,7 +387,7 @@ TEST_CASE("prober: a member's own failure is reported before a dependency's") {
     web.respond(test::httpResponse(503));
     Table table;
     boost::asio::io_context io;
-    auto config = loaded(dependencyLb(web.port(), closedPort()), table.name);
+    auto config = loaded(dependencyLb(web.port(), test::closedPort()), table.name);
     health::ProbeRun run(io, config);
     run.start();
     runUntil(
@@ -587,7 +582,7 @@ TEST_CASE("prober: its own verdicts, as it votes them, apart from the cluster's"
             w +
             "}\n"
             "    - {ip: 10.0.0.2, name: b, weight: 1, monitor_ip: 127.0.0.1, monitor_port: " +
-            std::to_string(closedPort()) +
+            std::to_string(test::closedPort()) +
             "}\n"
             "globalnames:\n"
             "  www.example.com: {pool: web, ttl: 5}\n",

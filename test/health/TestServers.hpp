@@ -11,6 +11,13 @@ namespace pharos::test {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+// A loopback TCP port nothing listens on: one the kernel just handed out and took back.
+inline uint16_t closedPort() {
+    asio::io_context io;
+    tcp::acceptor a(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();  // closed when `a` goes
+}
+
 enum class Behaviour { Respond, Hang, CloseAtOnce, Garbage };
 
 // Accepts connections on 127.0.0.1:<ephemeral>; for each, reads the request head, then acts as

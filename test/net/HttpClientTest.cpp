@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "net/HttpClient.hpp"
+#include "test/health/TestServers.hpp"
 #include "test/net/LocalServer.hpp"
 
 using namespace pharos;
@@ -46,12 +47,6 @@ Outcome exchange(const net::HttpClient& client, boost::asio::io_context& io,
 
 net::HttpTarget local(uint16_t port, std::string server_name = "") {
     return {"127.0.0.1", port, std::move(server_name)};
-}
-
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    test::tcp::acceptor a(io, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();  // closed when `a` goes
 }
 
 std::shared_ptr<net::TlsContext> tlsContext(bool verify, const std::string& ca_file = "") {
@@ -142,7 +137,7 @@ TEST_CASE("http: one deadline for the whole exchange, however the server dawdles
 TEST_CASE("http: refused, reset and closed connections") {
     boost::asio::io_context io;
     net::HttpClient client(io, nullptr);
-    auto refused = exchange(client, io, local(closedPort()));
+    auto refused = exchange(client, io, local(test::closedPort()));
     CHECK(refused.result.failure == HttpFailure::Connect);
     CHECK(refused.result.error == boost::asio::error::connection_refused);
 
@@ -296,7 +291,7 @@ TEST_CASE("http(s): an address given as such is connected to as is, its text the
         CHECK(named.result.ok());
         CHECK_THAT(server.lastRequest(),
                    Catch::Contains("Host: app.invalid:" + std::to_string(server.port())));
-        CHECK(exchange(client, io, {"", closedPort(), "", loopback}).result.error ==
+        CHECK(exchange(client, io, {"", test::closedPort(), "", loopback}).result.error ==
               boost::asio::error::connection_refused);
     }
     test::SelfSigned cert("app.example");
@@ -333,7 +328,7 @@ TEST_CASE("https: a session taken from one exchange resumes the next") {
     CHECK(server.resumed == 1);
 
     net::TlsSession none;
-    exchange(client, io, local(closedPort()), {},
+    exchange(client, io, local(test::closedPort()), {},
              [&](net::HttpResult& r) { none = r.takeSession(); });
     CHECK_FALSE(none);  // no session from a failed exchange
 }

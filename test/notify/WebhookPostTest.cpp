@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "notify/WebhookPost.hpp"
+#include "test/health/TestServers.hpp"
 #include "test/net/LocalServer.hpp"
 
 using namespace pharos;
@@ -53,12 +54,6 @@ LocalServer::Script answer(std::string text) {
     };
 }
 
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    test::tcp::acceptor a(io, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
-
 }  // namespace
 
 TEST_CASE("webhook post: a JSON POST to the target's path; a 2xx delivers it") {
@@ -104,7 +99,7 @@ TEST_CASE("webhook post: timeouts, refusals, resets and names that do not resolv
     CHECK(hung.seconds >= 0.29);
     CHECK(hung.seconds < 1);
 
-    auto refused = post(targetAt("127.0.0.1", closedPort()));
+    auto refused = post(targetAt("127.0.0.1", test::closedPort()));
     CHECK(refused.result.why == "cannot connect: Connection refused");
 
     LocalServer resets([](Peer& p) {

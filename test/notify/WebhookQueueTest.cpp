@@ -36,12 +36,6 @@ bool runUntil(boost::asio::io_context& io, Done done, milliseconds limit) {
     return done();
 }
 
-uint16_t closedPort() {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-    return a.local_endpoint().port();  // closed again when `a` goes
-}
-
 }  // namespace
 
 TEST_CASE("webhook: events are posted as JSON, one at a time, in order") {
@@ -104,7 +98,7 @@ TEST_CASE("webhook: a hanging or absent webhook times out without holding the lo
     server.behaviour = test::Behaviour::Hang;
     boost::asio::io_context io;
     notify::WebhookQueue hanging(io, targetAt(server.port(), 0.2, 0));
-    notify::WebhookQueue absent(io, targetAt(closedPort(), 0.2, 0));
+    notify::WebhookQueue absent(io, targetAt(test::closedPort(), 0.2, 0));
     boost::asio::steady_timer ticker(io);
     int ticks = 0;
     std::function<void()> tick = [&] {
