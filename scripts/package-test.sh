@@ -94,7 +94,7 @@ run_lintian() {
 # /var, plus the runtime directory and the default health table's shared-memory objects.
 footprint() {
     {
-        find /etc /usr /var -path '*pharos*' 2>/dev/null
+        "${sudo_cmd[@]}" find /etc /usr /var -path '*pharos*' 2>/dev/null
         ls -d /run/pharos /dev/shm/pharos-health /dev/shm/pharos-health.lock \
             /dev/shm/pharos-health-backend 2>/dev/null
     } | sort || true
@@ -194,7 +194,7 @@ check_systemd() {
     done
     "${sudo_cmd[@]}" systemctl start pharos-health.service pharos-backend.socket ||
         fail "$(systemctl status --no-pager pharos-health.service pharos-backend.socket)"
-    python3 - <<'EOF' || fail "pharos-backend did not answer on /run/pharos/backend.sock"
+    "${sudo_cmd[@]}" python3 - <<'EOF' || fail "pharos-backend did not answer on /run/pharos/backend.sock"
 import json, socket
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(20)
@@ -208,7 +208,7 @@ EOF
     done
     "${sudo_cmd[@]}" /usr/bin/pharosctl -c /etc/pharos/pharos.yaml drain www-example www1 \
         --reason "package test" >/dev/null || fail "pharosctl drain"
-    [ -s /var/lib/pharos/admin-state.json ] || fail "no admin state after a drain"
+    "${sudo_cmd[@]}" test -s /var/lib/pharos/admin-state.json || fail "no admin state after a drain"
     echo "systemd: pharos-health.service, pharos-backend.socket and pharos-backend.service active"
     # The end-to-end suite runs its own processes; the packaged ones pause meanwhile.
     "${sudo_cmd[@]}" systemctl stop pharos-backend.socket pharos-backend.service \
@@ -239,7 +239,7 @@ remove_and_purge() {
     fi
     grep -q "changed by the package test" /etc/pharos/pharos.yaml ||
         fail "remove did not keep the changed /etc/pharos/pharos.yaml"
-    [ -e /var/lib/pharos/admin-state.json ] || fail "remove took the admin state"
+    "${sudo_cmd[@]}" test -e /var/lib/pharos/admin-state.json || fail "remove took the admin state"
     local left
     left=$(left_behind '^/etc/pharos(/(pharos|polaris-lb|polaris-topology)\.yaml)?$|^/var/lib/pharos(/.*)?$|^/var/lib/dpkg/info/pharos\.(list|conffiles|postrm|md5sums)$|^/etc/systemd/system/(|[^/]+\.wants/)pharos-(health|backend)\.(service|socket)$|^/var/lib/systemd/deb-systemd-helper-(enabled|masked)/.*pharos')
     [ -z "$left" ] || fail "left behind by remove: $left"
