@@ -61,7 +61,7 @@ It answers the load-balanced names through PowerDNS Authoritative's remote
 backend, with failover groups, weighted, topology-weighted and
 consistent-hash methods, and reads Polaris GSLB's configuration files
 unchanged.")
-set(CPACK_PACKAGING_INSTALL_PREFIX /usr)  # not CMAKE_INSTALL_PREFIX: the package is Debian's layout
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)  # Debian's, not CMAKE_INSTALL_PREFIX
 set(CPACK_STRIP_FILES ON)                 # whatever CMAKE_BUILD_TYPE: no debug symbols shipped
 set(CPACK_INSTALL_DEFAULT_DIRECTORY_PERMISSIONS
     OWNER_READ OWNER_WRITE OWNER_EXECUTE GROUP_READ GROUP_EXECUTE WORLD_READ WORLD_EXECUTE)

@@ -64,7 +64,7 @@ build_package() {
 check_layout() {
     local paths outside
     paths=$(dpkg-deb -c "$deb" | awk '{print $6}')
-    outside=$(grep -v -E '^\./$|^\./(usr|etc)/|^\./lib/$|^\./lib/systemd/$|^\./lib/systemd/system/' \
+    outside=$(grep -v -E '^\./$|^\./(usr|etc)/|^\./lib/(|systemd/|systemd/system/.*)$' \
         <<<"$paths" || true)
     [ -z "$outside" ] || fail "files outside /usr, /etc and /lib/systemd/system: $outside"
     ! grep '^\./usr/local' <<<"$paths" || fail "files in /usr/local"
@@ -146,7 +146,8 @@ check_installed() {
         grep -q -- "--config" <<<"$(/usr/bin/$program --help)" || fail "$program --help"
     done
     for command in validate names status explain drain force-up force-down clear reload; do
-        grep -q "^    $command" <<<"$(/usr/bin/pharosctl --help)" || fail "pharosctl --help lacks $command"
+        grep -q "^    $command" <<<"$(/usr/bin/pharosctl --help)" ||
+            fail "pharosctl --help lacks $command"
     done
     /usr/bin/pharosctl -c /etc/pharos/pharos.yaml validate >/dev/null ||
         fail "the sample configuration"
@@ -194,7 +195,7 @@ check_systemd() {
     done
     "${sudo_cmd[@]}" systemctl start pharos-health.service pharos-backend.socket ||
         fail "$(systemctl status --no-pager pharos-health.service pharos-backend.socket)"
-    "${sudo_cmd[@]}" python3 - <<'EOF' || fail "pharos-backend did not answer on /run/pharos/backend.sock"
+    "${sudo_cmd[@]}" python3 - <<'EOF' || fail "no answer on /run/pharos/backend.sock"
 import json, socket
 s = socket.socket(socket.AF_UNIX)
 s.settimeout(20)
@@ -227,7 +228,8 @@ remove_and_purge() {
         "${sudo_cmd[@]}" install -o pharos -g pharos -m 0640 /dev/null \
             /var/lib/pharos/admin-state.json
     fi
-    echo "# changed by the package test" | "${sudo_cmd[@]}" tee -a /etc/pharos/pharos.yaml >/dev/null
+    echo "# changed by the package test" |
+        "${sudo_cmd[@]}" tee -a /etc/pharos/pharos.yaml >/dev/null
     "${sudo_cmd[@]}" "${apt_env[@]}" apt-get remove -y -q pharos >/dev/null
     [ "$(dpkg-query -W -f='${db:Status-Abbrev}' pharos)" = "rc " ] ||
         fail "pharos is $(dpkg-query -W -f='${db:Status-Abbrev}' pharos) after remove, not rc"
@@ -241,7 +243,14 @@ remove_and_purge() {
         fail "remove did not keep the changed /etc/pharos/pharos.yaml"
     "${sudo_cmd[@]}" test -e /var/lib/pharos/admin-state.json || fail "remove took the admin state"
     local left
-    left=$(left_behind '^/etc/pharos(/(pharos|polaris-lb|polaris-topology)\.yaml)?$|^/var/lib/pharos(/.*)?$|^/var/lib/dpkg/info/pharos\.(list|conffiles|postrm|md5sums)$|^/etc/systemd/system/(|[^/]+\.wants/)pharos-(health|backend)\.(service|socket)$|^/var/lib/systemd/deb-systemd-helper-(enabled|masked)/.*pharos')
+    local kept=(
+        '^/etc/pharos(/(pharos|polaris-lb|polaris-topology)\.yaml)?$'
+        '^/var/lib/pharos(/.*)?$'
+        '^/var/lib/dpkg/info/pharos\.(list|conffiles|postrm|md5sums)$'
+        '^/etc/systemd/system/(|[^/]+\.wants/)pharos-(health|backend)\.(service|socket)$'
+        '^/var/lib/systemd/deb-systemd-helper-(enabled|masked)/.*pharos'
+    )
+    left=$(IFS='|' && left_behind "${kept[*]}")
     [ -z "$left" ] || fail "left behind by remove: $left"
     echo "after remove: the configuration, /var/lib/pharos and the units' enablement (masked)"
 
