@@ -2,8 +2,8 @@
 # Builds and runs every benchmark (bench/README.md). Figures, not pass/fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+scripts/setup.sh --test
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_BUILD_BENCH=ON >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
 echo "== bench_lb";      build/bin/bench_lb --benchmark_min_time=0.2
 echo "== bench_backend"; build/bin/bench_backend 5

@@ -1,52 +1,84 @@
 #!/usr/bin/env bash
-# The README's test command: installs the dependencies, then
-#   1. builds and runs every test (unit and end-to-end) in the default build type (build/) and
-#      in Release (build-release/, prefix /usr): -O3 brings its own warnings and timing; the
-#      fault drills and a 60 s soak (test/faults/, label "faults") run in the Release build;
-#   2. builds the Debian package from the Release build, installs it and runs the end-to-end
-#      suite against it (scripts/package-test.sh; PHAROS_SKIP_PACKAGE_TEST=1 skips it);
-#   3. runs every suite again under AddressSanitizer + UndefinedBehaviorSanitizer
-#      (build-asan/), and the threaded ones (table, prober, balancers, backend, webhooks) under
-#      ThreadSanitizer (build-tsan/): any report fails;
-#   4. runs each fuzz target for PHAROS_FUZZ_SECONDS (default 60) over its corpus
-#      (test/fuzz/run.sh).
-# Arguments go to ctest (e.g. -R e2e) in steps 1 and 3.
+# The README's test command.
+#
+#   scripts/test.sh [ctest args]    after a change: installs what the suites need, builds once
+#                                   (build/, RelWithDebInfo) and runs every unit and end-to-end
+#                                   suite through real pdns; the long drills are left out
+#   scripts/test.sh --full          the whole matrix, what CI runs (.ci/run):
+#     1. the same build and every suite, the long drills too: the fault drills and a 60 s soak
+#        (label "faults") and the etcd cluster drills (label "drill");
+#     2. a Release build (build-release/, -O3 brings its own warnings and timing) and its
+#        suites; the zone-cache-off repeats run in step 1 only: they differ from their zone-cache
+#        -on runs in pdns's SOA lookups, not in pharos's code;
+#     3. the Debian package from the Release build: lintian, install, the end-to-end suite on
+#        the installed programs, remove and purge (scripts/package-test.sh;
+#        PHAROS_SKIP_PACKAGE_TEST=1 skips it where installing pharos system-wide is not wanted);
+#     4. every suite again under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/),
+#        and the threaded ones (table, prober, balancers, backend, webhooks) under
+#        ThreadSanitizer (build-tsan/): any report fails;
+#     5. each fuzz target for PHAROS_FUZZ_SECONDS (default 60) over its corpus (test/fuzz/run.sh).
+# Other arguments go to ctest (e.g. -R e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+
+full=0
+if [ "${1:-}" = --full ]; then
+    full=1
+    shift
+fi
+started=$SECONDS
+step() { echo "== [$(((SECONDS - started) / 60))m$(((SECONDS - started) % 60))s] $*"; }
+
+step "dependencies"
+if [ $full = 1 ]; then scripts/setup.sh --full; else scripts/setup.sh --test; fi
 
 build() {  # dir cmake-args...
     local dir=$1
     shift
-    echo "== build $dir ($*)"
+    step "build $dir ($*)"
     cmake -S . -B "$dir" "$@" >/dev/null
+    cmake --build "$dir" -j"$(nproc)" | { grep -E 'error|warning:' || true; }
+}
+suites() {  # dir ctest-args...
+    local dir=$1
+    shift
+    step "suites in $dir ($*)"
+    (cd "$dir" && ctest --output-on-failure "$@")
 }
 
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr
-cmake --build build -j"$(nproc)"
-(cd build && ctest --output-on-failure --timeout 600 -LE faults "$@")
+# Unity builds (CMake joins a target's sources into batches, so Boost and Catch2 are parsed once
+# per batch, not once per file) take under half the compile time. The Release build compiles
+# every file on its own, so a file that does not include what it uses still fails CI.
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_UNITY_BUILD=ON \
+    -DPHAROS_BUILD_TESTS=ON -DPHAROS_BUILD_BENCH=$([ $full = 1 ] && echo ON || echo OFF)
+if [ $full = 0 ]; then
+    suites build --timeout 600 -LE 'faults|drill' "$@"
+    step "passed (the long drills, the Release build, the package, the sanitizers and fuzzing:"
+    echo "   scripts/test.sh --full)"
+    exit 0
+fi
+suites build --timeout 600 -LE faults "$@"
 
-build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr
-cmake --build build-release -j"$(nproc)"
-# The zone-cache-off repeats of the e2e suites run in the default build only: they differ
-# from their zone-cache-on runs in pdns's SOA lookups, not in pharos's code.
-(cd build-release && ctest --output-on-failure --timeout 600 -LE zone-cache-off "$@")
+build build-release -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_UNITY_BUILD=OFF
+suites build-release --timeout 600 -LE zone-cache-off "$@"
 
 if [ "${PHAROS_SKIP_PACKAGE_TEST:-0}" != 1 ]; then
-    echo "== Debian package"
+    step "the Debian package"
     scripts/package-test.sh build-release
 fi
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 build build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=address \
-    -DPHAROS_BUILD_BENCH=OFF
-cmake --build build-asan -j"$(nproc)"
-(cd build-asan && ctest --output-on-failure --timeout 900 -LE 'faults|zone-cache-off' "$@")
+    -DCMAKE_UNITY_BUILD=ON -DPHAROS_BUILD_BENCH=OFF
+suites build-asan --timeout 900 -LE 'faults|zone-cache-off' "$@"
 
-build build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
-    -DPHAROS_BUILD_BENCH=OFF
-cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend test_notify test_net
-(cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 900 \
-    -R '^(health|lb|backend|notify|net)$')
+step "build build-tsan (the threaded suites' targets)"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPHAROS_SANITIZE=thread \
+    -DCMAKE_UNITY_BUILD=ON -DPHAROS_BUILD_BENCH=OFF >/dev/null
+cmake --build build-tsan -j"$(nproc)" --target test_health test_lb test_backend test_notify \
+    test_net | { grep -E 'error|warning:' || true; }
+TSAN_OPTIONS=halt_on_error=1 suites build-tsan --timeout 900 -R '^(health|lb|backend|notify|net)$'
 
+step "fuzzing"
 test/fuzz/run.sh "${PHAROS_FUZZ_SECONDS:-60}"
+step "passed"
