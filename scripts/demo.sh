@@ -20,7 +20,7 @@ if [ ! -f build/CMakeCache.txt ]; then
 fi
 step "building pharos-backend, pharos-health and pharosctl in build/"
 # Ninja and make both print one line per step; only the progress lines are kept.
-cmake --build build -j"$(nproc)" --target pharos-backend pharos-health pharosctl |
+cmake --build build -j"$(nproc)" --target programs |
     { grep --line-buffered -E '^\[ *[0-9]+%\]|^\[[0-9]+/[0-9]+\]|error|warning' || true; } |
     sed -u 's/^/demo:   /'
 
