@@ -9,7 +9,6 @@ namespace pharos::cluster {
 namespace {
 
 namespace http = boost::beast::http;
-using net::HttpFailure;
 using nlohmann::json;
 
 // A watch message is a few events; anything this large is not one.
@@ -28,33 +27,6 @@ std::shared_ptr<net::TlsContext> tlsFor(const conf::ClusterSettings& s) {
     tls.key_file = s.key_file;
     tls.name = "cluster.tls";
     return std::make_shared<net::TlsContext>(tls);
-}
-
-// Why an exchange failed before etcd's answer could be read; `unanswered` on the deadline and
-// `broken` before the error of a response cut short.
-std::string failureText(const net::HttpResult& r, const std::string& host, const char* unanswered,
-                        const char* broken) {
-    std::string error = r.error.message();
-    switch (r.failure) {
-        case HttpFailure::None:
-            return "";
-        case HttpFailure::Timeout:
-            return unanswered;
-        case HttpFailure::Cancelled:
-            return "cancelled";
-        case HttpFailure::Resolve:
-            return "cannot resolve " + host + ": " + error;
-        case HttpFailure::Connect:
-            return "cannot connect: " + error;
-        case HttpFailure::Handshake:
-            return "TLS: " + error;
-        case HttpFailure::Send:
-            return "cannot send: " + error;
-        case HttpFailure::Receive:
-        case HttpFailure::TooLarge:
-            break;
-    }
-    return broken + error;
 }
 
 // One watch: the messages split out of the stream, and the reason this side ended it.
@@ -126,8 +98,10 @@ void EtcdClient::call(const Endpoint& at, const std::string& path, const json& b
     http_.exchange(
         to, post(to, path, body), options, [host = at.host, done = std::move(done)](auto& r) {
             if (!r.ok()) {
-                return done(failureText(r, host, "no answer within the timeout", "no answer: "),
-                            json());
+                return done(
+                    net::failureText(r, host,
+                                     {"no answer within the timeout", "cancelled", "no answer: "}),
+                    json());
             }
             json reply = json::parse(r.response.body(), nullptr, false);
             if (r.status() != 200 || reply.is_discarded()) {
@@ -207,10 +181,11 @@ std::shared_ptr<StreamHandle> EtcdClient::watch(const Endpoint& at, const std::s
     auto exchange = http_.stream(
         to, post(to, "/v3/watch", create), kWatchAnswerTimeout, std::move(handlers),
         [state, host = at.host](net::HttpResult& r) {
-            std::string why = !state->why.empty() ? state->why
-                              : r.ok()
-                                  ? "watch ended"
-                                  : failureText(r, host, "no answer to the watch", "watch ended: ");
+            std::string why =
+                !state->why.empty() ? state->why
+                : r.ok()            ? "watch ended"
+                                    : net::failureText(
+                                          r, host, {"no answer to the watch", "cancelled", "watch ended: "});
             state->on_message = nullptr;
             std::exchange(state->ended, nullptr)(why);
         });

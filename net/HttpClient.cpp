@@ -413,6 +413,30 @@ std::shared_ptr<HttpExchange> HttpClient::stream(const HttpTarget& target, HttpR
     return launch<tcp::socket>(io_, nullptr, target, std::move(request), std::move(done), start);
 }
 
+std::string failureText(const HttpResult& r, const std::string& host, const FailureWords& words) {
+    std::string error = r.error.message();
+    switch (r.failure) {
+        case HttpFailure::None:
+            return "";
+        case HttpFailure::Timeout:
+            return words.timeout;
+        case HttpFailure::Cancelled:
+            return words.cancelled;
+        case HttpFailure::Resolve:
+            return "cannot resolve " + host + ": " + error;
+        case HttpFailure::Connect:
+            return "cannot connect: " + error;
+        case HttpFailure::Handshake:
+            return "TLS: " + error;
+        case HttpFailure::Send:
+            return "cannot send: " + error;
+        case HttpFailure::Receive:
+        case HttpFailure::TooLarge:
+            break;
+    }
+    return words.broken + error;
+}
+
 std::string hostField(const std::string& host, uint16_t port, uint16_t default_port) {
     std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     if (port != default_port) {

@@ -77,6 +77,17 @@ struct HttpResult {
 };
 using HttpDone = std::function<void(HttpResult& result)>;
 
+// How a failed exchange is told in logs and events, where every client says it alike: the
+// callers differ only in the words for a deadline, a cancel and a response cut short (each
+// followed by the error). "" when the exchange did not fail.
+struct FailureWords {
+    const char* timeout;
+    const char* cancelled;
+    const char* broken;  // before the error
+};
+std::string failureText(const HttpResult& result, const std::string& host,
+                        const FailureWords& words);
+
 // A streamed response: `header` once the status line and fields are in, then `body` with each
 // piece of the body as it arrives (chunk framing removed).
 struct HttpStreamHandlers {

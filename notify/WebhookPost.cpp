@@ -4,29 +4,13 @@ namespace pharos::notify {
 namespace {
 
 namespace http = boost::beast::http;
-using net::HttpFailure;
 
 std::string whyNot(const net::HttpResult& r, const std::string& host) {
-    std::string error = r.error.message();
-    switch (r.failure) {
-        case HttpFailure::None:
-            break;
-        case HttpFailure::Timeout:
-        case HttpFailure::Cancelled:
-            return "no answer within the timeout";
-        case HttpFailure::Resolve:
-            return "cannot resolve " + host + ": " + error;
-        case HttpFailure::Connect:
-            return "cannot connect: " + error;
-        case HttpFailure::Handshake:
-            return "TLS: " + error;
-        case HttpFailure::Send:
-            return "cannot send: " + error;
-        case HttpFailure::Receive:
-        case HttpFailure::TooLarge:
-            return "no response: " + error;
+    if (r.ok()) {
+        return "HTTP status " + std::to_string(r.status());
     }
-    return "HTTP status " + std::to_string(r.status());
+    return net::failureText(
+        r, host, {"no answer within the timeout", "no answer within the timeout", "no response: "});
 }
 
 }  // namespace

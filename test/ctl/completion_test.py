@@ -8,7 +8,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+from ctl_suite import run_tests
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN, COMPLETION = (os.path.abspath(a) for a in sys.argv[1:3])
@@ -103,20 +104,5 @@ def test_file_values():
         shutil.rmtree(d)
 
 
-def main():
-    passed = failed = 0
-    for name, test in [(k, v) for k, v in globals().items() if k.startswith("test_")]:
-        try:
-            test()
-            passed += 1
-            print("PASS", name)
-        except Exception:
-            failed += 1
-            print("FAIL", name)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))

@@ -8,7 +8,8 @@ import os
 import re
 import subprocess
 import sys
-import traceback
+
+from ctl_suite import run_tests
 
 BIN, MAN, ROOT = (os.path.abspath(a) for a in sys.argv[1:4])
 PROGRAMS = ["pharos-backend", "pharos-health", "pharosctl"]
@@ -123,20 +124,5 @@ def test_pharos_yaml_page_has_every_key():
     assert not unknown, "pharos.yaml(5) documents keys the parser refuses: %s" % sorted(unknown)
 
 
-def main():
-    passed = failed = 0
-    for name, test in [(k, v) for k, v in globals().items() if k.startswith("test_")]:
-        try:
-            test()
-            passed += 1
-            print("PASS", name)
-        except Exception:
-            failed += 1
-            print("FAIL", name)
-            traceback.print_exc()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(globals()))
