@@ -85,17 +85,11 @@ void handleSignals(boost::asio::signal_set& signals, backend::ConfigReloader& re
 constexpr pharos::conf::ProgramHelp kHelp{"pharos-backend", kPharosBackendHelp};
 
 int main(int argc, char** argv) {
-    // A SIGHUP (systemctl reload, pharosctl reload) that comes before the handler below is
-    // installed must not kill a process that is still starting; it is dropped instead.
-    std::signal(SIGHUP, SIG_IGN);
-    setLogIdent("pharos-backend");
     conf::CommandLine cli;
-    if (auto exit = conf::parseCommandLine(argc, argv, kHelp, cli)) {
-        return *exit;
-    }
-    auto config = conf::loadAndReport(cli.config);
+    int exit = 0;
+    auto config = conf::startProgram(argc, argv, kHelp, cli, exit);
     if (!config) {
-        return 1;
+        return exit;
     }
     conf::applyLogLevel(*config);
     try {

@@ -1,5 +1,6 @@
 #include "conf/CommandLine.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <string_view>
 
@@ -29,6 +30,19 @@ std::optional<int> parseCommandLine(int argc, char** argv, const ProgramHelp& he
         return 2;
     }
     return std::nullopt;
+}
+
+std::optional<Config> startProgram(int argc, char** argv, const ProgramHelp& help, CommandLine& cli,
+                                   int& exit) {
+    std::signal(SIGHUP, SIG_IGN);
+    setLogIdent(help.name);
+    if (auto code = parseCommandLine(argc, argv, help, cli)) {
+        exit = *code;
+        return std::nullopt;
+    }
+    auto config = loadAndReport(cli.config);
+    exit = config ? 0 : 1;
+    return config;
 }
 
 std::optional<Config> loadAndReport(const std::string& path) {

@@ -26,6 +26,13 @@ std::optional<int> parseCommandLine(int argc, char** argv, const ProgramHelp& he
 // Loads the configuration, logging every error; nothing when it has errors.
 std::optional<Config> loadAndReport(const std::string& path);
 
+// The start both daemons share: SIGHUP ignored until the program installs its own handler
+// (a reload sent while it is still starting must not kill it), the log's ident, the command
+// line, the configuration loaded with every error logged. Nothing, with `exit` set to the code
+// to stop with, when the program should not run (help, version, bad arguments, errors).
+std::optional<Config> startProgram(int argc, char** argv, const ProgramHelp& help, CommandLine& cli,
+                                   int& exit);
+
 // Applies log_level from the configuration.
 void applyLogLevel(const Config& config);
 
