@@ -6,47 +6,18 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "ProbeRunFixtures.hpp"
 #include "TestServers.hpp"
-#include "health/ProbeRun.hpp"
-#include "state/SharedMemory.hpp"
 
 using namespace pharos;
+using namespace pharos::test;
 
 namespace {
 
-// One http member on the test server, checked every 0.2 s.
-conf::Config oneMember(const std::string& table, uint16_t port) {
-    conf::Config c;
-    c.settings.health_table = table;
-    c.settings.table_group = "";
-    conf::Pool p;
-    p.name = "web";
-    p.monitor = conf::MonitorKind::Http;
-    p.params.edit().interval = conf::Seconds(0.2);
-    p.params.edit().timeout = conf::Seconds(0.1);
-    conf::Member m;
-    m.ip = *base::IpAddress::parse("10.0.0.1");
-    m.monitor_ip = *base::IpAddress::parse("127.0.0.1");
-    m.monitor_port = port;
-    m.name = "m0";
-    m.weight = 1;
-    p.members.push_back(m);
-    c.pools.push_back(p);
-    conf::finalizeLayout(c);
-    return c;
-}
-
 void runFor(boost::asio::io_context& io, std::chrono::milliseconds span) {
-    auto end = std::chrono::steady_clock::now() + span;
-    while (std::chrono::steady_clock::now() < end) {
-        io.run_for(std::chrono::milliseconds(10));
-    }
+    runUntil(
+        io, [] { return false; }, std::chrono::duration<double>(span).count());
 }
-
-struct Table {
-    std::string name = "/pharos-delay-test-" + std::to_string(getpid());
-    ~Table() { state::unlinkSharedMemory(name); }
-};
 
 }  // namespace
 
@@ -55,7 +26,7 @@ TEST_CASE("prober: counts how late each check was handed out, for /metrics") {
     Table table;
     boost::asio::io_context io;
     health::ProbeCounters counters;
-    health::ProbeRun run(io, oneMember(table.name, server.port()), &counters);
+    health::ProbeRun run(io, httpConfig(table.name, {server.port()}), &counters);
     run.start();
     runFor(io, std::chrono::milliseconds(1000));
     // Every check the schedule handed out is counted, and an idle loop hands them out on time.
