@@ -5,6 +5,7 @@
 # leak, timeout or sanitizer report, keeping the input that caused it.
 #
 #   test/fuzz/run.sh [SECONDS] [TARGET...]
+#   test/fuzz/run.sh --build-only       (scripts/test.sh --full builds ahead of the run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-60}
@@ -15,6 +16,7 @@ targets=("$@")
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPHAROS_FUZZ=ON -DCMAKE_UNITY_BUILD=ON -DPHAROS_BUILD_TESTS=OFF -DPHAROS_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null
+[ "$seconds" != --build-only ] || exit 0
 work=$(mktemp -d /tmp/pharos-fuzz.XXXXXX)
 jobs_at_once=$(nproc)
 echo "== fuzzing ${#targets[@]} targets for ${seconds}s each, $jobs_at_once at a time (work in $work)"
