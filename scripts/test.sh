@@ -86,7 +86,8 @@ ahead() {  # dir cmake-args... : configure and build into DIR/ahead.log, at nice
         touch build-fuzz/ahead.ok
 } &
 builder=$!
-trap 'pkill -P $builder 2>/dev/null; kill $builder 2>/dev/null || true' EXIT
+# Under set -e a failing command in the trap would turn a passed run into exit status 1.
+trap 'pkill -P $builder 2>/dev/null || true; kill $builder 2>/dev/null || true' EXIT
 waitfor() {  # dir log : until the background chain has built DIR, or has failed
     step "waiting for $1"
     while [ ! -e "$1/ahead.ok" ]; do
