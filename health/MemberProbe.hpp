@@ -24,7 +24,6 @@ struct ProbeRun::MemberProbe {
     bool waiting = false;      // due, and waiting for a slot among health.max_in_flight
     bool stale = false;        // no check has counted for longer than staleAfter()
     std::chrono::steady_clock::time_point due{};           // of the check waiting or in flight
-    std::chrono::steady_clock::time_point missed{};        // when the tick_missed tick came due
     std::chrono::steady_clock::time_point started{};       // of the check in flight
     std::chrono::steady_clock::time_point last_counted{};  // the last check that counted
     bool by_name = false;    // a cname member probed at what its name resolves to

@@ -160,11 +160,8 @@ void ProbeRun::onDue(uint32_t member) {
         // Checks never pile up, but a tick is not lost either: when timeout equals the
         // interval the previous check ends just as this tick comes, and skipping would double
         // the time to detect a member that hangs. The next check is due when this one ends.
-        if (m.tick_missed) {
-            return skipTick();
-        }
+        // A member slower than that is its own news, not the prober's: not a skip.
         m.tick_missed = true;
-        m.missed = due;
         return;
     }
     admit(m, due);
@@ -182,8 +179,9 @@ void ProbeRun::runProbe(MemberProbe& m) {
         --in_flight_;
         onResult(m, r);
         if (m.tick_missed) {
+            // Due from now: the wait was the member's slowness, not the prober's lateness.
             m.tick_missed = false;
-            admit(m, m.missed);
+            admit(m, Clock::now());
         }
         startWaiting();
     };
