@@ -46,12 +46,14 @@ RSS_BOUND_MB = 300
 def seen_by_operator(v, w):
     """While behind: `pharosctl status --json` has the "prober" object and per-member
     "stale", and the text says "prober behind schedule: checks N s late"."""
-    out = w.ctl("status", "--json")
-    try:
-        status = json.loads(out.stdout)
-    except ValueError:
-        status = {}
-    prober = status.get("prober")
+    for _ in range(3):  # a prober too busy to answer in time says so: asked again
+        try:
+            status = json.loads(w.ctl("status", "--json").stdout)
+        except ValueError:
+            status = {}
+        prober = status.get("prober")
+        if isinstance(prober, dict) and "behind" in prober:
+            break
     v.note("pharosctl status --json: prober %s" % prober)
     v.check(isinstance(prober, dict) and {"behind", "late_seconds", "loop_lag_seconds",
                                           "in_flight", "waiting", "max_in_flight"} <= set(prober),
@@ -61,7 +63,7 @@ def seen_by_operator(v, w):
             "pharosctl status --json: members without \"stale\"")
     if isinstance(prober, dict) and prober.get("behind"):
         text = w.ctl("status").stdout
-        v.check(re.search(r"^prober behind schedule: checks [0-9.]+ ?s late", text, re.M),
+        v.check(re.search(r"^\s*prober behind schedule: checks [0-9.]+ ?s late", text, re.M),
                 "pharosctl status does not say \"prober behind schedule: checks N s late\"")
 
 
