@@ -22,7 +22,7 @@ the members served by test/faults/fleet_members.cpp (fault_fleet_members).
 
   overload.py BIN_DIR FLEET_BINARY [--long] [DRILL...]
 
-ctest `overload` (label faults) runs the short versions: about 4 minutes on 2 cores. --long
+ctest `overload` (label faults) runs the short versions: about 3 minutes on 2 cores. --long
 runs the 10k drill for 10 minutes and holds each stall and step three times as long."""
 import json
 import os
