@@ -23,4 +23,12 @@ inline int64_t coarseRealtimeMs() {
     return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+// CLOCK_MONOTONIC, coarse, in milliseconds: for a process's own measure of time passing, which
+// steps of the wall clock do not move.
+inline int64_t coarseMonotonicMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
 }  // namespace pharos::base

@@ -44,6 +44,7 @@ void settingChanges(const Settings& a, const Settings& b, std::vector<std::strin
     diff("backend.socket_group", a.socket_group, b.socket_group, true);
     diff("health.table", a.health_table, b.health_table);
     diff("health.table_group", a.table_group, b.table_group);
+    diff("health.max_in_flight", std::to_string(a.max_in_flight), std::to_string(b.max_in_flight));
     diff("health.stale_after", std::to_string(a.stale_after.count()),
          std::to_string(b.stale_after.count()));
     diff("health.on_stale", toString(a.on_stale), toString(b.on_stale));

@@ -37,7 +37,8 @@ void parseHealth(YamlReader& in, const YAML::Node& node, Settings& out) {
     if (!in.isMap(node, "health")) {
         return;
     }
-    in.checkKeys(node, "health", {"table", "table_group", "stale_after", "on_stale"});
+    in.checkKeys(node, "health",
+                 {"table", "table_group", "stale_after", "on_stale", "max_in_flight"});
     if (node["table"]) {
         if (auto v = in.string(node, "table", "health", 200)) {
             if ((*v)[0] != '/' || v->find('/', 1) != std::string::npos || v->size() < 2) {
@@ -56,6 +57,11 @@ void parseHealth(YamlReader& in, const YAML::Node& node, Settings& out) {
     if (node["stale_after"]) {
         if (auto v = in.duration(node, "stale_after", "health", 1, 3600)) {
             out.stale_after = Seconds(*v);
+        }
+    }
+    if (node["max_in_flight"]) {
+        if (auto v = in.integer(node, "max_in_flight", "health", 1, 1000000)) {
+            out.max_in_flight = uint64_t(*v);
         }
     }
     if (node["on_stale"]) {

@@ -1,5 +1,6 @@
 #pragma once
 // pharosctl's side of pharos-health's control socket: one JSON request, one JSON reply.
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -20,7 +21,10 @@ struct ProberReply {
 };
 
 // Sends `request` to the control socket at `path` and returns the reply, whatever its "ok".
-ProberReply askProber(const std::string& path, const nlohmann::json& request);
+// `quiet`: print nothing when there is none (a read that can do without it).
+ProberReply askProber(const std::string& path, const nlohmann::json& request,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                      bool quiet = false);
 
 // The same for a command that changes state: a reply that is not "ok" is a failure too, after
 // printing the prober's reason.

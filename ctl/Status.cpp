@@ -37,9 +37,13 @@ struct Snapshot {
     std::string overrides_error;  // why the file could not be read, if so
 };
 
-// Returns whether any member is flapping.
-bool printMembers(const conf::Config& config, const state::HealthTableReader& table, int64_t now) {
+struct Marks {
     bool flapping = false;
+    bool stale = false;
+};
+
+Marks printMembers(const conf::Config& config, const state::HealthTableReader& table, int64_t now) {
+    Marks marks;
     std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %9s %s\n", "POOL", "MEMBER",
                 "ADDRESS", "STATE", "ADMIN", "POLICY", "CHANGED", "CHECKED", "LATENCY",
                 "LAST FAILURE");
@@ -51,7 +55,11 @@ bool printMembers(const conf::Config& config, const state::HealthTableReader& ta
             std::string state = have ? state::toString(v.state) : "-";
             if (have && v.flapping) {
                 state += "*";
-                flapping = true;
+                marks.flapping = true;
+            }
+            if (have && v.stale) {
+                state += "~";
+                marks.stale = true;
             }
             const char* hold = have ? state::toString(v.hold) : "-";
             std::printf("%-16s %-12s %-40s %-8s %-10s %-17s %-13s %-13s %7.1fms %s\n",
@@ -65,7 +73,7 @@ bool printMembers(const conf::Config& config, const state::HealthTableReader& ta
                             : "");
         }
     }
-    return flapping;
+    return marks;
 }
 
 void printOverrides(const conf::Config& config, const Snapshot& snap) {
@@ -166,6 +174,41 @@ void printCluster(const nlohmann::json& doc) {
     }
 }
 
+// Whether the prober keeps up with its schedule, which the table does not hold. Asked briefly
+// and quietly: status works without the prober, and a prober too starved to answer within two
+// seconds is behind by definition.
+void addProberLoad(const conf::Config& config, nlohmann::json& doc) {
+    auto reply = askProber(config.settings.control_socket, {{"command", "prober"}},
+                           std::chrono::seconds(2), /*quiet=*/true);
+    if (!reply || !reply->value("ok", false)) {
+        doc["prober"] = {{"error", "pharos-health did not answer on its control socket"}};
+        return;
+    }
+    doc["prober"] = (*reply)["prober"];
+}
+
+void printProberLoad(const nlohmann::json& doc) {
+    const auto& p = doc.value("prober", nlohmann::json());
+    if (p.is_null()) {
+        return;
+    }
+    if (p.contains("error")) {
+        std::printf("  prober: %s\n", p["error"].get<std::string>().c_str());
+        return;
+    }
+    if (!p.value("behind", false)) {
+        return;
+    }
+    std::printf(
+        "  prober behind schedule: checks %.1f s late (loop lag %.1f s, %llu in flight of "
+        "max_in_flight %llu, %llu waiting); %llu members stale, their last verdicts kept\n",
+        p.value("late_seconds", 0.0), p.value("loop_lag_seconds", 0.0),
+        static_cast<unsigned long long>(p.value("in_flight", 0ULL)),
+        static_cast<unsigned long long>(p.value("max_in_flight", 0ULL)),
+        static_cast<unsigned long long>(p.value("waiting", 0ULL)),
+        static_cast<unsigned long long>(p.value("members_stale", 0ULL)));
+}
+
 // The prober's view of the cluster, which the table does not hold.
 void addCluster(const conf::Config& config, nlohmann::json& doc) {
     if (!config.settings.cluster.enabled()) {
@@ -198,6 +241,7 @@ void printText(const conf::Config& config, const state::HealthTableReader& table
                     static_cast<unsigned long long>(h->generation.load()), h->slot_count,
                     h->ready.load() ? "ready" : "not ready");
     }
+    printProberLoad(doc);
     if (!snap.verdicts_used) {
         std::printf("  the backend answers as if every member were up (fail-open)\n");
         printOverrides(config, snap);
@@ -206,9 +250,15 @@ void printText(const conf::Config& config, const state::HealthTableReader& table
     if (snap.status != state::TableStatus::Ok) {
         std::printf("  the backend keeps using the last verdicts (on_stale: last-known)\n");
     }
-    if (printMembers(config, table, snap.now_ms)) {
+    Marks marks = printMembers(config, table, snap.now_ms);
+    if (marks.flapping) {
         std::printf("* flapping: changed state %d times within the flapping window\n",
                     state::kFlapChanges);
+    }
+    if (marks.stale) {
+        std::printf(
+            "~ stale: no check has counted within the member's detection bound (the "
+            "prober is behind); the backend keeps using the last verdict\n");
     }
     printPolicies(doc);
     printOverrides(config, snap);
@@ -244,6 +294,7 @@ int runStatus(const Options& options) {
     status::StatusInputs in{*config,    table, snap.overrides, snap.policy, snap.overrides_error,
                             snap.now_ms};
     nlohmann::json doc = status::statusDocument(in);
+    addProberLoad(*config, doc);
     addCluster(*config, doc);
     if (options.json) {
         std::printf("%s\n", doc.dump(2).c_str());

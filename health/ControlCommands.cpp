@@ -3,6 +3,7 @@
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
 #include "health/ClusterReport.hpp"
+#include "health/LoadReport.hpp"
 #include "policy/PoolPolicy.hpp"
 
 namespace pharos::health {
@@ -32,14 +33,20 @@ std::string who(const json& request, const sys::PeerCredentials& peer) {
 }  // namespace
 
 ControlCommands::ControlCommands(AdminStateKeeper& keeper, EventReporter& events,
-                                 const cluster::ClusterLink* cluster, Reload reload)
-    : keeper_(keeper), events_(events), cluster_(cluster), reload_(std::move(reload)) {}
+                                 const cluster::ClusterLink* cluster, const ProbeCounters& counters,
+                                 Reload reload)
+    : keeper_(keeper),
+      events_(events),
+      cluster_(cluster),
+      counters_(counters),
+      reload_(std::move(reload)) {}
 
 const std::map<std::string, ControlCommands::Handler>& ControlCommands::table() {
     static const std::map<std::string, Handler> handlers = {
         {"set", &ControlCommands::set},           {"clear", &ControlCommands::clear},
         {"reload", &ControlCommands::reload},     {"failover", &ControlCommands::failover},
         {"failback", &ControlCommands::failback}, {"cluster", &ControlCommands::cluster},
+        {"prober", &ControlCommands::prober},
     };
     return handlers;
 }
@@ -240,6 +247,11 @@ json ControlCommands::cluster(const Request& r) {
     return {{"ok", true},
             {"cluster", clusterJson(cluster_)},
             {"votes", votesJson(cluster_, r.run.config())}};
+}
+
+// For pharosctl status: whether the prober keeps up with its schedule. Read-only.
+json ControlCommands::prober(const Request&) {
+    return {{"ok", true}, {"prober", loadJson(counters_)}};
 }
 
 }  // namespace pharos::health

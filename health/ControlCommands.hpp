@@ -2,8 +2,9 @@
 // pharosctl's commands, as they come from the control socket (already authorised): a table of
 // handlers keyed by the command's name. `set` and `clear` change the admin overrides,
 // `failover` and `failback` the DR policies' records (each saved before it is taken),
-// `reload` reloads the configuration and `cluster` is the read behind `pharosctl status` and
-// `explain` in a cluster (the votes are not in the table). Anything else is refused.
+// `reload` reloads the configuration, `cluster` is the read behind `pharosctl status` and
+// `explain` in a cluster (the votes are not in the table) and `prober` the prober's load
+// behind `pharosctl status`. Anything else is refused.
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "cluster/ClusterLink.hpp"
 #include "health/AdminStateKeeper.hpp"
 #include "health/EventReporter.hpp"
+#include "health/ProbeCounters.hpp"
 #include "health/ProbeRun.hpp"
 #include "sys/PeerCredentials.hpp"
 
@@ -26,7 +28,8 @@ class ControlCommands {
     using Reload = std::function<nlohmann::json()>;
     // `cluster`: null when standalone.
     ControlCommands(AdminStateKeeper& keeper, EventReporter& events,
-                    const cluster::ClusterLink* cluster, Reload reload);
+                    const cluster::ClusterLink* cluster, const ProbeCounters& counters,
+                    Reload reload);
 
     // One request, {"command": NAME, ...}, against `run`, the running configuration's (which
     // `reload` replaces: it is not used after that).
@@ -50,6 +53,7 @@ class ControlCommands {
     nlohmann::json failback(const Request& r);
     nlohmann::json reload(const Request& r);
     nlohmann::json cluster(const Request& r);
+    nlohmann::json prober(const Request& r);
 
     struct Target {
         const conf::Pool* pool;
@@ -66,6 +70,7 @@ class ControlCommands {
     AdminStateKeeper& keeper_;
     EventReporter& events_;
     const cluster::ClusterLink* cluster_;
+    const ProbeCounters& counters_;
     Reload reload_;
 };
 

@@ -50,6 +50,26 @@ struct ProbeCounters {
     // (a loop busy with other work, or with more checks than it can start), not a member's
     // slowness: a tick that waits for its member's previous check is not counted again.
     ScheduleDelay schedule_delay;
+    // Checks that started past what their interval allows (health/LoadWatch), ticks lost
+    // because the member's check still waited for a slot, and failures by timeout not counted
+    // against a member because the prober's own loop stalled while measuring them.
+    uint64_t checks_late = 0;
+    uint64_t checks_skipped = 0;
+    uint64_t failures_discounted = 0;
+
+    // The prober's load as the running probe run last reviewed it (once a second).
+    struct Load {
+        bool behind = false;
+        int64_t behind_since_ms = 0;  // CLOCK_REALTIME, when it fell behind
+        double lateness_s = 0;        // how late checks start (or wait) now
+        double worst_lateness_s = 0;  // the worst since it fell behind
+        double loop_lag_s = 0;        // the event loop's longest lag in the last second
+        uint64_t in_flight = 0;
+        uint64_t waiting = 0;
+        uint64_t max_in_flight = 0;
+        uint64_t members_stale = 0;
+    };
+    Load load;
 
     void recordProbe(const std::string& pool, double seconds, bool pass,
                      state::FailureReason reason) {

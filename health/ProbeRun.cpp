@@ -7,6 +7,7 @@
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
+#include "health/MemberProbe.hpp"
 #include "health/VerdictComposer.hpp"
 #include "state/FailureText.hpp"
 
@@ -14,22 +15,6 @@ namespace pharos::health {
 
 namespace asio = boost::asio;
 using std::chrono::steady_clock;
-
-struct ProbeRun::MemberProbe {
-    const conf::Pool* pool;
-    const conf::Member* member;
-    Monitor* monitor;  // null: forced
-    uint32_t slot;
-    ProbeTarget target;
-    HealthState state;
-    bool in_flight = false;
-    bool tick_missed = false;  // a tick came while a check was in flight
-    bool by_name = false;      // a cname member probed at what its name resolves to
-    bool resolving = false;    // its name's resolution has not returned yet
-    state::FailureReason own_reason = state::FailureReason::None;  // of its own last failed check
-    uint16_t own_detail = 0;
-    std::vector<uint32_t> dependents{};  // slots of the members that depend on this one
-};
 
 ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* counters)
     : io_(io),
@@ -39,7 +24,10 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
       table_(config_, base::realtimeMs()),
       schedule_(io, [this](uint32_t member) { onDue(member); }),
       heartbeat_(io),
+      loop_tick_(io),
+      max_in_flight_(config_.settings.max_in_flight),
       random_(std::random_device{}()) {
+    auto now = Clock::now();
     members_.reserve(config_.slot_count);  // never grows after this: probes hold addresses
     for (size_t p = 0; p < config_.pools.size(); ++p) {
         const auto& pool = config_.pools[p];
@@ -53,7 +41,10 @@ ProbeRun::ProbeRun(asio::io_context& io, conf::Config config, ProbeCounters* cou
                           targetOf(pool, pool.members[i]),
                           HealthState(pool.params->retries, pool.params->rise, interval_ms)};
             m.by_name = pool.members[i].probe_by_name;
+            m.last_counted = now;
             state::SlotView known = table_.read(slot);  // carried over from an earlier table
+            m.stale = known.stale && m.monitor;         // until its first check here counts
+            stale_ += m.stale;
             // Down only through a dependency or the cluster's votes: its own checks passed.
             bool outvoted = known.reason == state::FailureReason::DependencyDown ||
                             known.reason == state::FailureReason::QuorumDown;
@@ -118,11 +109,13 @@ void ProbeRun::start() {
         table_.markReady();  // every verdict was carried over, or there is nothing to probe
     }
     beat();
+    tick();
 }
 
 void ProbeRun::stop() {
     *alive_ = false;
     heartbeat_.cancel();
+    loop_tick_.cancel();
     schedule_.stop();
 }
 
@@ -158,29 +151,41 @@ void ProbeRun::onDue(uint32_t member) {
     if (counters_) {
         counters_->recordScheduleDelay(std::chrono::duration<double>(schedule_.lateness()).count());
     }
+    Clock::time_point due = schedule_.dueAt();
     schedule_.after(member, jittered(m));
-    runProbe(m);
-}
-
-void ProbeRun::runProbe(MemberProbe& m) {
+    if (m.waiting) {
+        return skipTick();  // keeps its place in the line, and its due time
+    }
     if (m.in_flight) {
         // Checks never pile up, but a tick is not lost either: when timeout equals the
         // interval the previous check ends just as this tick comes, and skipping would double
-        // the time to detect a member that hangs. The next check starts when this one ends.
+        // the time to detect a member that hangs. The next check is due when this one ends.
+        if (m.tick_missed) {
+            return skipTick();
+        }
         m.tick_missed = true;
+        m.missed = due;
         return;
     }
+    admit(m, due);
+}
+
+void ProbeRun::runProbe(MemberProbe& m) {
     m.in_flight = true;
+    ++in_flight_;
     auto timeout = std::chrono::milliseconds(int64_t(m.pool->params->timeout.count() * 1000));
     ProbeDone done = [this, &m, alive = alive_](const ProbeResult& r) {
-        if (*alive) {
-            m.in_flight = false;
-            onResult(m, r);
-            if (m.tick_missed) {
-                m.tick_missed = false;
-                runProbe(m);
-            }
+        if (!*alive) {
+            return;
         }
+        m.in_flight = false;
+        --in_flight_;
+        onResult(m, r);
+        if (m.tick_missed) {
+            m.tick_missed = false;
+            admit(m, m.missed);
+        }
+        startWaiting();
     };
     if (m.by_name) {
         resolveThenProbe(m, timeout, std::move(done));
@@ -267,6 +272,15 @@ void ProbeRun::probeAddresses(MemberProbe& m,
 
 void ProbeRun::onResult(MemberProbe& m, const ProbeResult& result) {
     ++checks_;
+    if (discounted(m, result)) {
+        ++counts_.discounted;
+        if (counters_) {
+            ++counters_->failures_discounted;
+        }
+        return;  // the member keeps its verdict and its counts
+    }
+    m.last_counted = Clock::now();
+    markStale(m, false);  // published with the verdict, below
     int64_t now = base::realtimeMs();
     if (m.state.record(result.pass, now) && own_verdict_) {
         own_verdict_(*m.pool, *m.member, m.state.state());
@@ -315,6 +329,7 @@ void ProbeRun::publish(MemberProbe& m, const ProbeResult& result, int64_t now_ms
     v.flapping = m.state.flapping(now_ms);
     v.flaps = m.state.recentChanges(now_ms);
     v.last_check_ms = now_ms;
+    v.stale = m.stale;
     v.latency_us = result.latency_us;
     v.consecutive_ok = m.state.consecutiveOk();
     v.consecutive_fail = m.state.consecutiveFail();

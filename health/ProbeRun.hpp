@@ -3,6 +3,7 @@
 // per member, all on one io_context. A reload builds a new ProbeRun (whose table takes over
 // the verdicts of this one) and stops this one; nothing is shared between the two.
 #include <boost/asio.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <random>
@@ -10,6 +11,7 @@
 
 #include "conf/Config.hpp"
 #include "health/HealthState.hpp"
+#include "health/LoadWatch.hpp"
 #include "health/MonitorFactory.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/ProbeSchedule.hpp"
@@ -57,11 +59,29 @@ class ProbeRun {
     std::unordered_set<std::string> ownDown() const;
     const state::HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
+    // Whether this run keeps up with its schedule (reviewed once a second).
+    const LoadWatch& load() const { return load_; }
 
   private:
+    using Clock = std::chrono::steady_clock;
     static constexpr double kFirstChecksPerSecond = 10000;
+    static constexpr Clock::duration kTick = std::chrono::milliseconds(100);
     struct MemberProbe;
     void onDue(uint32_t member);
+    // Keeping up with the schedule (health/ProbeRunLoad.cpp): at most max_in_flight checks
+    // run at once, the rest wait in due order, so an overloaded prober checks every member
+    // less often instead of starving some, and its memory stays bounded.
+    void admit(MemberProbe& m, Clock::time_point due);
+    void startCheck(MemberProbe& m);
+    void startWaiting();
+    void skipTick();
+    bool discounted(const MemberProbe& m, const ProbeResult& result) const;
+    void tick();
+    void review(Clock::time_point now);
+    void sweepStale(Clock::time_point now);
+    bool markStale(MemberProbe& m, bool stale);
+    void reportLoad(LoadWatch::Change change);
+    Clock::duration staleAfter(const MemberProbe& m) const;
     void runProbe(MemberProbe& m);
     void onResult(MemberProbe& m, const ProbeResult& result);
     void setForced(MemberProbe& m);
@@ -86,6 +106,20 @@ class ProbeRun {
     std::vector<MemberProbe> members_;  // by slot
     ProbeSchedule schedule_;
     boost::asio::steady_timer heartbeat_;
+    boost::asio::steady_timer loop_tick_;  // measures the loop's lag, reviews the load
+    Clock::time_point tick_due_{};
+    unsigned ticks_ = 0;
+    LoadWatch load_;
+    std::deque<uint32_t> waiting_;  // slots whose check waits for a slot, in due order
+    size_t in_flight_ = 0;
+    size_t max_in_flight_;
+    bool starting_waiting_ = false;
+    size_t stale_ = 0;
+    // This run's counts (counters_ may be null), and theirs when it fell behind.
+    struct LoadCounts {
+        uint64_t late = 0, skipped = 0, discounted = 0;
+    };
+    LoadCounts counts_, counts_behind_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
     std::mt19937 random_;
     StateChangeHook state_change_;

@@ -47,7 +47,8 @@ void ProbeSchedule::fire() {
     auto now = Clock::now() + kBatch;
     while (!heap_.empty() && heap_.front().when <= now) {
         uint32_t member = heap_.front().member;
-        lateness_ = std::max(Clock::duration::zero(), Clock::now() - heap_.front().when);
+        due_at_ = heap_.front().when;
+        lateness_ = std::max(Clock::duration::zero(), Clock::now() - due_at_);
         std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
         heap_.pop_back();
         due_(member);

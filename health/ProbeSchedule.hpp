@@ -31,6 +31,8 @@ class ProbeSchedule {
     // time or up to the batch's millisecond early). The event loop's lag: a loop busy with
     // other handlers, or with more due members than it can start, hands them out late.
     Clock::duration lateness() const { return lateness_; }
+    // Inside `due`: when the member now handed out came due.
+    Clock::time_point dueAt() const { return due_at_; }
 
   private:
     static constexpr Clock::duration kBatch = std::chrono::milliseconds(1);
@@ -48,6 +50,7 @@ class ProbeSchedule {
     Clock::time_point armed_ = Clock::time_point::max();  // the timer's time, if set
     bool firing_ = false;
     Clock::duration lateness_{};
+    Clock::time_point due_at_{};
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -74,7 +74,7 @@ Prober::Prober(boost::asio::io_context& io, std::string config_path, conf::Confi
     policies_->findPolicyPools(*run_);
     policies_->publishAll(*run_, /*restore=*/true);  // may restore holders the records lost
     commands_ = std::make_unique<ControlCommands>(*keeper_, *events_, cluster_.get(),
-                                                  [this] { return reload(); });
+                                                  probe_counters_, [this] { return reload(); });
     pages_ = std::make_unique<StatusPages>(probe_counters_, *keeper_, *events_, cluster_.get(),
                                            started_ms_);
     startHttp();

@@ -2,6 +2,7 @@
 
 #include "base/Clock.hpp"
 #include "health/ClusterReport.hpp"
+#include "health/LoadReport.hpp"
 #include "health/web/MetricsText.hpp"
 #include "health/web/StatusPage.hpp"
 #include "state/BackendStatsReader.hpp"
@@ -46,6 +47,7 @@ web::Response StatusPages::serve(const conf::Config& config, const std::string& 
         status::StatusInputs in{config, table, admin.overrides, admin.policy, keeper_.unreadable(),
                                 now};
         in.cluster = clusterJson(cluster_);
+        in.prober = loadJson(counters_);
         in.votes = cluster_ ? &cluster_->votes() : nullptr;
         return {200, "application/json", status::statusDocument(in).dump(2)};
     }

@@ -19,6 +19,7 @@ SlotView loadSlot(const Slot& s) {
     v.reason = FailureReason(s.reason.load(relaxed));
     v.flaps = s.flaps.load(relaxed);
     v.detail = s.detail.load(relaxed);
+    v.stale = s.stale.load(relaxed) != 0;
     return v;
 }
 

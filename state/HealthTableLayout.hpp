@@ -126,6 +126,10 @@ struct alignas(64) Slot {
     // Which expected_json entry or dependency `reason` is about. Added in padding that
     // tables are created zeroed with, so version-2 readers and tables stay compatible.
     std::atomic<uint16_t> detail;
+    // 1: no check has counted for longer than the member's detection bound (the prober is
+    // behind its schedule); the verdict above is the last one, and the backend still uses it.
+    // In padding too, as `detail`.
+    std::atomic<uint16_t> stale;
 };
 static_assert(sizeof(Slot) == 64);
 static_assert(std::atomic<uint64_t>::is_always_lock_free);
@@ -145,6 +149,7 @@ struct SlotView {
     FailureReason reason = FailureReason::None;
     uint16_t flaps = 0;
     uint16_t detail = 0;
+    bool stale = false;
 };
 
 // A plain copy of one slot, field by field with relaxed loads; consistency across fields is

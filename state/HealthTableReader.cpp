@@ -1,5 +1,7 @@
 #include "state/HealthTableReader.hpp"
 
+#include "base/Clock.hpp"
+
 namespace pharos::state {
 
 const char* toString(TableStatus s) {
@@ -69,7 +71,7 @@ bool HealthTableReader::refresh() {
 }
 
 TableStatus statusOf(const TableHeader* h, uint64_t layout_hash, int64_t now_ms,
-                     int64_t stale_after_ms) {
+                     int64_t stale_after_ms, HeartbeatWatch* watch) {
     if (!h) {
         return TableStatus::Missing;
     }
@@ -79,7 +81,10 @@ TableStatus statusOf(const TableHeader* h, uint64_t layout_hash, int64_t now_ms,
     if (!h->ready.load(std::memory_order_acquire)) {
         return TableStatus::NotReady;
     }
-    if (now_ms - h->heartbeat_ms.load(std::memory_order_acquire) > stale_after_ms) {
+    int64_t heartbeat = h->heartbeat_ms.load(std::memory_order_acquire);
+    int64_t age = watch ? watch->age(heartbeat, now_ms, stale_after_ms, base::coarseMonotonicMs)
+                        : now_ms - heartbeat;
+    if (age > stale_after_ms) {
         return TableStatus::Stale;
     }
     return TableStatus::Ok;

@@ -8,6 +8,7 @@
 #include "conf/Config.hpp"
 #include "lb/Health.hpp"
 #include "state/HealthTableLayout.hpp"
+#include "state/HeartbeatWatch.hpp"
 #include "state/ShmFollower.hpp"
 
 namespace pharos::state {
@@ -37,8 +38,9 @@ lb::Health verdictOf(uint32_t word, bool alert_only);
 // The status of a mapped table (null: none) for a configuration with `layout_hash`, at now_ms
 // (CLOCK_REALTIME): what HealthTableReader::status says of its own mapping, for any mapping,
 // the prober's own included. Atomic loads only.
+// `watch` (may be null): the caller's HeartbeatWatch, for a reader that keeps watching.
 TableStatus statusOf(const TableHeader* header, uint64_t layout_hash, int64_t now_ms,
-                     int64_t stale_after_ms);
+                     int64_t stale_after_ms, HeartbeatWatch* watch = nullptr);
 // The effective verdict of one slot of a mapped table (HealthTableReader::verdict); Unknown
 // without a table or past its slots. One atomic load.
 lb::Health verdictAt(const TableHeader* header, uint32_t slot, bool alert_only);

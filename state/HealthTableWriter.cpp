@@ -156,6 +156,7 @@ void HealthTableWriter::write(uint32_t slot, const SlotView& v) {
     s.reason.store(uint16_t(v.reason), std::memory_order_relaxed);
     s.flaps.store(v.flaps, std::memory_order_relaxed);
     s.detail.store(v.detail, std::memory_order_relaxed);
+    s.stale.store(v.stale, std::memory_order_relaxed);
     uint32_t word = packVerdict(v.state, v.admin, v.flapping, v.hold);
     uint32_t before = s.verdict.exchange(word, std::memory_order_release);
     s.seq.store(seq + 2, std::memory_order_release);

@@ -30,7 +30,7 @@ void TableVerdicts::refresh() {
 TableStatus TableVerdicts::status(const conf::Config& config) const {
     auto stale_ms = int64_t(config.settings.stale_after.count() * 1000);
     return statusOf(header(), config.layout_hash, now_ms_ ? *now_ms_ : base::coarseRealtimeMs(),
-                    stale_ms);
+                    stale_ms, own_ ? &heartbeat_ : nullptr);
 }
 
 bool TableVerdicts::trusted(const conf::Config& config) const {

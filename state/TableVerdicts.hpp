@@ -13,6 +13,7 @@
 #include "lb/VerdictSource.hpp"
 #include "state/HealthTableReader.hpp"
 #include "state/HealthTableWriter.hpp"
+#include "state/HeartbeatWatch.hpp"
 
 namespace pharos::state {
 
@@ -44,6 +45,7 @@ class TableVerdicts : public lb::VerdictSource {
     const HealthTableReader* reader_ = nullptr;  // own_ or the caller's
     const HealthTableWriter* writer_ = nullptr;  // the prober's own table
     std::optional<int64_t> now_ms_;              // fixed; none: the clock
+    mutable HeartbeatWatch heartbeat_;           // for the reader that keeps watching (own_)
     bool log_ = false;
     TableStatus last_ = TableStatus::Ok;
     bool logged_once_ = false;

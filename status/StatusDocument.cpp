@@ -137,6 +137,7 @@ json memberJson(const StatusInputs& in, const conf::Pool& pool, size_t i, lb::He
         j["state"] = state::toString(v.state);
         j["admin"] = state::toString(v.admin);
         j["flapping"] = v.flapping;
+        j["stale"] = v.stale;
         j["last_change_ms"] = v.last_change_ms;
         j["last_check_ms"] = v.last_check_ms;
         j["latency_us"] = v.latency_us;
@@ -251,6 +252,7 @@ json statusDocument(const StatusInputs& in) {
     if (!in.overrides_error.empty()) {
         doc["admin_state"]["error"] = in.overrides_error;
     }
+    doc["prober"] = in.prober;
     doc["cluster"] = in.cluster;
     doc["pools"] = json::array();
     for (size_t p = 0; p < config.pools.size(); ++p) {

@@ -21,6 +21,7 @@ struct StatusInputs {
     std::string overrides_error;             // why the admin-state file could not be read, if so
     int64_t now_ms;                          // CLOCK_REALTIME
     nlohmann::json cluster = nullptr;        // the prober's view of the cluster; null: standalone
+    nlohmann::json prober = nullptr;         // the prober's load (health/LoadReport); null: unknown
     const state::VoteBook* votes = nullptr;  // each node's votes, when in a cluster
 };
 

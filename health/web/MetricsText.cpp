@@ -158,6 +158,46 @@ void probeMetrics(const MetricsInputs& in, PrometheusWriter& w) {
                      health::ProbeCounters::kScheduleDelayBounds, in.probes.schedule_delay);
 }
 
+// Whether the prober keeps up with its schedule (health/LoadWatch, docs/OPERATIONS.md): an
+// overloaded prober keeps the members' verdicts instead of failing them over.
+void proberLoadMetrics(const MetricsInputs& in, PrometheusWriter& w) {
+    const auto& l = in.probes.load;
+    auto gauge = [&w](const char* name, const char* help, auto value) {
+        w.family(name, "gauge", help);
+        w.sample(name, {}, value);
+    };
+    auto counter = [&w](const char* name, const char* help, uint64_t value) {
+        w.family(name, "counter", help);
+        w.sample(name, {}, value);
+    };
+    gauge("pharos_prober_behind_schedule",
+          "1 while the prober cannot keep its own schedule: checks start late, wait for a slot "
+          "or are skipped, or its event loop lags",
+          l.behind ? 1 : 0);
+    gauge("pharos_prober_lateness_seconds",
+          "How late checks started or waited in the last second (the worst)", l.lateness_s);
+    gauge("pharos_prober_loop_lag_seconds",
+          "The event loop's longest lag in the last second: how long the prober could not run",
+          l.loop_lag_s);
+    gauge("pharos_prober_checks_in_flight", "Checks running now", l.in_flight);
+    gauge("pharos_prober_checks_waiting", "Checks due and waiting for one of max_in_flight",
+          l.waiting);
+    gauge("pharos_prober_max_in_flight", "health.max_in_flight: checks allowed in flight at once",
+          l.max_in_flight);
+    gauge("pharos_prober_members_stale",
+          "Members whose verdict is older than their detection bound (kept and still used)",
+          l.members_stale);
+    counter("pharos_prober_checks_late_total",
+            "Checks started later after their due time than half their interval (0.5 s at most)",
+            in.probes.checks_late);
+    counter("pharos_prober_checks_skipped_total",
+            "Ticks lost because the member's previous check still waited or ran",
+            in.probes.checks_skipped);
+    counter("pharos_prober_failures_discounted_total",
+            "Timeouts not counted against a member: measured while the prober's own loop stalled",
+            in.probes.failures_discounted);
+}
+
 void backendTotals(const state::BackendCounters& c, PrometheusWriter& w) {
     w.family("pharos_backend_requests_total", "counter", "Remote-backend requests by method");
     w.sample("pharos_backend_requests_total", {{"method", "lookup"}}, uint64_t(c.lookups));
@@ -322,6 +362,7 @@ std::string metricsText(const MetricsInputs& in) {
     tableMetrics(in, w);
     memberMetrics(in, w);
     probeMetrics(in, w);
+    proberLoadMetrics(in, w);
     backendMetrics(in, w);
     webhookMetrics(in, w);
     clusterMetrics(in, w);

@@ -80,6 +80,13 @@ function render(doc) {
     : "The health table is " + t.status + ": the backend answers as if every member were up (fail-open).";
   if (doc.admin_state && doc.admin_state.error)
     banner.textContent += " Admin overrides cannot be read: " + doc.admin_state.error;
+  const pr = doc.prober;
+  if (pr && pr.behind) {
+    banner.className = "banner bad";
+    banner.textContent += " Prober behind schedule: checks " + pr.late_seconds.toFixed(1) +
+      " s late (" + pr.in_flight + " in flight of " + pr.max_in_flight + ", " + pr.waiting +
+      " waiting); " + pr.members_stale + " members stale, their last verdicts kept.";
+  }
   const c = doc.cluster;
   if (c && c.store !== undefined) {
     const alone = c.store !== "connected";
@@ -110,7 +117,8 @@ function render(doc) {
         new Date(m.policy_until_ms).toISOString() : "") : "";
       const votes = m.votes && p.health_quorum !== "local" ? "votes " +
         Object.entries(m.votes).map(([n, v]) => n + ": " + v).join(", ") : "";
-      const kind = [votes, m.cname ? "CNAME" : "", m.alert_only ? "alert only" : "",
+      const kind = [m.stale ? "STALE: last verdict kept" : "", votes, m.cname ? "CNAME" : "",
+        m.alert_only ? "alert only" : "",
         m.depends_on ? "depends on " + m.depends_on.join(", ") : ""].filter(x => x).join("; ");
       const tr = row(["  " + m.name, m.address, badge(m.state || "unknown"), badge(m.effective),
         [kind, admin, hold].filter(x => x).join("; "), ago(m.last_change_ms, now), m.last_failure || "",

@@ -1,6 +1,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "base/Clock.hpp"
 #include "health/ProbeRun.hpp"
@@ -50,6 +51,14 @@ TEST_CASE("table policy: fail-open unless the table is fresh, ready and ours") {
     CHECK(out[0] == lb::Health::Down);
 
     writer.heartbeat(base::realtimeMs() - 5000);  // the prober stopped 5 s ago
+    state::TableVerdicts later(name);             // a reader that finds it so
+    later.refresh();
+    CHECK_FALSE(later.fill(config, config.pools[0], out));
+    CHECK(out[0] == lb::Health::Up);
+    // One that saw it beat judges by its own clock how long it has not (a step of the wall
+    // clock, as the backdated beat looks to it, does not kill a prober): stale_after is 1 s.
+    CHECK(source.fill(config, config.pools[0], out));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
     CHECK_FALSE(source.fill(config, config.pools[0], out));
     CHECK(out[0] == lb::Health::Up);
     auto last_known = oneMember(name, conf::StalePolicy::LastKnown);

@@ -68,6 +68,7 @@ struct Commands {
     std::unique_ptr<health::AdminStateKeeper> keeper;
     std::unique_ptr<health::PolicyDriver> policies;
     std::unique_ptr<health::ControlCommands> commands;
+    health::ProbeCounters counters;
     int reloads = 0;
     sys::PeerCredentials alice{1, 1000, 1000, "alice"};
 
@@ -87,10 +88,11 @@ struct Commands {
         events->watch(*run);
         policies->findPolicyPools(*run);
         policies->publishAll(*run);
-        commands = std::make_unique<health::ControlCommands>(*keeper, *events, nullptr, [this] {
-            ++reloads;
-            return json{{"ok", true}, {"changes", json::array({"reloaded"})}};
-        });
+        commands =
+            std::make_unique<health::ControlCommands>(*keeper, *events, nullptr, counters, [this] {
+                ++reloads;
+                return json{{"ok", true}, {"changes", json::array({"reloaded"})}};
+            });
     }
     ~Commands() {
         run->stop();
@@ -118,8 +120,9 @@ struct Commands {
 }  // namespace
 
 TEST_CASE("control commands: the table has every command pharosctl sends") {
-    CHECK(health::ControlCommands::names() ==
-          std::vector<std::string>{"clear", "cluster", "failback", "failover", "reload", "set"});
+    CHECK(health::ControlCommands::names() == std::vector<std::string>{"clear", "cluster",
+                                                                       "failback", "failover",
+                                                                       "prober", "reload", "set"});
 }
 
 TEST_CASE("control commands: each name reaches its own handler") {
@@ -171,6 +174,17 @@ TEST_CASE("control commands: each name reaches its own handler") {
     // cluster: standalone, no cluster and no votes.
     json cluster = c.send({{"command", "cluster"}});
     CHECK(cluster == json{{"ok", true}, {"cluster", nullptr}, {"votes", json::object()}});
+
+    // prober: the load the run last reviewed, read-only.
+    c.counters.load.behind = true;
+    c.counters.load.lateness_s = 2.5;
+    c.counters.checks_skipped = 7;
+    json prober = c.send({{"command", "prober"}});
+    CHECK(prober["ok"] == true);
+    CHECK(prober["prober"]["behind"] == true);
+    CHECK(prober["prober"]["late_seconds"] == 2.5);
+    CHECK(prober["prober"]["checks_skipped"] == 7);
+    CHECK(prober["prober"].contains("behind_since_ms"));
 }
 
 TEST_CASE("control commands: a whole pool, and who ran the command") {
