@@ -266,10 +266,16 @@ def clock_steps(bin_dir, fleet_binary):
                    % (fqdn(n), len(samples[n]), len(wrong), wrong[:3]))
             v.check(not wrong, "%d answers for %s were not as the wall clock says: first %s"
                     % (len(wrong), fqdn(n), wrong[:8]))
-        v.check(watch.low.get("pharos_health_table_verdicts_used", 1) == 1,
-                "the table was not trusted at some point (stale heartbeat?): heartbeat age "
-                "seen from %s to %s s" % (watch.low.get("pharos_health_table_heartbeat_age_seconds"),
-                                          watch.peak.get("pharos_health_table_heartbeat_age_seconds")))
+        # The backend's own word (its log) on the table: never stale, whatever the wall clock
+        # did. The prober's metrics judge by the wall clock alone: printed, not failed.
+        stale = [line for line in w.pharos.backend.log().splitlines()
+                 if "health table: stale" in line]
+        v.note("backend: %d 'stale' lines; the prober's metrics saw the heartbeat age from %s "
+               "to %s s and verdicts_used down to %s" % (
+                   len(stale), watch.low.get("pharos_health_table_heartbeat_age_seconds"),
+                   watch.peak.get("pharos_health_table_heartbeat_age_seconds"),
+                   watch.low.get("pharos_health_table_verdicts_used")))
+        v.check(not stale, "the backend took the table for stale: %s" % stale[:4])
         v.note("restored the true time %.1f s after the last step" % (restored - forward))
     except Exception:
         traceback.print_exc()
