@@ -31,6 +31,7 @@ web::Response StatusPages::serve(const conf::Config& config, const std::string& 
         backend.refresh();
         web::MetricsInputs in{config,       table,   counters_, admin.overrides,
                               admin.policy, backend, now,       started_ms_};
+        in.heartbeat = &heartbeat_;
         for (const auto& q : events_.notifier().queues()) {
             const auto& c = q->counts();
             in.webhooks.push_back(
@@ -48,6 +49,7 @@ web::Response StatusPages::serve(const conf::Config& config, const std::string& 
                                 now};
         in.cluster = clusterJson(cluster_);
         in.prober = loadJson(counters_);
+        in.heartbeat = &heartbeat_;
         in.votes = cluster_ ? &cluster_->votes() : nullptr;
         return {200, "application/json", status::statusDocument(in).dump(2)};
     }

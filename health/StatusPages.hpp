@@ -13,6 +13,7 @@
 #include "health/EventReporter.hpp"
 #include "health/ProbeCounters.hpp"
 #include "health/web/HttpServer.hpp"
+#include "state/HeartbeatWatch.hpp"
 
 namespace pharos::health {
 
@@ -32,6 +33,9 @@ class StatusPages {
     const EventReporter& events_;
     const cluster::ClusterLink* cluster_;
     int64_t started_ms_;
+    // Kept across requests, as the backend keeps its own: a step of the wall clock does not
+    // show the table stale on /metrics and /status while the backend trusts it.
+    mutable state::HeartbeatWatch heartbeat_;
 };
 
 }  // namespace pharos::health

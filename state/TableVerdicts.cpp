@@ -12,8 +12,9 @@ TableVerdicts::TableVerdicts(const std::string& table_name) : log_(true) {
     reader_ = &*own_;
 }
 
-TableVerdicts::TableVerdicts(const HealthTableReader& table, int64_t now_ms)
-    : reader_(&table), now_ms_(now_ms) {}
+TableVerdicts::TableVerdicts(const HealthTableReader& table, int64_t now_ms,
+                             HeartbeatWatch* heartbeat)
+    : reader_(&table), now_ms_(now_ms), watch_(heartbeat) {}
 
 TableVerdicts::TableVerdicts(const HealthTableWriter& table) : writer_(&table) {}
 
@@ -29,8 +30,11 @@ void TableVerdicts::refresh() {
 
 TableStatus TableVerdicts::status(const conf::Config& config) const {
     auto stale_ms = int64_t(config.settings.stale_after.count() * 1000);
+    // The prober's own table needs no watch: its answer watch takes a fail-open moment for a
+    // new baseline, not for a move.
+    HeartbeatWatch* watch = watch_ ? watch_ : own_ ? &heartbeat_ : nullptr;
     return statusOf(header(), config.layout_hash, now_ms_ ? *now_ms_ : base::coarseRealtimeMs(),
-                    stale_ms, own_ ? &heartbeat_ : nullptr);
+                    stale_ms, watch);
 }
 
 bool TableVerdicts::trusted(const conf::Config& config) const {

@@ -23,8 +23,11 @@ class TableVerdicts : public lb::VerdictSource {
     // table's status (pharos-backend, pharosctl explain).
     explicit TableVerdicts(const std::string& table_name);
     // A table the caller maps and refreshes, as of `now_ms` (a document's one moment: the
-    // status document, /metrics). Logs nothing.
-    TableVerdicts(const HealthTableReader& table, int64_t now_ms);
+    // status document, /metrics). `heartbeat`: the caller's watch when it keeps looking (the
+    // prober's pages), so a step of the wall clock does not show a live table stale. Logs
+    // nothing.
+    TableVerdicts(const HealthTableReader& table, int64_t now_ms,
+                  HeartbeatWatch* heartbeat = nullptr);
     // The prober's own table, by the clock (its answer watch). Logs nothing.
     explicit TableVerdicts(const HealthTableWriter& table);
 
@@ -46,6 +49,7 @@ class TableVerdicts : public lb::VerdictSource {
     const HealthTableWriter* writer_ = nullptr;  // the prober's own table
     std::optional<int64_t> now_ms_;              // fixed; none: the clock
     mutable HeartbeatWatch heartbeat_;           // for the reader that keeps watching (own_)
+    HeartbeatWatch* watch_ = nullptr;            // the caller's, if it keeps watching
     bool log_ = false;
     TableStatus last_ = TableStatus::Ok;
     bool logged_once_ = false;

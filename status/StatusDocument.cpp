@@ -230,7 +230,7 @@ json statusDocument(const StatusInputs& in) {
     const auto& config = in.config;
     // Every view below decides as the backend does: lb::Chain over the table-trust gate, all
     // of it over the table as it is at in.now_ms.
-    state::TableVerdicts table_verdicts(in.table, in.now_ms);
+    state::TableVerdicts table_verdicts(in.table, in.now_ms, in.heartbeat);
     lb::VerdictSnapshot verdicts(table_verdicts);
     lb::Chain chain(config, verdicts);
     auto status = table_verdicts.status(config);

@@ -9,6 +9,7 @@
 #include "admin/PolicyRecords.hpp"
 #include "conf/Config.hpp"
 #include "state/HealthTableReader.hpp"
+#include "state/HeartbeatWatch.hpp"
 #include "state/VoteBook.hpp"
 
 namespace pharos::status {
@@ -23,6 +24,7 @@ struct StatusInputs {
     nlohmann::json cluster = nullptr;        // the prober's view of the cluster; null: standalone
     nlohmann::json prober = nullptr;         // the prober's load (health/LoadReport); null: unknown
     const state::VoteBook* votes = nullptr;  // each node's votes, when in a cluster
+    state::HeartbeatWatch* heartbeat = nullptr;  // the caller's, when it keeps looking
 };
 
 nlohmann::json statusDocument(const StatusInputs& in);

@@ -26,7 +26,7 @@ std::string bound(double seconds) {
 }
 
 void tableMetrics(const MetricsInputs& in, PrometheusWriter& w) {
-    state::TableVerdicts gate(in.table, in.now_ms);
+    state::TableVerdicts gate(in.table, in.now_ms, in.heartbeat);
     const auto* h = in.table.header();
     w.family("pharos_health_table_ready", "gauge", "1 when every member has had a verdict");
     w.sample("pharos_health_table_ready", {}, h && h->ready.load() ? 1 : 0);
@@ -87,7 +87,7 @@ void memberMetrics(const MetricsInputs& in, PrometheusWriter& w) {
              "1 when answers may name the member: the verdict the backend decides with (any DR "
              "policy hold and admin override applied; every member while it fails open)");
     // Through the backend's own chain and table-trust gate, so this says what it answers.
-    state::TableVerdicts verdicts(in.table, in.now_ms);
+    state::TableVerdicts verdicts(in.table, in.now_ms, in.heartbeat);
     lb::Chain chain(in.config, verdicts);
     for (size_t p = 0; p < in.config.pools.size(); ++p) {
         const auto& pool = in.config.pools[p];

@@ -13,6 +13,7 @@
 #include "health/ProbeCounters.hpp"
 #include "state/BackendStatsReader.hpp"
 #include "state/HealthTableReader.hpp"
+#include "state/HeartbeatWatch.hpp"
 
 namespace pharos::web {
 
@@ -45,6 +46,7 @@ struct MetricsInputs {
     int64_t started_ms;  // pharos-health's start
     std::vector<WebhookMetrics> webhooks = {};
     std::optional<ClusterMetrics> cluster = {};  // none: standalone
+    state::HeartbeatWatch* heartbeat = nullptr;  // the caller's, kept across scrapes
 };
 
 std::string metricsText(const MetricsInputs& in);
