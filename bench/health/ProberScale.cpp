@@ -14,8 +14,6 @@
 //
 //   bench_prober [KIND, default tcp] [members, default 10000] [seconds, default 10]
 //                [interval s, default 1, https 5]
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -33,10 +31,14 @@
 #include <sstream>
 #include <thread>
 
+#include "test/net/MemberExchange.hpp"
+#include "test/net/SelfSigned.hpp"
+
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+namespace test = pharos::test;
 
 namespace {
 
@@ -66,76 +68,10 @@ double threadCpu() {
     return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-// A self-signed ECDSA P-256 certificate, made in memory for the https members.
-void useSelfSigned(ssl::context& ctx) {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), 0);
-    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("member"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_sign(cert, key, EVP_sha256());
-    SSL_CTX_use_certificate(ctx.native_handle(), cert);
-    SSL_CTX_use_PrivateKey(ctx.native_handle(), key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-}
-
-// One member connection: [TLS handshake,] read the request head, answer, close.
-template <typename Stream>
-struct MemberConn : std::enable_shared_from_this<MemberConn<Stream>> {
-    template <typename... A>
-    explicit MemberConn(A&&... a) : stream(std::forward<A>(a)...) {}
-    Stream stream;
-    std::string in;
-
-    void start() {
-        if constexpr (std::is_same_v<Stream, tcp::socket>) {
-            read();
-        } else {
-            stream.async_handshake(ssl::stream_base::server,
-                                   [self = this->shared_from_this()](error_code e) {
-                                       if (!e) {
-                                           self->read();
-                                       }
-                                   });
-        }
-    }
-    void read() {
-        asio::async_read_until(stream, asio::dynamic_buffer(in), "\r\n\r\n",
-                               [self = this->shared_from_this()](error_code e, size_t) {
-                                   if (!e) {
-                                       self->answer();
-                                   }
-                               });
-    }
-    void answer() {
-        asio::async_write(stream, asio::buffer(kResponse),
-                          [self = this->shared_from_this()](error_code e, size_t) {
-                              if (!e) {
-                                  ++served;
-                              }
-                          });
-    }
-};
-
 void accept(tcp::acceptor& a, ssl::context& ctx) {
     a.async_accept([&a, &ctx](error_code e, tcp::socket s) {
         if (!e) {
-            if (kind == "tcp") {
-                ++served;
-                error_code ignored;
-                s.close(ignored);
-            } else if (kind == "http") {
-                std::make_shared<MemberConn<tcp::socket>>(std::move(s))->start();
-            } else {
-                std::make_shared<MemberConn<ssl::stream<tcp::socket>>>(std::move(s), ctx)->start();
-            }
+            test::serveMember(kind, std::move(s), ctx, kResponse, served);
         }
         accept(a, ctx);
     });
@@ -297,7 +233,7 @@ int main(int argc, char** argv) {
 
     asio::io_context io(1);
     ssl::context server_ctx(ssl::context::tls_server);
-    useSelfSigned(server_ctx);
+    test::SelfSigned("member").useIn(server_ctx);
     // Stateless tickets only (nginx's default): a server-side cache costs the members' core.
     SSL_CTX_set_session_cache_mode(server_ctx.native_handle(), SSL_SESS_CACHE_OFF);
     std::vector<std::unique_ptr<tcp::acceptor>> listeners;

@@ -12,8 +12,6 @@
 // answers one GET with 200 and closes (keep-alive off, as the prober asks), https does the
 // same over TLS 1.3 with a self-signed ECDSA P-256 certificate made at start (as
 // bench/health/ProberScale.cpp; stateless session tickets, so resumption costs no state).
-#include <openssl/evp.h>
-#include <openssl/x509.h>
 #include <sys/resource.h>
 
 #include <atomic>
@@ -27,10 +25,14 @@
 #include <thread>
 #include <vector>
 
+#include "test/net/MemberExchange.hpp"
+#include "test/net/SelfSigned.hpp"
+
 namespace asio = boost::asio;
 namespace ssl = boost::asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+namespace test = pharos::test;
 
 namespace {
 
@@ -38,63 +40,6 @@ constexpr std::string_view kResponse =
     "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK";
 
 std::atomic<uint64_t> served{0};
-
-void useSelfSigned(ssl::context& ctx) {
-    EVP_PKEY* key = EVP_EC_gen("P-256");
-    X509* cert = X509_new();
-    X509_set_version(cert, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-    X509_gmtime_adj(X509_getm_notBefore(cert), -86400);  // the clock drill steps the time back
-    X509_gmtime_adj(X509_getm_notAfter(cert), 7 * 86400);
-    X509_set_pubkey(cert, key);
-    X509_NAME* name = X509_get_subject_name(cert);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("member"), -1, -1, 0);
-    X509_set_issuer_name(cert, name);
-    X509_sign(cert, key, EVP_sha256());
-    SSL_CTX_use_certificate(ctx.native_handle(), cert);
-    SSL_CTX_use_PrivateKey(ctx.native_handle(), key);
-    X509_free(cert);
-    EVP_PKEY_free(key);
-}
-
-// One check: [TLS handshake,] the request head, the answer, close.
-template <typename Stream>
-struct Exchange : std::enable_shared_from_this<Exchange<Stream>> {
-    template <typename... A>
-    explicit Exchange(A&&... a) : stream(std::forward<A>(a)...) {}
-    Stream stream;
-    std::string in;
-
-    void start() {
-        if constexpr (std::is_same_v<Stream, tcp::socket>) {
-            read();
-        } else {
-            stream.async_handshake(ssl::stream_base::server,
-                                   [self = this->shared_from_this()](error_code e) {
-                                       if (!e) {
-                                           self->read();
-                                       }
-                                   });
-        }
-    }
-    void read() {
-        asio::async_read_until(stream, asio::dynamic_buffer(in), "\r\n\r\n",
-                               [self = this->shared_from_this()](error_code e, size_t) {
-                                   if (!e) {
-                                       self->answer();
-                                   }
-                               });
-    }
-    void answer() {
-        asio::async_write(stream, asio::buffer(kResponse),
-                          [self = this->shared_from_this()](error_code e, size_t) {
-                              if (!e) {
-                                  ++served;
-                              }
-                          });
-    }
-};
 
 struct Listener {
     Listener(asio::io_context& io, const tcp::endpoint& at)
@@ -113,7 +58,7 @@ class Fleet {
     Fleet(std::string kind, unsigned threads)
         : kind_(std::move(kind)), threads_(threads), tls_(ssl::context::tls_server) {
         if (kind_ == "https") {
-            useSelfSigned(tls_);
+            test::SelfSigned("member").useIn(tls_);
             SSL_CTX_set_session_cache_mode(tls_.native_handle(), SSL_SESS_CACHE_OFF);
         }
     }
@@ -171,17 +116,7 @@ class Fleet {
         });
     }
 
-    void serve(tcp::socket s) {
-        if (kind_ == "tcp") {
-            ++served;
-            error_code ignored;
-            s.close(ignored);
-        } else if (kind_ == "http") {
-            std::make_shared<Exchange<tcp::socket>>(std::move(s))->start();
-        } else {
-            std::make_shared<Exchange<ssl::stream<tcp::socket>>>(std::move(s), tls_)->start();
-        }
-    }
+    void serve(tcp::socket s) { test::serveMember(kind_, std::move(s), tls_, kResponse, served); }
 
     std::string kind_;
     unsigned threads_;

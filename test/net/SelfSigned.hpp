@@ -5,6 +5,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <string>
 
 namespace pharos::test {
@@ -15,8 +17,9 @@ struct SelfSigned {
         EVP_PKEY* key = EVP_EC_gen("P-256");
         X509* cert = X509_new();
         ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-        X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-        X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+        // Valid from a day ago for a week: the overload drills step the host's clock by minutes.
+        X509_gmtime_adj(X509_getm_notBefore(cert), -86400);
+        X509_gmtime_adj(X509_getm_notAfter(cert), 7 * 86400);
         X509_set_pubkey(cert, key);
         X509_NAME* subject = X509_get_subject_name(cert);
         X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC,
@@ -33,6 +36,11 @@ struct SelfSigned {
         });
         X509_free(cert);
         EVP_PKEY_free(key);
+    }
+    // Serves this certificate and its key from `ctx`.
+    void useIn(boost::asio::ssl::context& ctx) const {
+        ctx.use_certificate_chain(boost::asio::buffer(cert_pem));
+        ctx.use_private_key(boost::asio::buffer(key_pem), boost::asio::ssl::context::pem);
     }
     template <typename Write>
     static std::string toPem(Write write) {
