@@ -285,6 +285,10 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         if (reader_.parser().is_header_done() && !answered_) {
             answered_ = true;
             timer_.cancel();  // the stream may stay quiet for as long as it likes now
+            // The header ends a read: the body is reserved at the next, never past the bound.
+            if (auto end = reader_.afterHeader()) {
+                return finish(HttpReplyReader::failureOf(*end), *end);
+            }
             if (handlers_.header) {
                 handlers_.header(reader_.parser().get());
             }

@@ -17,6 +17,8 @@ void HttpReplyReader::expect(const HttpOptions& options, bool head) {
 }
 
 void HttpReplyReader::expectStream() {
+    read_ = HttpRead::Whole;
+    body_limit_ = std::nullopt;
     limitHeader(HttpOptions().header_limit);
     limitBody(std::nullopt);
     chunk_body_ = [this](uint64_t, boost::beast::string_view data, error_code&) {
@@ -34,7 +36,7 @@ std::optional<error_code> HttpReplyReader::afterHeader() const {
     // as well, before a body is reserved or read, whatever the parser's version does:
     // memory never follows what a server announces.
     auto length = parser_.content_length();
-    if (length && body_limit_ && *length > *body_limit_) {
+    if (length && *length > body_limit_.value_or(kMaxAnnouncedBody)) {
         return error_code(http::error::body_limit);
     }
     return std::nullopt;

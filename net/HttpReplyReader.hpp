@@ -18,6 +18,10 @@ namespace pharos::net {
 class HttpReplyReader {
   public:
     using Parser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+    // The most a Content-Length may announce when the body has no bound (etcd's calls and
+    // watch): Beast reserves an announced body whole as it starts reading it, so memory would
+    // follow what a server says. A body without a length still grows only as it arrives.
+    static constexpr uint64_t kMaxAnnouncedBody = 64 << 20;
 
     HttpReplyReader() = default;
     HttpReplyReader(const HttpReplyReader&) = delete;  // the parser holds on to chunk_body_
@@ -32,9 +36,10 @@ class HttpReplyReader {
     Parser& parser() { return parser_; }
     boost::beast::flat_buffer& buffer() { return buffer_; }
 
-    // Once the header is in: none when the body is to be read next; otherwise how the
-    // exchange ends here (no error: done, HttpRead::Header; body_limit: a Content-Length past
-    // the bound, refused before any of the body is reserved or read).
+    // Once the header is in, before any of the body is read: none when the body is to be read
+    // next; otherwise how the exchange ends here (no error: done, HttpRead::Header;
+    // body_limit: a Content-Length past the body's bound, or past kMaxAnnouncedBody for a body
+    // without one, a stream's too).
     std::optional<boost::system::error_code> afterHeader() const;
     // A stream's body parsed since the last call.
     std::string takePiece();

@@ -7,6 +7,7 @@
 #include <boost/asio/error.hpp>
 #include <cstdlib>
 #include <string>
+#include <utility>
 
 #include "cluster/EtcdClient.hpp"
 #include "cluster/EtcdReplies.hpp"
@@ -84,12 +85,17 @@ void stream(MemoryStream& in, size_t sent) {
     reader.expectStream();
     cluster::WatchStreamSplitter splitter;
     size_t delivered = 0;
+    bool answered = false;
     for (size_t reads = 0;; ++reads) {
         if (reads > sent + 16) {
             std::abort();  // a read that neither ends nor moves on: the client would spin
         }
         error_code e;
         http::read_some(in, reader.buffer(), reader.parser(), e);
+        if (reader.parser().is_header_done() && !std::exchange(answered, true) &&
+            reader.afterHeader()) {
+            return;  // refused at the header
+        }
         std::string piece = reader.takePiece();
         delivered += piece.size();
         if (delivered > sent) {
