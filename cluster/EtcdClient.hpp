@@ -55,7 +55,7 @@ class EtcdClient {
     static constexpr std::chrono::milliseconds kWatchAnswerTimeout{2000};
 
     // How a call's reply is read: whole, unbounded (a range of the prefix is as large as the
-    // shared state), within kCallTimeout.
+    // shared state; an announced length past 64 MiB is refused), within kCallTimeout.
     static net::HttpOptions callOptions();
 
     // TLS (settings' CA and client certificate) when any endpoint is https://. Throws
