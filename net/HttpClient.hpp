@@ -44,8 +44,8 @@ struct HttpOptions {
     std::chrono::milliseconds timeout{5000};  // for everything, resolution to the last byte
     HttpRead read = HttpRead::Whole;
     uint32_t header_limit = 8 * 1024;  // the status line and the fields
-    // None: unbounded, but a Content-Length past 64 MiB (HttpReplyReader::kMaxAnnouncedBody)
-    // is refused at the header. A Content-Length past it is refused there, whatever `read`.
+    // A Content-Length past it is refused at the header, whatever `read`. None: unbounded, but
+    // for a Content-Length past 64 MiB (HttpReplyReader::kMaxAnnouncedBody), refused all the same.
     std::optional<uint64_t> body_limit = 1024 * 1024;
     SSL_SESSION* resume = nullptr;  // a session this server gave before, offered again; not owned
 };
