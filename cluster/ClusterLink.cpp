@@ -7,8 +7,7 @@
 
 #include "base/Clock.hpp"
 #include "base/Log.hpp"
-#include "cluster/Base64.hpp"
-#include "cluster/EtcdJson.hpp"
+#include "cluster/EtcdReplies.hpp"
 #include "cluster/StateCodec.hpp"
 #include "cluster/VoteCodec.hpp"
 
@@ -98,10 +97,14 @@ void ClusterLink::connect() {
 }
 
 void ClusterLink::onGranted(const std::string& error, const json& reply) {
-    if (!error.empty() || number(reply, "TTL") <= 0) {
-        return retryLater("lease: " + (error.empty() ? reply.value("error", "refused") : error));
+    if (!error.empty()) {
+        return retryLater("lease: " + error);
     }
-    lease_ = std::to_string(number(reply, "ID"));
+    LeaseGrant grant = readLeaseGrant(reply);
+    if (grant.refusal) {
+        return retryLater("lease: " + *grant.refusal);
+    }
+    lease_ = grant.id;
     readAll();
 }
 
@@ -111,19 +114,18 @@ void ClusterLink::readAll() {
         if (!error.empty()) {
             return retryLater("read: " + error);
         }
-        const json& kvs = field(reply, "kvs");
-        bool seeded = std::any_of(kvs.begin(), kvs.end(), [&](const json& kv) {
-            return fromBase64(kv.value("key", std::string())) == seedKey();
-        });
+        RangeAnswer range = readRange(reply);
+        bool seeded = std::any_of(range.kvs.begin(), range.kvs.end(),
+                                  [&](const EtcdKv& kv) { return kv.key == seedKey(); });
         if (!seeded) {
             return seed();
         }
         book_.keepOnly(settings_.node);
         mirror_.forgetStore();
-        for (const auto& kv : kvs) {
-            applyKv(kv, false);
+        for (const auto& kv : range.kvs) {
+            applyKv(kv);
         }
-        status_.revision = number(field(reply, "header"), "revision");
+        status_.revision = range.revision;
         startWatch(status_.revision + 1);
         linkUp();
         vote_.rewrite();  // under the new lease
@@ -147,7 +149,7 @@ void ClusterLink::seed() {
         if (!error.empty()) {
             return retryLater("seeding the shared state: " + error);
         }
-        seeded_here_ = reply.value("succeeded", false);
+        seeded_here_ = readTxnSucceeded(reply);
         if (seeded_here_) {
             PHAROS_LOG(Info, "cluster: " << settings_.prefix
                                          << " was empty in etcd: this node's admin state starts "
@@ -205,29 +207,27 @@ void ClusterLink::restartWatch(const std::string& why, bool next_endpoint) {
 }
 
 void ClusterLink::onWatchMessage(const json& message) {
-    const json& result = field(message, "result");
-    if (!result.is_object()) {
-        return restartWatch("watch: " + message.value("error", json(message)).dump(), true);
-    }
-    if (result.value("canceled", false)) {
-        std::string why = "watch cancelled: " + result.value("cancel_reason", std::string());
-        // Compacted past the last revision seen: the events in between are gone, read
-        // everything again. Otherwise (a member without a leader) watch elsewhere.
-        return number(result, "compact_revision") > 0 ? linkDown(why) : restartWatch(why, true);
-    }
-    if (!result.contains("events")) {
-        return;
+    WatchAnswer answer = readWatchMessage(message);
+    switch (answer.kind) {
+        case WatchAnswer::Error:
+            return restartWatch("watch: " + answer.why, true);
+        case WatchAnswer::Compacted:  // the events in between are gone: read everything again
+            return linkDown("watch cancelled: " + answer.why);
+        case WatchAnswer::Cancelled:  // (a member without a leader) watch elsewhere
+            return restartWatch("watch cancelled: " + answer.why, true);
+        case WatchAnswer::Created:
+            return;
+        case WatchAnswer::Events:
+            break;
     }
     bool votes = false, state = false;
-    for (const auto& event : field(result, "events")) {
-        const json& kv = field(event, "kv");
-        std::string key = fromBase64(kv.value("key", std::string())).value_or("");
+    for (const auto& kv : answer.events) {
+        std::string key = kv.key.value_or("");
         votes |= key.rfind(votesPrefix(), 0) == 0;
         state |= key.rfind(statePrefix(), 0) == 0;
-        // PUT is protobuf's 0, which JSON leaves out.
-        applyKv(kv, event.value("type", std::string()) == "DELETE");
+        applyKv(kv);
     }
-    status_.revision = std::max(status_.revision, number(field(result, "header"), "revision"));
+    status_.revision = std::max(status_.revision, answer.revision);
     if (state) {
         adoptState();
     }
@@ -236,9 +236,10 @@ void ClusterLink::onWatchMessage(const json& message) {
     }
 }
 
-void ClusterLink::applyKv(const json& kv, bool deleted) {
-    auto key = fromBase64(kv.value("key", std::string()));
-    auto value = fromBase64(kv.value("value", std::string()));
+void ClusterLink::applyKv(const EtcdKv& kv) {
+    const auto& key = kv.key;
+    const auto& value = kv.value;
+    bool deleted = kv.deleted;
     if (!key || (!deleted && !value)) {
         PHAROS_LOG(Warning, "cluster: ignoring a malformed key or value from etcd");
         return;
@@ -259,7 +260,7 @@ void ClusterLink::applyKv(const json& kv, bool deleted) {
         }
         book_.set(node, std::move(*v));
     } else if (key->rfind(statePrefix(), 0) == 0) {
-        mirror_.seen(*key, deleted ? std::nullopt : value, number(kv, "mod_revision"));
+        mirror_.seen(*key, deleted ? std::nullopt : value, kv.mod_revision);
     }
 }
 
@@ -314,7 +315,7 @@ void ClusterLink::onStateWritten(const std::string& error, const json& reply) {
         mirror_.failed();
         PHAROS_LOG(Warning, "cluster: shared state not written to etcd: " << error);
     } else {
-        mirror_.written(number(field(reply, "header"), "revision"));
+        mirror_.written(readRevision(reply));
     }
     if (adopt_pending_) {
         adoptState();
@@ -358,43 +359,43 @@ void ClusterLink::keepAlive() {
         if (!status_.connected) {
             return;
         }
-        etcd_.keepAlive(
-            callEndpoint(), lease_,
-            handled([this, lease = lease_](const std::string& error, const json& r) {
-                if (!status_.connected || lease != lease_) {
-                    return;  // an answer about a lease this node no longer uses
-                }
-                if (!error.empty()) {
-                    return onKeepAliveFailed(error);
-                }
-                // A stream's errors (no leader during an election) come in a 200 answer.
-                if (!r.contains("result")) {
-                    return onKeepAliveFailed("keepalive: " + r.value("error", r).dump());
-                }
-                if (number(field(r, "result"), "TTL") <= 0) {
-                    return linkDown("etcd let this node's lease expire");
-                }
-                // A member that lost its quorum may still renew leases it led; a linearizable
-                // read needs the quorum.
-                auto read = [this, lease](const std::string& error, const json&) {
-                    if (!status_.connected || lease != lease_) {
-                        return;
-                    }
-                    if (!error.empty()) {
-                        return onKeepAliveFailed("quorum read: " + error);
-                    }
-                    last_keepalive_ = std::chrono::steady_clock::now();
-                    if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
-                        restartWatch("the calls moved to " +
-                                         settings_.etcd[endpoint_ % settings_.etcd.size()].url,
-                                     false);
-                    }
-                    vote_.publish();
-                    sendState();
-                };
-                etcd_.range(callEndpoint(), votesPrefix() + settings_.node, KeySpan::One, true,
-                            handled(read));
-            }));
+        etcd_.keepAlive(callEndpoint(), lease_,
+                        handled([this, lease = lease_](const std::string& error, const json& r) {
+                            if (!status_.connected || lease != lease_) {
+                                return;  // an answer about a lease this node no longer uses
+                            }
+                            if (!error.empty()) {
+                                return onKeepAliveFailed(error);
+                            }
+                            KeepAliveAnswer answer = readKeepAlive(r);
+                            if (answer.error) {
+                                return onKeepAliveFailed(*answer.error);
+                            }
+                            if (answer.expired) {
+                                return linkDown("etcd let this node's lease expire");
+                            }
+                            // A member that lost its quorum may still renew leases it led; a
+                            // linearizable read needs the quorum.
+                            auto read = [this, lease](const std::string& error, const json&) {
+                                if (!status_.connected || lease != lease_) {
+                                    return;
+                                }
+                                if (!error.empty()) {
+                                    return onKeepAliveFailed("quorum read: " + error);
+                                }
+                                last_keepalive_ = std::chrono::steady_clock::now();
+                                if (endpoint_ % settings_.etcd.size() != watch_endpoint_) {
+                                    restartWatch(
+                                        "the calls moved to " +
+                                            settings_.etcd[endpoint_ % settings_.etcd.size()].url,
+                                        false);
+                                }
+                                vote_.publish();
+                                sendState();
+                            };
+                            etcd_.range(callEndpoint(), votesPrefix() + settings_.node,
+                                        KeySpan::One, true, handled(read));
+                        }));
     });
 }
 

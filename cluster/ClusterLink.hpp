@@ -22,6 +22,7 @@
 
 #include "admin/AdminStateFile.hpp"
 #include "cluster/EtcdClient.hpp"
+#include "cluster/EtcdReplies.hpp"
 #include "cluster/StateMirror.hpp"
 #include "cluster/VotePublisher.hpp"
 #include "conf/Config.hpp"
@@ -80,7 +81,7 @@ class ClusterLink {
     void startWatch(int64_t from_revision);
     void restartWatch(const std::string& why, bool next_endpoint);
     void onWatchMessage(const nlohmann::json& message);
-    void applyKv(const nlohmann::json& kv, bool deleted);
+    void applyKv(const EtcdKv& kv);
     void adoptState();
     void keepAlive();
     void onKeepAliveFailed(const std::string& error);

@@ -4,15 +4,13 @@
 
 #include "cluster/Base64.hpp"
 #include "cluster/EtcdJson.hpp"
+#include "cluster/EtcdReplies.hpp"
 
 namespace pharos::cluster {
 namespace {
 
 namespace http = boost::beast::http;
 using nlohmann::json;
-
-// A watch message is a few events; anything this large is not one.
-constexpr size_t kMaxMessage = 64 << 20;
 
 std::shared_ptr<net::TlsContext> tlsFor(const conf::ClusterSettings& s) {
     bool https = std::any_of(s.etcd.begin(), s.etcd.end(),
@@ -33,7 +31,7 @@ std::shared_ptr<net::TlsContext> tlsFor(const conf::ClusterSettings& s) {
 struct WatchState {
     StreamMessage on_message;
     StreamEnded ended;
-    std::string pending;
+    WatchStreamSplitter splitter;
     std::string why;  // set: this side ended the watch
     std::weak_ptr<net::HttpExchange> exchange;
 
@@ -47,19 +45,17 @@ struct WatchState {
         }
     }
 
-    // Each message is one chunk, or several: split at the newlines.
+    // Each message is one chunk, or several.
     void take(std::string_view piece) {
-        pending.append(piece);
-        for (size_t at; why.empty() && (at = pending.find('\n')) != std::string::npos;) {
-            json message = json::parse(pending.substr(0, at), nullptr, false);
-            pending.erase(0, at + 1);
-            if (message.is_discarded()) {
-                return end("malformed watch message");
-            }
-            on_message(message);
+        if (!why.empty()) {
+            return;
         }
-        if (pending.size() > kMaxMessage) {
-            end("watch ended");
+        std::string reason = splitter.take(piece, [this](const json& message) {
+            on_message(message);
+            return why.empty();
+        });
+        if (!reason.empty()) {
+            end(std::move(reason));
         }
     }
 };
@@ -80,6 +76,13 @@ class Watch final : public StreamHandle {
 EtcdClient::EtcdClient(boost::asio::io_context& io, const conf::ClusterSettings& settings)
     : http_(io, tlsFor(settings)) {}
 
+net::HttpOptions EtcdClient::callOptions() {
+    net::HttpOptions options;
+    options.timeout = kCallTimeout;
+    options.body_limit = std::nullopt;
+    return options;
+}
+
 net::HttpRequest EtcdClient::post(const net::HttpTarget& to, const std::string& path,
                                   const json& body) const {
     auto request = http_.request(http::verb::post, path, to);
@@ -92,24 +95,16 @@ net::HttpRequest EtcdClient::post(const net::HttpTarget& to, const std::string& 
 void EtcdClient::call(const Endpoint& at, const std::string& path, const json& body,
                       CallDone done) const {
     net::HttpTarget to{at.host, at.port, ""};
-    net::HttpOptions options;
-    options.timeout = kCallTimeout;
-    options.body_limit = std::nullopt;  // a range of the prefix is as large as the shared state
     http_.exchange(
-        to, post(to, path, body), options, [host = at.host, done = std::move(done)](auto& r) {
+        to, post(to, path, body), callOptions(), [host = at.host, done = std::move(done)](auto& r) {
             if (!r.ok()) {
                 return done(
                     net::failureText(r, host,
                                      {"no answer within the timeout", "cancelled", "no answer: "}),
                     json());
             }
-            json reply = json::parse(r.response.body(), nullptr, false);
-            if (r.status() != 200 || reply.is_discarded()) {
-                std::string why = reply.is_object() ? reply.value("error", std::string()) : "";
-                return done("HTTP " + std::to_string(r.status()) + (why.empty() ? "" : ": " + why),
-                            json());
-            }
-            done("", reply);
+            EtcdCallReply read = readCallReply(r.status(), r.response.body());
+            done(read.error, read.reply);
         });
 }
 

@@ -54,6 +54,10 @@ class EtcdClient {
     static constexpr std::chrono::milliseconds kCallTimeout{1000};
     static constexpr std::chrono::milliseconds kWatchAnswerTimeout{2000};
 
+    // How a call's reply is read: whole, unbounded (a range of the prefix is as large as the
+    // shared state; an announced length past 64 MiB is refused), within kCallTimeout.
+    static net::HttpOptions callOptions();
+
     // TLS (settings' CA and client certificate) when any endpoint is https://. Throws
     // std::runtime_error when the TLS files cannot be read.
     EtcdClient(boost::asio::io_context& io, const conf::ClusterSettings& settings);

@@ -2,11 +2,11 @@
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
-#include <limits>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "net/HttpReplyReader.hpp"
 #include "net/ResolverThread.hpp"
 
 namespace pharos::net {
@@ -39,12 +39,6 @@ std::string hostText(const HttpTarget& target) {
     return target.host.empty() && target.address ? target.address->to_string() : target.host;
 }
 
-HttpFailure receiveFailure(const error_code& e) {
-    bool too_large = e == http::error::header_limit || e == http::error::buffer_overflow ||
-                     e == http::error::body_limit;
-    return too_large ? HttpFailure::TooLarge : HttpFailure::Receive;
-}
-
 template <typename Stream>
 class Exchange final : public HttpExchange, public std::enable_shared_from_this<Exchange<Stream>> {
   public:
@@ -59,24 +53,14 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
           done_(std::move(done)) {}
 
     void start(const HttpOptions& options) {
-        read_ = options.read;
-        body_limit_ = options.body_limit;
-        limitHeader(options.header_limit);
-        limitBody(body_limit_);
-        parser_.skip(request_.method() == http::verb::head);  // a length it does not send
+        reader_.expect(options, request_.method() == http::verb::head);
         begin(options.timeout, options.resume);
     }
 
     void startStream(std::chrono::milliseconds answer_timeout, HttpStreamHandlers handlers) {
         streaming_ = true;
         handlers_ = std::move(handlers);
-        limitHeader(HttpOptions().header_limit);
-        limitBody(std::nullopt);
-        chunk_body_ = [this](uint64_t, beast::string_view data, error_code&) {
-            pending_.append(data.data(), data.size());
-            return data.size();
-        };
-        parser_.on_chunk_body(chunk_body_);  // the parser keeps a reference
+        reader_.expectStream();
         begin(answer_timeout, nullptr);
     }
 
@@ -99,18 +83,6 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         } else {
             return Stream(io);
         }
-    }
-
-    // Not boost::none for "unbounded": Beast 1.74 compares a Content-Length with it as it
-    // finishes the header, and everything is more than none.
-    void limitBody(std::optional<uint64_t> limit) {
-        parser_.body_limit(limit.value_or(std::numeric_limits<uint64_t>::max()));
-    }
-
-    // The header is parsed whole from the read buffer, so the buffer's size is its bound too.
-    void limitHeader(uint32_t limit) {
-        parser_.header_limit(limit);
-        buffer_.max_size(limit);
     }
 
     void close() {
@@ -136,9 +108,9 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         HttpResult result;
         result.failure = failure;
         result.error = error;
-        if (parser_.is_header_done()) {
+        if (reader_.parser().is_header_done()) {
             // Moved out once (release() would move it twice): the parser is done with it.
-            result.response = std::move(parser_.get());
+            result.response = std::move(reader_.parser().get());
         }
         if constexpr (kTls) {
             HttpResultAccess::bind(result, stream_.native_handle());
@@ -277,7 +249,7 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
 
     void readHeader() {
         auto self = this->shared_from_this();
-        http::async_read_header(stream_, buffer_, parser_,
+        http::async_read_header(stream_, reader_.buffer(), reader_.parser(),
                                 [self](const error_code& e, size_t) { self->onHeader(e); });
     }
 
@@ -286,29 +258,23 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
             return;
         }
         if (e) {
-            return finish(receiveFailure(e), e);
+            return finish(HttpReplyReader::failureOf(e), e);
         }
-        if (read_ == HttpRead::Header) {
-            return finish(HttpFailure::None, {});
-        }
-        // Beast 1.74 refuses such a Content-Length as it parses the header already; held here
-        // as well, before a body is reserved or read, whatever the parser's version does:
-        // memory never follows what a server announces.
-        auto length = parser_.content_length();
-        if (length && body_limit_ && *length > *body_limit_) {
-            return finish(HttpFailure::TooLarge, http::error::body_limit);
+        if (auto end = reader_.afterHeader()) {
+            return finish(HttpReplyReader::failureOf(*end), *end);
         }
         auto self = this->shared_from_this();
-        http::async_read(stream_, buffer_, parser_, [self](const error_code& e, size_t) {
-            if (!self->over()) {
-                e ? self->finish(receiveFailure(e), e) : self->finish(HttpFailure::None, {});
-            }
-        });
+        http::async_read(stream_, reader_.buffer(), reader_.parser(),
+                         [self](const error_code& e, size_t) {
+                             if (!self->over()) {
+                                 self->finish(HttpReplyReader::failureOf(e), e);
+                             }
+                         });
     }
 
     void readStream() {
         auto self = this->shared_from_this();
-        http::async_read_some(stream_, buffer_, parser_,
+        http::async_read_some(stream_, reader_.buffer(), reader_.parser(),
                               [self](const error_code& e, size_t) { self->onStreamData(e); });
     }
 
@@ -316,20 +282,22 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
         if (over()) {
             return;
         }
-        if (parser_.is_header_done() && !answered_) {
+        if (reader_.parser().is_header_done() && !answered_) {
             answered_ = true;
             timer_.cancel();  // the stream may stay quiet for as long as it likes now
+            // The header ends a read: the body is reserved at the next, never past the bound.
+            if (auto end = reader_.afterHeader()) {
+                return finish(HttpReplyReader::failureOf(*end), *end);
+            }
             if (handlers_.header) {
-                handlers_.header(parser_.get());
+                handlers_.header(reader_.parser().get());
             }
             if (over()) {
                 return;
             }
         }
-        // Without chunked encoding the bytes land in the body instead.
-        pending_ += std::exchange(parser_.get().body(), std::string());
-        if (!pending_.empty()) {
-            std::string piece = std::exchange(pending_, std::string());
+        std::string piece = reader_.takePiece();
+        if (!piece.empty()) {
             if (handlers_.body) {
                 handlers_.body(piece);
             }
@@ -338,9 +306,9 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
             }
         }
         if (e) {
-            return finish(receiveFailure(e), e);
+            return finish(HttpReplyReader::failureOf(e), e);
         }
-        if (parser_.is_done()) {
+        if (reader_.parser().is_done()) {
             return finish(HttpFailure::None, {});
         }
         readStream();
@@ -355,17 +323,12 @@ class Exchange final : public HttpExchange, public std::enable_shared_from_this<
     HttpRequest request_;
     std::optional<http::request<http::empty_body>> head_;  // request_'s header, when it has no body
     HttpDone done_;
-    HttpRead read_ = HttpRead::Whole;
-    std::optional<uint64_t> body_limit_;
     bool streaming_ = false;
     bool answered_ = false;
     bool finished_ = false;
     bool cancelled_ = false;
     HttpStreamHandlers handlers_;
-    std::string pending_;
-    std::function<size_t(uint64_t, beast::string_view, error_code&)> chunk_body_;
-    http::response_parser<http::string_body> parser_;
-    beast::flat_buffer buffer_;
+    HttpReplyReader reader_;
 };
 
 template <typename Stream, typename Start>

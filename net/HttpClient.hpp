@@ -44,7 +44,8 @@ struct HttpOptions {
     std::chrono::milliseconds timeout{5000};  // for everything, resolution to the last byte
     HttpRead read = HttpRead::Whole;
     uint32_t header_limit = 8 * 1024;  // the status line and the fields
-    // None: unbounded. A Content-Length past it is refused at the header, whatever `read`.
+    // A Content-Length past it is refused at the header, whatever `read`. None: unbounded, but
+    // for a Content-Length past 64 MiB (HttpReplyReader::kMaxAnnouncedBody), refused all the same.
     std::optional<uint64_t> body_limit = 1024 * 1024;
     SSL_SESSION* resume = nullptr;  // a session this server gave before, offered again; not owned
 };
@@ -122,7 +123,8 @@ class HttpClient {
                                            const HttpOptions& options, HttpDone done) const;
     // One request, then a response that stays open and is delivered as it comes (etcd's
     // /v3/watch). The deadline covers only the wait for the header; the body is unbounded
-    // (the handlers bound what they keep). `done` runs when the response ends, completes or
+    // (the handlers bound what they keep), but for a Content-Length past 64 MiB, refused at the
+    // header. `done` runs when the response ends, completes or
     // is cancelled.
     std::shared_ptr<HttpExchange> stream(const HttpTarget& target, HttpRequest request,
                                          std::chrono::milliseconds answer_timeout,

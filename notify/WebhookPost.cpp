@@ -25,14 +25,7 @@ net::HttpClient webhookClient(boost::asio::io_context& io, const conf::WebhookTa
     return net::HttpClient(io, std::make_shared<net::TlsContext>(tls));
 }
 
-void postWebhook(const net::HttpClient& client, const conf::WebhookTarget& target, std::string body,
-                 PostDone done) {
-    net::HttpTarget to{target.host, target.port, ""};
-    auto request = client.request(http::verb::post, target.target, to);
-    request.set(http::field::content_type, "application/json");
-    request.set(http::field::connection, "close");
-    request.body() = std::move(body);
-    request.prepare_payload();
+net::HttpOptions webhookReplyOptions(const conf::WebhookTarget& target) {
     net::HttpOptions options;
     options.timeout = std::chrono::milliseconds(int64_t(target.timeout.count() * 1000));
     // The status is the whole verdict: a body (of any size, or one that never ends) must not
@@ -42,10 +35,25 @@ void postWebhook(const net::HttpClient& client, const conf::WebhookTarget& targe
     // 8 MiB is refused at the header.
     options.header_limit = 4 * 1024;
     options.body_limit = 8 * 1024 * 1024;
-    client.exchange(to, std::move(request), options,
+    return options;
+}
+
+PostResult postVerdict(const net::HttpResult& r, const std::string& host) {
+    unsigned status = r.ok() ? r.status() : 0;
+    return {status >= 200 && status < 300, whyNot(r, host)};
+}
+
+void postWebhook(const net::HttpClient& client, const conf::WebhookTarget& target, std::string body,
+                 PostDone done) {
+    net::HttpTarget to{target.host, target.port, ""};
+    auto request = client.request(http::verb::post, target.target, to);
+    request.set(http::field::content_type, "application/json");
+    request.set(http::field::connection, "close");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    client.exchange(to, std::move(request), webhookReplyOptions(target),
                     [host = target.host, done = std::move(done)](net::HttpResult& r) {
-                        unsigned status = r.ok() ? r.status() : 0;
-                        done(PostResult{status >= 200 && status < 300, whyNot(r, host)});
+                        done(postVerdict(r, host));
                     });
 }
 

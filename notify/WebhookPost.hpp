@@ -21,6 +21,11 @@ using PostDone = std::function<void(const PostResult&)>;
 // context cannot be made (an unreadable ca_file).
 net::HttpClient webhookClient(boost::asio::io_context& io, const conf::WebhookTarget& target);
 
+// How an attempt reads the reply: the status line and header only, within the target's timeout.
+net::HttpOptions webhookReplyOptions(const conf::WebhookTarget& target);
+// What a finished attempt's result says.
+PostResult postVerdict(const net::HttpResult& result, const std::string& host);
+
 void postWebhook(const net::HttpClient& client, const conf::WebhookTarget& target, std::string body,
                  PostDone done);
 

@@ -12,7 +12,7 @@ seconds=${1:-60}
 shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(BackendStream ScannerVsJson Config Addresses HttpResponse
-                                     TcpReply DnsReply Vote StateCodec)
+                                     TcpReply DnsReply Vote StateCodec EtcdReply HttpReply)
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DPHAROS_FUZZ=ON -DCMAKE_UNITY_BUILD=ON -DPHAROS_BUILD_TESTS=OFF -DPHAROS_BUILD_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target "${targets[@]/#/fuzz_}" >/dev/null

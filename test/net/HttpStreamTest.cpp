@@ -103,6 +103,19 @@ TEST_CASE("stream: the deadline covers the wait for the header only") {
     CHECK(unanswered.seconds < 1);
 }
 
+// Found by fuzz_HttpReply: the body was reserved whole as it began, whatever its length said.
+TEST_CASE("stream: an announced body past kMaxAnnouncedBody is refused at the header") {
+    Streamed huge;
+    LocalServer server([&](Peer& p) {
+        p.readRequest();
+        p.write("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999\r\n\r\n{}\n");
+        p.waitFor([] { return false; });
+    });
+    stream(huge, server.port());
+    CHECK(huge.result.failure == HttpFailure::TooLarge);
+    CHECK(huge.text.empty());
+}
+
 TEST_CASE("stream: a body without chunks runs until the connection ends") {
     Streamed closes;
     LocalServer until_close([&](Peer& p) {
