@@ -59,8 +59,6 @@ class ProbeRun {
     std::unordered_set<std::string> ownDown() const;
     const state::HealthTableWriter& table() const { return table_; }
     uint64_t checksDone() const { return checks_; }
-    // Whether this run keeps up with its schedule (reviewed once a second).
-    const LoadWatch& load() const { return load_; }
 
   private:
     using Clock = std::chrono::steady_clock;
