@@ -109,9 +109,9 @@ class Member(Process):
 
 
 class Answer:
-    def __init__(self, status, records, ecs_scope, output, flags=()):
+    def __init__(self, status, records, ecs_scope, output, flags=(), question=None):
         self.status, self.records, self.ecs_scope, self.output = status, records, ecs_scope, output
-        self.flags = set(flags)
+        self.flags, self.question = set(flags), question
 
     def values(self, rtype=None):
         return sorted(r[3] for r in self.records if rtype is None or r[2] == rtype)
@@ -121,13 +121,16 @@ class Answer:
 
 
 def parse_dig(out):
-    """One dig response: status, answer records (name, ttl, type, value) and ECS scope."""
+    """One dig response: status, answer records (name, ttl, type, value), ECS scope and the
+    name it answers (its QUESTION section)."""
     status = re.search(r"status: (\w+)", out)
-    records, section = [], None
+    records, section, question = [], None, None
     for line in out.splitlines():
         if line.startswith(";; ") and "SECTION" in line:
             section = line.split()[1]
             continue
+        if section == "QUESTION" and line.startswith(";") and question is None:
+            question = line[1:].split()[0].lower() if line[1:].split() else None
         if section == "ANSWER" and line and not line.startswith(";"):
             parts = line.split(None, 4)
             if len(parts) == 5:
@@ -136,7 +139,7 @@ def parse_dig(out):
     flags = re.search(r";; flags: ([a-z ]*);", out)
     return Answer(status.group(1) if status else "TIMEOUT", records,
                   int(scope.group(1)) if scope else None, out,
-                  flags.group(1).split() if flags else ())
+                  flags.group(1).split() if flags else (), question)
 
 
 def dig_argv(port, server, source, subnet):

@@ -215,8 +215,12 @@ class AnswerWatch(threading.Thread):
                 out = subprocess.run(argv, capture_output=True, text=True, timeout=10).stdout
             except subprocess.TimeoutExpired:
                 out = ""
-            chunks = [parse_dig(";; ->>HEADER<<-" + c) for c in out.split(";; ->>HEADER<<-")[1:]]
-            for name, answer in zip(self.names, chunks + [None] * len(self.names)):
+            # Matched by their question, not their order: a query that timed out leaves no
+            # reply in dig's output, and the next name's reply would take its place.
+            replies = {a.question: a for a in
+                       (parse_dig(";; ->>HEADER<<-" + c) for c in out.split(";; ->>HEADER<<-")[1:])}
+            for name in self.names:
+                answer = replies.get(name.lower().rstrip(".") + ".")
                 status = answer.status if answer else "TIMEOUT"
                 values = tuple(answer.values("A")) if answer else ()
                 self.seen.append((now, source, name, status, values))
