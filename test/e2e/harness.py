@@ -129,8 +129,9 @@ def parse_dig(out):
         if line.startswith(";; ") and "SECTION" in line:
             section = line.split()[1]
             continue
-        if section == "QUESTION" and line.startswith(";") and question is None:
-            question = line[1:].split()[0].lower() if line[1:].split() else None
+        fields = line[1:].split()
+        if section == "QUESTION" and line.startswith(";") and fields and question is None:
+            question = fields[0].lower()
         if section == "ANSWER" and line and not line.startswith(";"):
             parts = line.split(None, 4)
             if len(parts) == 5:
@@ -166,8 +167,12 @@ def dig_many(name, count, qtype="A", port=5300, server="127.0.0.1", source=None,
         batch.flush()
         argv = dig_argv(port, server, source, subnet) + ["-f", batch.name]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30 + count / 50).stdout
-    chunks = out.split(";; ->>HEADER<<-")[1:]
-    return [parse_dig(";; ->>HEADER<<-" + c) for c in chunks]
+    return parse_dig_replies(out)
+
+
+def parse_dig_replies(out):
+    """Every response in the output of one dig process that asked several questions, in order."""
+    return [parse_dig(";; ->>HEADER<<-" + c) for c in out.split(";; ->>HEADER<<-")[1:]]
 
 
 # pdns cache settings: off, the ones scripts/pdns/pharos.conf recommends, and pdns's defaults.

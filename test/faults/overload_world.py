@@ -14,7 +14,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from harness import (Deployment, Pdns, Pharos, make_workdir, parse_dig,  # noqa: E402
+from harness import (Deployment, Pdns, Pharos, make_workdir, parse_dig_replies,  # noqa: E402
                      remove_workdir, sanitizer_reports, wait_until)
 
 PDNS_PORT, HTTP_PORT = 5387, 19192
@@ -217,8 +217,7 @@ class AnswerWatch(threading.Thread):
                 out = ""
             # Matched by their question, not their order: a query that timed out leaves no
             # reply in dig's output, and the next name's reply would take its place.
-            replies = {a.question: a for a in
-                       (parse_dig(";; ->>HEADER<<-" + c) for c in out.split(";; ->>HEADER<<-")[1:])}
+            replies = {a.question: a for a in parse_dig_replies(out)}
             for name in self.names:
                 answer = replies.get(name.lower().rstrip(".") + ".")
                 status = answer.status if answer else "TIMEOUT"
