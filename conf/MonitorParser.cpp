@@ -1,9 +1,9 @@
-#include <boost/regex.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
 
 #include "base/DnsName.hpp"
 #include "conf/Parsers.hpp"
+#include "conf/ReplyPattern.hpp"
 
 namespace pharos::conf {
 namespace {
@@ -196,7 +196,7 @@ void parseBodyChecks(YamlReader& in, const YAML::Node& p, const std::string& pat
     if (p["body_regex"]) {
         if (auto re = in.string(p, "body_regex", path, 512)) {
             try {
-                boost::regex(*re, boost::regex::ECMAScript);
+                ReplyPattern(*re, ReplyPattern::Case::Sensitive);
                 out.body_regex = *re;
             } catch (const std::exception& e) {
                 in.error(p["body_regex"], joinPath(path, "body_regex"),
@@ -270,11 +270,11 @@ void parseTcp(YamlReader& in, const YAML::Node& p, const std::string& path, cons
     if (p["match_re"]) {
         if (auto re = in.string(p, "match_re", path, 128)) {
             try {
-                std::regex(*re, std::regex::icase);
+                ReplyPattern(*re, ReplyPattern::Case::Ignored);
                 out.tcp.match_re = *re;
-            } catch (const std::regex_error& e) {
+            } catch (const std::exception& e) {
                 in.error(p["match_re"], joinPath(path, "match_re"),
-                         std::string("not a valid regular expression: ") + e.what());
+                         std::string("not a valid ECMAScript regular expression: ") + e.what());
             }
         }
     }

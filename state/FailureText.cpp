@@ -9,6 +9,9 @@ std::string failureText(const conf::Config& config, const conf::Pool& pool,
         case FailureReason::BodyRegex:
             return detail == 1 ? "body_regex gave up: too costly to search this body"
                                : "body_regex /" + http.body_regex + "/ did not match";
+        case FailureReason::NoMatch:
+            return detail == 1 ? "match_re gave up: too costly to search this reply"
+                               : "match_re /" + pool.params->tcp.match_re + "/ did not match";
         case FailureReason::JsonMismatch:
             if (detail < http.expected_json.size()) {
                 const auto& e = http.expected_json[detail];

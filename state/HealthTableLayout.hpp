@@ -39,7 +39,7 @@ enum class FailureReason : uint16_t {
     BodyMismatch = 6,  // body_match not found
     Malformed = 7,     // unparsable response
     ClosedEarly = 8,   // peer closed before an answer / before match_re matched
-    NoMatch = 9,       // tcp match_re did not match
+    NoMatch = 9,       // tcp match_re did not match; detail 1: the search gave up (too complex)
     DnsRcode = 10,     // rcode not in expected_rcodes
     DnsAnswer = 11,    // expected_answer not in the answer
     ForcedDown = 12,   // forced monitor with status: down

@@ -6,7 +6,7 @@ namespace pharos::health {
 
 HttpResponseJudge::HttpResponseJudge(conf::HttpParams params) : params_(std::move(params)) {
     if (!params_.body_regex.empty()) {
-        body_regex_.emplace(params_.body_regex, boost::regex::ECMAScript);
+        body_regex_.emplace(params_.body_regex, conf::ReplyPattern::Case::Sensitive);
     }
     for (const auto& e : params_.expected_json) {
         expected_json_.emplace_back(nlohmann::json::json_pointer(e.pointer),
@@ -23,15 +23,13 @@ ProbeFailure HttpResponseJudge::judge(unsigned status, std::string_view body) co
         return {state::FailureReason::BodyMismatch};
     }
     if (body_regex_) {
-        // Boost.Regex rather than std::regex: libstdc++'s matcher recurses per character and
-        // overflows the stack on `.*` over a 64 KiB body; Boost's is iterative and throws
-        // when a pattern gets too costly, which fails the check instead of the prober.
-        try {
-            if (!boost::regex_search(body.begin(), body.end(), *body_regex_)) {
+        switch (body_regex_->search(body)) {
+            case conf::ReplyPattern::Found::No:
                 return {state::FailureReason::BodyRegex};
-            }
-        } catch (const std::runtime_error&) {
-            return {state::FailureReason::BodyRegex, 1};
+            case conf::ReplyPattern::Found::TooCostly:
+                return {state::FailureReason::BodyRegex, 1};
+            case conf::ReplyPattern::Found::Yes:
+                break;
         }
     }
     return expected_json_.empty() ? ProbeFailure{} : judgeJson(body);

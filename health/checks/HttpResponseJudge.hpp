@@ -3,7 +3,6 @@
 // body against body_match, body_regex and expected_json, in that order. Built once per
 // monitor when a configuration is loaded: the pattern compiled and the expected values parsed
 // there, not per check.
-#include <boost/regex.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string_view>
@@ -11,6 +10,7 @@
 #include <vector>
 
 #include "conf/Config.hpp"
+#include "conf/ReplyPattern.hpp"
 #include "state/HealthTableLayout.hpp"
 
 namespace pharos::health {
@@ -31,7 +31,7 @@ class HttpResponseJudge {
     ProbeFailure judgeJson(std::string_view body) const;
 
     conf::HttpParams params_;
-    std::optional<boost::regex> body_regex_;
+    std::optional<conf::ReplyPattern> body_regex_;
     std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> expected_json_;
 };
 

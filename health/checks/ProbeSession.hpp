@@ -66,8 +66,8 @@ class SocketProbe : public std::enable_shared_from_this<Derived> {
         boost::system::error_code ignored;
         socket_.close(ignored);
     }
-    void finish(bool pass, state::FailureReason reason) {
-        deadline_.finish(pass, reason);
+    void finish(bool pass, state::FailureReason reason, uint16_t detail = 0) {
+        deadline_.finish(pass, reason, detail);
         close();
     }
     bool finished() const { return deadline_.finished(); }

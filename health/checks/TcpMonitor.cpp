@@ -1,6 +1,7 @@
 #include "health/checks/TcpMonitor.hpp"
 
 #include "health/checks/ProbeSession.hpp"
+#include "health/checks/TcpReply.hpp"
 
 namespace pharos::health {
 namespace {
@@ -46,6 +47,7 @@ class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
         if (!expect_->match) {
             return finish(true, state::FailureReason::None);
         }
+        reply_.emplace(*expect_->match);
         readMore();
     }
 
@@ -62,19 +64,22 @@ class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
         if (e) {
             return finish(false, state::FailureReason::ClosedEarly);
         }
-        reply_.append(chunk_.data(), std::min(n, kMaxTcpReply - reply_.size()));
-        if (std::regex_search(reply_, *expect_->match)) {
-            return finish(true, state::FailureReason::None);
-        }
-        if (reply_.size() >= kMaxTcpReply) {
-            return finish(false, state::FailureReason::NoMatch);
+        switch (reply_->add({chunk_.data(), n})) {
+            case TcpReply::Verdict::Matched:
+                return finish(true, state::FailureReason::None);
+            case TcpReply::Verdict::NoMatch:
+                return finish(false, state::FailureReason::NoMatch);
+            case TcpReply::Verdict::TooCostly:
+                return finish(false, state::FailureReason::NoMatch, 1);
+            case TcpReply::Verdict::NeedMore:
+                break;
         }
         readMore();
     }
 
     std::shared_ptr<const TcpMonitor::Expectation> expect_;
     std::array<char, 1024> chunk_;
-    std::string reply_;
+    std::optional<TcpReply> reply_;
 };
 
 }  // namespace
@@ -83,7 +88,7 @@ TcpMonitor::TcpMonitor(asio::io_context& io, const conf::TcpParams& params) : io
     auto expect = std::make_shared<Expectation>();
     expect->send = params.send_string;
     if (!params.match_re.empty()) {
-        expect->match.emplace(params.match_re, std::regex::icase | std::regex::ECMAScript);
+        expect->match.emplace(params.match_re, conf::ReplyPattern::Case::Ignored);
     }
     expect_ = std::move(expect);
 }

@@ -2,14 +2,12 @@
 // tcp: connect; optionally send `send_string`; optionally read until the reply matches
 // `match_re` (case-insensitive). A close or the deadline before the match fails the check.
 #include <memory>
-#include <regex>
+#include <optional>
 
+#include "conf/ReplyPattern.hpp"
 #include "health/checks/Monitor.hpp"
 
 namespace pharos::health {
-
-// Replies are matched within this many bytes; more is a failure, not more memory.
-constexpr size_t kMaxTcpReply = 4096;
 
 class TcpMonitor final : public Monitor {
   public:
@@ -19,7 +17,7 @@ class TcpMonitor final : public Monitor {
 
     struct Expectation {
         std::string send;
-        std::optional<std::regex> match;
+        std::optional<conf::ReplyPattern> match;
     };
 
   private:

@@ -118,7 +118,7 @@ TEST_CASE("tcp monitor: port required, send_string and match_re checked") {
     CHECK_THAT(noport.message, Catch::Contains("no default port"));
     auto badre = loadOneError(withMonitor("tcp", "      port: 1\n      match_re: \"(\"\n"));
     CHECK(badre.key == "pools.p.monitor_params.match_re");
-    CHECK_THAT(badre.message, Catch::Contains("not a valid regular expression"));
+    CHECK_THAT(badre.message, Catch::Contains("not a valid ECMAScript regular expression"));
     auto longsend = loadOneError(
         withMonitor("tcp", "      port: 1\n      send_string: " + std::string(257, 'x') + "\n"));
     CHECK(longsend.key == "pools.p.monitor_params.send_string");

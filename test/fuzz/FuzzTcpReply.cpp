@@ -1,25 +1,24 @@
-// What a tcp member sends back, read as the tcp monitor reads it (in chunks, kept up to
-// kMaxTcpReply bytes) and matched against match_re patterns operators write.
+// What a tcp member sends back, in the pieces the tcp monitor reads it in, matched against
+// match_re patterns operators write, through the monitor's own TcpReply. A search that backtracks
+// without bound shows as a timeout (std::regex did, on 979 bytes: see README.md).
 #include <fuzzer/FuzzedDataProvider.h>
 
-#include <regex>
+#include "health/checks/TcpReply.hpp"
 
-#include "health/checks/TcpMonitor.hpp"
+using pharos::conf::ReplyPattern;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const std::regex patterns[] = {
-        std::regex("^\\\\+OK", std::regex::icase | std::regex::ECMAScript),
-        std::regex("ready|pong", std::regex::icase | std::regex::ECMAScript),
-        std::regex("^[0-9]{3} .*server", std::regex::icase | std::regex::ECMAScript),
-        std::regex("(a|b)*c", std::regex::icase | std::regex::ECMAScript),
+    static const ReplyPattern patterns[] = {
+        ReplyPattern("^\\+OK", ReplyPattern::Case::Ignored),
+        ReplyPattern("ready|pong", ReplyPattern::Case::Ignored),
+        ReplyPattern("^[0-9]{3} .*server", ReplyPattern::Case::Ignored),
+        ReplyPattern("(a|b)*c", ReplyPattern::Case::Ignored),
     };
     FuzzedDataProvider in(data, size);
-    const std::regex& re = patterns[in.ConsumeIntegralInRange<size_t>(0, 3)];
-    std::string reply;
-    while (in.remaining_bytes() > 0 && reply.size() < pharos::health::kMaxTcpReply) {
-        std::string chunk = in.ConsumeRandomLengthString(1024);
-        reply.append(chunk, 0, pharos::health::kMaxTcpReply - reply.size());
-        if (std::regex_search(reply, re)) {
+    pharos::health::TcpReply reply(patterns[in.ConsumeIntegralInRange<size_t>(0, 3)]);
+    while (in.remaining_bytes() > 0) {
+        if (reply.add(in.ConsumeRandomLengthString(1024)) !=
+            pharos::health::TcpReply::Verdict::NeedMore) {
             break;
         }
     }

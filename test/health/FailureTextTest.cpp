@@ -32,6 +32,12 @@ conf::Config config() {
         "    members:\n"
         "    - {ip: 10.0.0.1, name: a, weight: 1, depends_on: [cdn/edge, web/b]}\n"
         "    - {ip: 10.0.0.2, name: b, weight: 1}\n"
+        "  redis:\n"
+        "    monitor: tcp\n"
+        "    monitor_params: {port: 6379, send_string: \"PING\\r\\n\", match_re: '^\\+pong'}\n"
+        "    lb_method: wrr\n"
+        "    members:\n"
+        "    - {ip: 10.0.0.5, name: r1, weight: 1}\n"
         "globalnames:\n"
         "  www.example.com: {pool: web, ttl: 5}\n",
         "", "lb.yaml", "topology.yaml");
@@ -62,6 +68,11 @@ TEST_CASE("failureText names the pattern, the path, the dependency and the name"
           "down because of dependency cdn/edge");
     CHECK(failureText(c, web, a, FailureReason::DependencyDown, 1) ==
           "down because of dependency web/b");
+    const auto& redis = c.pools[size_t(c.poolIndex("redis"))];
+    CHECK(failureText(c, redis, redis.members[0], FailureReason::NoMatch, 0) ==
+          "match_re /^\\+pong/ did not match");
+    CHECK(failureText(c, redis, redis.members[0], FailureReason::NoMatch, 1) ==
+          "match_re gave up: too costly to search this reply");
     CHECK(failureText(c, cdn, cdn.members[1], FailureReason::ResolveFailed, 0) ==
           "cname edge.example.net did not resolve");
     // Details the configuration does not know (a table from another configuration) fall back

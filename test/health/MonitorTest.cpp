@@ -6,6 +6,7 @@
 #include "health/checks/DnsMonitor.hpp"
 #include "health/checks/HttpMonitor.hpp"
 #include "health/checks/TcpMonitor.hpp"
+#include "health/checks/TcpReply.hpp"
 
 using namespace pharos;
 using health::ProbeResult;
@@ -138,6 +139,23 @@ TEST_CASE("tcp: connect, send_string and a case-insensitive match_re") {
     server.behaviour = test::Behaviour::Hang;
     auto hung = probeOnce(monitor, io, server.port(), milliseconds(200));
     CHECK(hung.reason == FailureReason::Timeout);
+}
+
+TEST_CASE("tcp: a reply too costly for match_re fails the check at once, not the prober") {
+    // fuzz_TcpReply's finding: with std::regex, (a|b)*c over a reply of A's backtracked for
+    // seconds per chunk on the prober's only thread; the check now ends as its search gives up.
+    test::TestServer server;
+    server.waitForBlankLine = false;
+    server.respond(std::string(health::kMaxTcpReply, 'A'));
+    boost::asio::io_context io;
+    conf::TcpParams costly;
+    costly.send_string = "HELLO\r\n";  // the test server answers once it has read a request
+    costly.match_re = "(a|b)*c";
+    health::TcpMonitor monitor(io, costly);
+    auto r = probeOnce(monitor, io, server.port(), milliseconds(5000));
+    CHECK_FALSE(r.pass);
+    CHECK(r.reason == FailureReason::NoMatch);
+    CHECK(r.detail == 1);
 }
 
 TEST_CASE("dns wire format: query layout and reply parsing") {
