@@ -188,21 +188,32 @@ void parseHeaders(YamlReader& in, const YAML::Node& p, const std::string& path, 
     }
 }
 
+// A reply pattern is checked with the matcher the monitor will search with; "" when it is bad.
+std::string parsePattern(YamlReader& in, const YAML::Node& p, const char* key,
+                         const std::string& path, size_t max_length,
+                         ReplyPattern::Case letter_case) {
+    auto text = in.string(p, key, path, max_length);
+    if (!text) {
+        return "";
+    }
+    try {
+        ReplyPattern(*text, letter_case);
+        return *text;
+    } catch (const std::exception& e) {
+        in.error(p[key], joinPath(path, key),
+                 std::string("not a valid ECMAScript regular expression: ") + e.what());
+        return "";
+    }
+}
+
 void parseBodyChecks(YamlReader& in, const YAML::Node& p, const std::string& path,
                      HttpParams& out) {
     if (p["body_match"]) {
         out.body_match = in.string(p, "body_match", path, 256).value_or("");
     }
     if (p["body_regex"]) {
-        if (auto re = in.string(p, "body_regex", path, 512)) {
-            try {
-                ReplyPattern(*re, ReplyPattern::Case::Sensitive);
-                out.body_regex = *re;
-            } catch (const std::exception& e) {
-                in.error(p["body_regex"], joinPath(path, "body_regex"),
-                         std::string("not a valid ECMAScript regular expression: ") + e.what());
-            }
-        }
+        out.body_regex =
+            parsePattern(in, p, "body_regex", path, 512, ReplyPattern::Case::Sensitive);
     }
     if (p["expected_json"]) {
         parseExpectedJson(in, p, path, out);
@@ -268,15 +279,7 @@ void parseTcp(YamlReader& in, const YAML::Node& p, const std::string& path, cons
         out.tcp.send_string = in.string(p, "send_string", path, 256).value_or("");
     }
     if (p["match_re"]) {
-        if (auto re = in.string(p, "match_re", path, 128)) {
-            try {
-                ReplyPattern(*re, ReplyPattern::Case::Ignored);
-                out.tcp.match_re = *re;
-            } catch (const std::exception& e) {
-                in.error(p["match_re"], joinPath(path, "match_re"),
-                         std::string("not a valid ECMAScript regular expression: ") + e.what());
-            }
-        }
+        out.tcp.match_re = parsePattern(in, p, "match_re", path, 128, ReplyPattern::Case::Ignored);
     }
 }
 

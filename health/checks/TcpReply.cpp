@@ -1,7 +1,5 @@
 #include "health/checks/TcpReply.hpp"
 
-#include <algorithm>
-
 namespace pharos::health {
 
 TcpReply::Verdict TcpReply::add(std::string_view chunk) {
