@@ -113,7 +113,7 @@ def fleet_10k_https(bin_dir, fleet_binary):
         w.fleets[0].close(*victim[2:])
         v.note("victim's listener closed at +%.0fs" % (stopped - watch.started))
         for _ in range(int(HTTPS_BOUND + 60)):
-            if any(n == fqdn("victim") and a == ("10.250.0.2",) for _, _, n, _, a, _ in
+            if any(a.name == fqdn("victim") and a.values == ("10.250.0.2",) for a in
                    answers.seen[-20:]):
                 break
             time.sleep(1)

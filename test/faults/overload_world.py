@@ -3,6 +3,7 @@ process (fault_fleet_members), pharos-health and pharos-backend for a generated 
 pdns under dnsperf load, and the watchers that keep what happened: the prober's /metrics
 scraped on a period (member verdicts, transitions, the prober's own lateness, its RSS) and
 the globalnames' answers asked by dig from more than one source address."""
+import collections
 import os
 import re
 import subprocess
@@ -191,9 +192,13 @@ class ProberWatch(threading.Thread):
                               self.last.get("delay_over_1s"), self.last.get("delay_count")))
 
 
+# One name's answer in one dig: `sent` and `answered` are dig's start and end (monotonic).
+Answer = collections.namedtuple("Answer", "sent source name status values answered")
+
+
 class AnswerWatch(threading.Thread):
-    """dig, from each source address in turn, asks for every name every `every` s; keeps
-    (sent, source, name, status, addresses, answered), both times monotonic."""
+    """dig, from each source address in turn, asks for every name every `every` s; keeps an
+    Answer for each."""
 
     def __init__(self, names, every=0.25):
         super().__init__(daemon=True)
@@ -223,7 +228,7 @@ class AnswerWatch(threading.Thread):
                 answer = replies.get(name.lower().rstrip(".") + ".")
                 status = answer.status if answer else "TIMEOUT"
                 values = tuple(answer.values("A")) if answer else ()
-                self.seen.append((now, source, name, status, values, answered))
+                self.seen.append(Answer(now, source, name, status, values, answered))
             self._halt.wait(self.every)
 
     def stop(self):
@@ -235,14 +240,14 @@ class AnswerWatch(threading.Thread):
         excused, with their time in seconds from `origin` (monotonic). pdns answered at some
         moment between dig's start and end: a dig started just before a change and answered
         after it may carry either side's answer (seen under CI's load), so both count."""
-        return [("+%.2fs" % (t - origin), src, name, status, values) for t, src, name, status,
-                values, answered in self.seen
-                if (status != "NOERROR"
-                    or values not in expected(name, t) | expected(name, answered))
-                and not excuse(t, status)]
+        return [("+%.2fs" % (a.sent - origin), a.source, a.name, a.status, a.values)
+                for a in self.seen
+                if (a.status != "NOERROR" or a.values not in
+                    expected(a.name, a.sent) | expected(a.name, a.answered))
+                and not excuse(a.sent, a.status)]
 
     def sources(self):
-        return sorted({src for _, src, _, _, _, _ in self.seen})
+        return sorted({a.source for a in self.seen})
 
 
 class World(Deployment):
@@ -360,7 +365,7 @@ class Verdict:
 def moved_in_time(answers, name, before, after, since, bound, until=float("inf")):
     """When `name`, answered `before`, was first answered `after` from `since` on: the
     answers must move at most `bound` s after `since` and not back before `until`."""
-    seen = [(t, v) for t, _, n, _, v, _ in answers.seen if n == name and since <= t < until]
+    seen = [(a.sent, a.values) for a in answers.seen if a.name == name and since <= a.sent < until]
     first_after = next((t for t, v in seen if v == after), None)
     back = [t for t, v in seen if first_after and t > first_after and v == before]
     took = None if first_after is None else first_after - since
