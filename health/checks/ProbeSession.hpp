@@ -14,14 +14,16 @@ class ProbeDeadline {
     ProbeDeadline(boost::asio::io_context& io, ProbeDone done)
         : timer_(io), done_(std::move(done)), start_(std::chrono::steady_clock::now()) {}
 
-    // Arms the deadline; `on_expiry` must make the session's pending operations end.
+    // Arms the deadline. `on_expiry` must make the session's pending operations end; it may
+    // first finish the check on what it has (a tcp reply not yet searched in full), else the
+    // check is a timeout.
     template <typename OnExpiry>
     void arm(std::chrono::milliseconds timeout, OnExpiry on_expiry) {
         timer_.expires_after(timeout);
         timer_.async_wait([this, on_expiry](const boost::system::error_code& e) {
             if (!e && !finished_) {
-                finish(false, state::FailureReason::Timeout);
                 on_expiry();
+                finish(false, state::FailureReason::Timeout);
             }
         });
     }

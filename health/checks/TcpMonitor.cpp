@@ -17,8 +17,8 @@ class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
         : SocketProbe(io, std::move(done)), expect_(std::move(expect)) {}
 
     void start(const ProbeTarget& target, std::chrono::milliseconds timeout) {
-        armDeadline(timeout);
         auto self = shared_from_this();
+        deadline_.arm(timeout, [self] { self->atDeadline(); });
         socket_.async_connect(tcp::endpoint(target.address, target.port),
                               [self](const error_code& e) { self->onConnect(e); });
     }
@@ -62,19 +62,35 @@ class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
             return;
         }
         if (e) {
-            return finish(false, state::FailureReason::ClosedEarly);
+            return conclude(reply_->finish(), state::FailureReason::ClosedEarly);
         }
-        switch (reply_->add({chunk_.data(), n})) {
+        TcpReply::Verdict verdict = reply_->add({chunk_.data(), n});
+        if (verdict == TcpReply::Verdict::NeedMore) {
+            return readMore();
+        }
+        conclude(verdict, state::FailureReason::NoMatch);
+    }
+
+    // The reply may hold bytes its budget left unsearched: a member that dribbled its banner
+    // and now waits for a command is up if they match.
+    void atDeadline() {
+        if (reply_) {
+            conclude(reply_->finish(), state::FailureReason::Timeout);
+        }
+        close();
+    }
+
+    // `unmatched` is the failure when the reply simply holds no match: it says why it ended.
+    void conclude(TcpReply::Verdict verdict, state::FailureReason unmatched) {
+        switch (verdict) {
             case TcpReply::Verdict::Matched:
                 return finish(true, state::FailureReason::None);
-            case TcpReply::Verdict::NoMatch:
-                return finish(false, state::FailureReason::NoMatch);
             case TcpReply::Verdict::TooCostly:
                 return finish(false, state::FailureReason::NoMatch, 1);
+            case TcpReply::Verdict::NoMatch:
             case TcpReply::Verdict::NeedMore:
-                break;
+                return finish(false, unmatched);
         }
-        readMore();
     }
 
     std::shared_ptr<const TcpMonitor::Expectation> expect_;

@@ -4,6 +4,31 @@ namespace pharos::health {
 
 TcpReply::Verdict TcpReply::add(std::string_view chunk) {
     text_.append(chunk.substr(0, kMaxTcpReply - text_.size()));
+    bool full = text_.size() >= kMaxTcpReply;
+    if (!full && !searchDue()) {
+        return Verdict::NeedMore;
+    }
+    Verdict found = search();
+    if (found == Verdict::NoMatch && !full) {
+        return Verdict::NeedMore;
+    }
+    return found;
+}
+
+TcpReply::Verdict TcpReply::finish() {
+    return text_.size() > searched_length_ ? search() : Verdict::NoMatch;
+}
+
+bool TcpReply::searchDue() const {
+    if (text_.size() == searched_length_) {
+        return false;  // an empty chunk adds nothing to search
+    }
+    return bytes_searched_ + text_.size() <= kSearchBudget || text_.size() >= 2 * searched_length_;
+}
+
+TcpReply::Verdict TcpReply::search() {
+    bytes_searched_ += text_.size();
+    searched_length_ = text_.size();
     switch (pattern_.search(text_)) {
         case conf::ReplyPattern::Found::Yes:
             return Verdict::Matched;
@@ -14,7 +39,7 @@ TcpReply::Verdict TcpReply::add(std::string_view chunk) {
         case conf::ReplyPattern::Found::No:
             break;
     }
-    return text_.size() >= kMaxTcpReply ? Verdict::NoMatch : Verdict::NeedMore;
+    return Verdict::NoMatch;
 }
 
 }  // namespace pharos::health

@@ -158,6 +158,68 @@ TEST_CASE("tcp: a reply too costly for match_re fails the check at once, not the
     CHECK(r.detail == 1);
 }
 
+namespace {
+
+// A member that sends its banner a byte at a time, each in its own segment, then holds the
+// connection open (as a server waiting for its next command does) or closes it.
+class DribblingMember {
+  public:
+    DribblingMember(std::string banner, bool close_after)
+        : acceptor_(io_, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+        thread_ = std::thread([this, banner, close_after] { serve(banner, close_after); });
+    }
+    ~DribblingMember() {
+        release_ = true;
+        thread_.join();
+    }
+    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  private:
+    void serve(const std::string& banner, bool close_after) {
+        test::tcp::socket socket(io_);
+        acceptor_.accept(socket);
+        socket.set_option(test::tcp::no_delay(true));
+        for (char c : banner) {
+            boost::asio::write(socket, boost::asio::buffer(&c, 1));
+            std::this_thread::sleep_for(milliseconds(1));
+        }
+        while (!close_after && !release_) {
+            std::this_thread::sleep_for(milliseconds(10));
+        }
+    }
+
+    boost::asio::io_context io_;
+    test::tcp::acceptor acceptor_;
+    std::atomic<bool> release_{false};
+    std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("tcp: a banner dribbled a byte at a time matches, held open or closed after") {
+    // TcpReply defers searches past its budget (fuzz_TcpReply's second finding); the bytes it
+    // left unsearched are searched when the member closes or the deadline comes, so a member
+    // that dribbles its banner is still up, not a timeout or "closed early".
+    std::string banner = std::string(395, '-') + "ready\r\n";
+    conf::TcpParams params;
+    params.match_re = "ready";
+    boost::asio::io_context io;
+    health::TcpMonitor monitor(io, params);
+    {
+        DribblingMember held(banner, false);
+        auto r = probeOnce(monitor, io, held.port(), milliseconds(2000));
+        INFO("reason " << int(r.reason));
+        CHECK(r.pass);
+    }
+    {
+        DribblingMember closed(banner, true);
+        auto r = probeOnce(monitor, io, closed.port(), milliseconds(5000));
+        INFO("reason " << int(r.reason));
+        CHECK(r.pass);
+        CHECK(r.latency_us < 4000000);  // ended at the close, not at the deadline
+    }
+}
+
 TEST_CASE("dns wire format: query layout and reply parsing") {
     auto q = health::buildDnsQuery(0x1234, "probe.example", 28);
     REQUIRE(q.size() == 12 + 15 + 4);
