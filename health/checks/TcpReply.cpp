@@ -5,25 +5,20 @@ namespace pharos::health {
 TcpReply::Verdict TcpReply::add(std::string_view chunk) {
     text_.append(chunk.substr(0, kMaxTcpReply - text_.size()));
     bool full = text_.size() >= kMaxTcpReply;
-    if (!full && !searchDue()) {
-        return Verdict::NeedMore;
-    }
-    Verdict found = search();
-    if (found == Verdict::NoMatch && !full) {
-        return Verdict::NeedMore;
-    }
-    return found;
+    Verdict found = searchDue(full) ? search() : Verdict::NoMatch;
+    return found == Verdict::NoMatch && !full ? Verdict::NeedMore : found;
 }
 
 TcpReply::Verdict TcpReply::finish() {
     return text_.size() > searched_length_ ? search() : Verdict::NoMatch;
 }
 
-bool TcpReply::searchDue() const {
+bool TcpReply::searchDue(bool full) const {
     if (text_.size() == searched_length_) {
-        return false;  // an empty chunk adds nothing to search
+        return false;  // nothing new: an empty chunk, or a full reply searched already
     }
-    return bytes_searched_ + text_.size() <= kSearchBudget || text_.size() >= 2 * searched_length_;
+    return full || bytes_searched_ + text_.size() <= kSearchBudget ||
+           text_.size() >= 2 * searched_length_;
 }
 
 TcpReply::Verdict TcpReply::search() {

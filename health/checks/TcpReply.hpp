@@ -27,13 +27,14 @@ class TcpReply {
 
     // NeedMore until the reply matches, is full, or a search gives up.
     Verdict add(std::string_view chunk);
-    // The reply ended (closed, or the check's deadline): Matched, NoMatch or TooCostly.
+    // The reply ended (closed, or the check's deadline): searches it again if bytes came since
+    // the last search (a match may span old and new bytes). Matched, NoMatch or TooCostly.
     Verdict finish();
 
     size_t bytesSearched() const { return bytes_searched_; }
 
   private:
-    bool searchDue() const;
+    bool searchDue(bool full) const;
     Verdict search();
 
     const conf::ReplyPattern& pattern_;

@@ -160,27 +160,35 @@ TEST_CASE("tcp: a reply too costly for match_re fails the check at once, not the
 
 namespace {
 
-// A member that sends its banner a byte at a time, each in its own segment, then holds the
-// connection open (as a server waiting for its next command does) or closes it.
+// A member that sends its banner a byte at a time, a write each, then holds the connection
+// open (as a server waiting for its next command does) or closes it. Errors end its thread
+// quietly: the probe may close first, and the test's checks say what went wrong.
 class DribblingMember {
   public:
     DribblingMember(std::string banner, bool close_after)
-        : acceptor_(io_, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
+        : acceptor_(io_, test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
+          port_(acceptor_.local_endpoint().port()) {
         thread_ = std::thread([this, banner, close_after] { serve(banner, close_after); });
     }
     ~DribblingMember() {
         release_ = true;
+        // Unblocks accept() if the probe never connected.
+        boost::system::error_code ignored;
+        test::tcp::socket poke(io_);
+        poke.connect(test::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_),
+                     ignored);
         thread_.join();
     }
-    uint16_t port() const { return acceptor_.local_endpoint().port(); }
+    uint16_t port() const { return port_; }
 
   private:
     void serve(const std::string& banner, bool close_after) {
         test::tcp::socket socket(io_);
-        acceptor_.accept(socket);
-        socket.set_option(test::tcp::no_delay(true));
-        for (char c : banner) {
-            boost::asio::write(socket, boost::asio::buffer(&c, 1));
+        boost::system::error_code e;
+        acceptor_.accept(socket, e);
+        socket.set_option(test::tcp::no_delay(true), e);
+        for (size_t i = 0; i < banner.size() && !e && !release_; ++i) {
+            boost::asio::write(socket, boost::asio::buffer(&banner[i], 1), e);
             std::this_thread::sleep_for(milliseconds(1));
         }
         while (!close_after && !release_) {
@@ -190,6 +198,7 @@ class DribblingMember {
 
     boost::asio::io_context io_;
     test::tcp::acceptor acceptor_;
+    uint16_t port_;
     std::atomic<bool> release_{false};
     std::thread thread_;
 };

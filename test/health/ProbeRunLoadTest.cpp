@@ -96,10 +96,21 @@ TEST_CASE("load: members whose checks cannot run keep their verdict, marked stal
     lb.replace(lb.find("PORT_SLOW"), 9, std::to_string(slow.port()));
     auto config = loaded(lb, table.name);
     config.settings.max_in_flight = 1;
+    uint32_t fast_slot = config.pools[size_t(config.poolIndex("fast"))].first_slot;
+    // A member with no verdict yet is unknown, not stale: when the slow check happened to
+    // start before the fast member's first one, there was nothing to keep. So a first run
+    // gives the fast member its verdict, and the run under test carries it over, as a reload
+    // does (the new run starts before the old one stops, so the table is never dropped).
+    auto first = std::make_unique<health::ProbeRun>(io, config);
+    first->start();
+    runUntil(
+        io, [&] { return slotOf(table, fast_slot).state == state::MemberState::Up; }, 4.0);
+    REQUIRE(slotOf(table, fast_slot).state == state::MemberState::Up);
     health::ProbeCounters counters;
     health::ProbeRun run(io, config, &counters);
     run.start();
-    uint32_t fast_slot = config.pools[size_t(config.poolIndex("fast"))].first_slot;
+    first->stop();
+    first.reset();
     bool was_stale = false, up_while_stale = true;
     runUntil(
         io,

@@ -22,6 +22,9 @@ TEST_CASE("tcp reply: kept to kMaxTcpReply bytes, past which it is no match") {
     CHECK(reply.add(std::string(kMaxTcpReply - 3, '.')) == TcpVerdict::NeedMore);
     // "ready" would end past the limit: the bytes beyond it are never searched.
     CHECK(reply.add("..ready") == TcpVerdict::NoMatch);
+    size_t searched = reply.bytesSearched();
+    CHECK(reply.add("more") == TcpVerdict::NoMatch);  // a full reply is not searched again
+    CHECK(reply.bytesSearched() == searched);
     TcpReply at_limit(pattern);
     CHECK(at_limit.add(std::string(kMaxTcpReply - 5, '.') + "ready") == TcpVerdict::Matched);
 }
