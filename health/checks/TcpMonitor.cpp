@@ -75,7 +75,7 @@ class TcpProbe : public SocketProbe<TcpProbe, tcp::socket> {
     // and now waits for a command is up if they match.
     void atDeadline() {
         if (reply_) {
-            conclude(reply_->finish(), state::FailureReason::Timeout);
+            return conclude(reply_->finish(), state::FailureReason::Timeout);
         }
         close();
     }

@@ -10,14 +10,14 @@ TcpReply::Verdict TcpReply::add(std::string_view chunk) {
 }
 
 TcpReply::Verdict TcpReply::finish() {
-    return text_.size() > searched_length_ ? search() : Verdict::NoMatch;
+    return searchDue(true) ? search() : Verdict::NoMatch;
 }
 
-bool TcpReply::searchDue(bool full) const {
+bool TcpReply::searchDue(bool last_chance) const {
     if (text_.size() == searched_length_) {
-        return false;  // nothing new: an empty chunk, or a full reply searched already
+        return false;  // nothing new: an empty chunk, or a reply searched already
     }
-    return full || bytes_searched_ + text_.size() <= kSearchBudget ||
+    return last_chance || bytes_searched_ + text_.size() <= kSearchBudget ||
            text_.size() >= 2 * searched_length_;
 }
 

@@ -34,7 +34,8 @@ class TcpReply {
     size_t bytesSearched() const { return bytes_searched_; }
 
   private:
-    bool searchDue(bool full) const;
+    // `last_chance`: no more bytes will come (the reply is full, or it ended).
+    bool searchDue(bool last_chance) const;
     Verdict search();
 
     const conf::ReplyPattern& pattern_;

@@ -122,8 +122,7 @@ def fleet_10k_https(bin_dir, fleet_binary):
         # Each of the retries + 1 checks that find it down may start that late, and a check
         # still waiting when its next tick comes loses the tick (README, "A prober that falls
         # behind"): lateness counts once per check, not once per detection (CI saw 27.3 s
-        # against 17 + 7.4 + 1 with about a fifth of the
-        # fleet's ticks skipped).
+        # against 17 + 7.4 + 1, about a fifth of the fleet's ticks skipped).
         late = watch.lateness_around(stopped)
         checks = HTTPS["retries"] + 1
         took, moved = moved_in_time(answers, fqdn("victim"), ("10.250.0.1",), ("10.250.0.2",),
